@@ -1,0 +1,232 @@
+//! Exact decimal arithmetic for money and points.
+//!
+//! Every value is a [`Decimal`]. Rounding happens in exactly one place ([`Rounding::round`] and
+//! [`Rounding::round_ratio`]); multiplication goes through [`mul`], which refuses to lose digits, so
+//! a result is either exact or the error `InvalidAmount`.
+
+use core::str::FromStr;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::error::{Error, ErrorKind};
+
+/// The largest magnitude accepted for any money or points amount in an operation (10^15).
+///
+/// A limit stated up front keeps every sum the engine forms far below `Decimal`'s range, so
+/// totals can never overflow however long a program runs.
+pub const MAX_AMOUNT: Decimal = Decimal::from_parts(0xA4C6_8000, 0x0003_8D7E, 0, false, 0);
+
+/// The largest rate or multiplier a program may set (1000, i.e. 100 000 %).
+pub const MAX_RATE: Decimal = Decimal::from_parts(1000, 0, 0, false, 0);
+
+/// How computed amounts are rounded to the program's scale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Rounding {
+    /// Toward zero (the default): a program never gives away a fraction it did not owe.
+    #[default]
+    Down,
+    /// Half away from zero.
+    HalfUp,
+    /// Half to even (banker's rounding).
+    HalfEven,
+}
+
+impl Rounding {
+    fn strategy(self) -> RoundingStrategy {
+        match self {
+            Rounding::Down => RoundingStrategy::ToZero,
+            Rounding::HalfUp => RoundingStrategy::MidpointAwayFromZero,
+            Rounding::HalfEven => RoundingStrategy::MidpointNearestEven,
+        }
+    }
+
+    /// `value` rounded to `scale` decimal places.
+    pub fn round(self, value: Decimal, scale: u32) -> Decimal {
+        value.round_dp_with_strategy(scale, self.strategy())
+    }
+
+    /// `num ÷ den` rounded to `scale` places, exactly: the quotient is corrected with the exact
+    /// remainder, so no digit beyond Decimal's 28 can tip the rounding.
+    ///
+    /// `num` must be ≥ 0 and `den` > 0 (every ratio the engine forms is).
+    pub fn round_ratio(self, num: Decimal, den: Decimal, scale: u32) -> Result<Decimal, Error> {
+        let overflow = || Error::new(ErrorKind::InvalidAmount, "amount too large to compute exactly");
+        if num.is_sign_negative() && !num.is_zero() || den <= Decimal::ZERO {
+            return Err(Error::new(ErrorKind::InvalidAmount, format!("cannot divide {num} by {den}")));
+        }
+        let ulp = Decimal::new(1, scale);
+        let approx = num.checked_div(den).ok_or_else(overflow)?;
+        let mut quotient = approx.trunc_with_scale(scale);
+        // remainder = num − quotient × den, kept in [0, ulp × den).
+        let mut remainder = num.checked_sub(mul(quotient, den)?).ok_or_else(overflow)?;
+        let step = mul(ulp, den)?;
+        while remainder.is_sign_negative() && !remainder.is_zero() {
+            quotient -= ulp;
+            remainder += step;
+        }
+        while remainder >= step {
+            quotient += ulp;
+            remainder -= step;
+        }
+        let twice = remainder.checked_mul(Decimal::TWO).ok_or_else(overflow)?;
+        let round_up = match self {
+            Rounding::Down => false,
+            Rounding::HalfUp => twice >= step,
+            Rounding::HalfEven => twice > step || (twice == step && !is_even_at(quotient, scale)),
+        };
+        Ok(if round_up { quotient + ulp } else { quotient })
+    }
+}
+
+/// Whether the last digit of `value` at `scale` places is even.
+fn is_even_at(value: Decimal, scale: u32) -> bool {
+    let mut v = value;
+    v.rescale(scale);
+    v.mantissa() % 2 == 0
+}
+
+/// `a × b`, exactly, or `InvalidAmount` when the product would need more than Decimal's 28
+/// digits (rust_decimal would silently drop the low digits, which an exact ledger must refuse).
+pub fn mul(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
+    let too_long = || Error::new(ErrorKind::InvalidAmount, format!("{a} × {b} is too large to compute exactly"));
+    let (a, b) = (a.normalize(), b.normalize());
+    let mut mantissa = a.mantissa().checked_mul(b.mantissa()).ok_or_else(too_long)?;
+    let mut scale = a.scale() + b.scale();
+    while scale > 0 && mantissa % 10 == 0 {
+        mantissa /= 10;
+        scale -= 1;
+    }
+    Decimal::try_from_i128_with_scale(mantissa, scale).map_err(|_| too_long())
+}
+
+/// `a + b` for running totals. Saturates instead of panicking; with every input capped at
+/// [`MAX_AMOUNT`] a total cannot come near the bound in any realistic history.
+pub fn add(a: Decimal, b: Decimal) -> Decimal {
+    a.saturating_add(b)
+}
+
+/// `a − b` for running totals (see [`add`]).
+pub fn sub(a: Decimal, b: Decimal) -> Decimal {
+    a.saturating_sub(b)
+}
+
+/// Checks that `value` has at most `scale` decimal places (trailing zeros aside) and lies within
+/// [`MAX_AMOUNT`]; returns it normalized. `what` names the field in the error.
+pub fn check_scale(value: Decimal, scale: u32, what: &str) -> Result<Decimal, Error> {
+    let normalized = value.normalize();
+    if normalized.scale() > scale {
+        return Err(Error::new(
+            ErrorKind::InvalidAmount,
+            format!("{what} {value} has more than {scale} decimal places"),
+        ));
+    }
+    if normalized.abs() > MAX_AMOUNT {
+        return Err(Error::new(
+            ErrorKind::InvalidAmount,
+            format!("{what} {value} exceeds the limit of {MAX_AMOUNT}"),
+        ));
+    }
+    Ok(normalized)
+}
+
+/// Parses a decimal string exactly: more than 28 places, exponents, or garbage are refused
+/// rather than silently rounded.
+pub fn parse_decimal(text: &str) -> Result<Decimal, Error> {
+    let trimmed = text.trim();
+    let bad = || Error::new(ErrorKind::InvalidAmount, format!("'{text}' is not a decimal number"));
+    if trimmed.is_empty() || trimmed.contains(['e', 'E', '_']) {
+        return Err(bad());
+    }
+    Decimal::from_str_exact(trimmed).map_err(|_| bad())
+}
+
+impl FromStr for Rounding {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "down" => Ok(Rounding::Down),
+            "half_up" => Ok(Rounding::HalfUp),
+            "half_even" => Ok(Rounding::HalfEven),
+            other => Err(Error::new(ErrorKind::InvalidConfig, format!("rounding: unknown mode '{other}'"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        parse_decimal(s).unwrap()
+    }
+
+    #[test]
+    fn max_amount_is_ten_to_the_fifteenth() {
+        assert_eq!(MAX_AMOUNT, d("1000000000000000"));
+        assert_eq!(MAX_RATE, d("1000"));
+    }
+
+    #[test]
+    fn rounding_modes_at_half() {
+        assert_eq!(Rounding::Down.round(d("2.345"), 2), d("2.34"));
+        assert_eq!(Rounding::HalfUp.round(d("2.345"), 2), d("2.35"));
+        assert_eq!(Rounding::HalfEven.round(d("2.345"), 2), d("2.34"));
+        assert_eq!(Rounding::HalfEven.round(d("2.355"), 2), d("2.36"));
+        assert_eq!(Rounding::Down.round(d("2.999"), 0), d("2"));
+        assert_eq!(Rounding::HalfUp.round(d("2.5"), 0), d("3"));
+        assert_eq!(Rounding::HalfEven.round(d("2.5"), 0), d("2"));
+    }
+
+    #[test]
+    fn ratio_multiplies_first_and_rounds_exactly() {
+        // 1/3 of 300 is 100, not 99.99.
+        assert_eq!(Rounding::Down.round_ratio(d("30000"), d("300"), 2).ok(), Some(d("100")));
+        assert_eq!(Rounding::Down.round_ratio(d("100"), d("3"), 2).ok(), Some(d("33.33")));
+        assert_eq!(Rounding::HalfUp.round_ratio(d("200"), d("3"), 2).ok(), Some(d("66.67")));
+        assert_eq!(Rounding::HalfEven.round_ratio(d("1"), d("8"), 2).ok(), Some(d("0.12")));
+        assert_eq!(Rounding::HalfUp.round_ratio(d("1"), d("8"), 2).ok(), Some(d("0.13")));
+        assert_eq!(Rounding::HalfEven.round_ratio(d("3"), d("8"), 2).ok(), Some(d("0.38")));
+        assert_eq!(Rounding::Down.round_ratio(d("0"), d("7"), 2).ok(), Some(d("0")));
+    }
+
+    #[test]
+    fn ratio_is_exact_where_28_digits_are_not_enough() {
+        // 2/3 · 10^14 has more digits than Decimal keeps; the remainder fixes the last one.
+        let num = d("200000000000000");
+        assert_eq!(Rounding::Down.round_ratio(num, d("3"), 8).ok(), Some(d("66666666666666.66666666")));
+        assert_eq!(Rounding::HalfUp.round_ratio(num, d("3"), 8).ok(), Some(d("66666666666666.66666667")));
+    }
+
+    #[test]
+    fn mul_refuses_to_lose_digits() {
+        assert_eq!(mul(d("1.5"), d("0.03")).ok(), Some(d("0.045")));
+        let long = d("1234567890123.12345678");
+        assert!(mul(long, d("0.123456789012")).is_err());
+        assert!(mul(MAX_AMOUNT, MAX_RATE).is_ok());
+        assert!(mul(MAX_AMOUNT, MAX_AMOUNT).is_err());
+        assert!(mul(Decimal::MAX, Decimal::TWO).is_err());
+    }
+
+    #[test]
+    fn scale_check_ignores_trailing_zeros() {
+        assert_eq!(check_scale(d("10.100"), 2, "amount").ok(), Some(d("10.1")));
+        let err = check_scale(d("10.001"), 2, "amount").err();
+        assert_eq!(err.as_ref().map(Error::kind), Some(ErrorKind::InvalidAmount));
+        assert!(err.map(|e| e.message().contains("10.001")).unwrap_or(false));
+        assert!(check_scale(d("1000000000000000.01"), 2, "amount").is_err());
+        assert_eq!(check_scale(d("12"), 0, "amount").ok(), Some(d("12")));
+        assert!(check_scale(d("12.5"), 0, "amount").is_err());
+    }
+
+    #[test]
+    fn parsing_is_exact() {
+        assert!(parse_decimal("1.000000000000000000000000000001").is_err());
+        assert!(parse_decimal("1e5").is_err());
+        assert!(parse_decimal("").is_err());
+        assert!(parse_decimal("abc").is_err());
+        assert_eq!(parse_decimal("-0").ok().map(|v| v.is_zero()), Some(true));
+        assert_eq!(parse_decimal(" 12.50 ").ok(), Some(d("12.5")));
+    }
+}

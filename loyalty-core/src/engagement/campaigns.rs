@@ -1,0 +1,107 @@
+use rust_decimal::Decimal;
+
+use crate::amount::{add, check_scale, mul};
+use crate::engine::Engine;
+use crate::error::{fail, Error, ErrorKind};
+use crate::operation::{Line, MemberId, Order};
+use crate::ops::check_lines;
+use crate::program::{Campaign, Level};
+
+/// Whether a line with `category` falls under `categories` (`None`: every line, including
+/// lines without a category).
+pub(crate) fn category_matches(categories: Option<&[String]>, category: Option<&str>) -> bool {
+    match categories {
+        None => true,
+        Some(list) => category.is_some_and(|c| list.iter().any(|x| x == c)),
+    }
+}
+
+/// Whether campaign `c` runs at `at` for a buyer of `level` (SPEC 8.3).
+fn runs_for(c: &Campaign, at: i64, level: &str) -> bool {
+    c.from <= at && at < c.to && c.levels.as_ref().is_none_or(|ls| ls.iter().any(|l| l == level))
+}
+
+/// An order's lines, or its one implicit line with no category.
+pub(crate) fn lines_of(lines: &[Line], amount: Decimal) -> Vec<(Option<&str>, Decimal)> {
+    if lines.is_empty() {
+        vec![(None, amount)]
+    } else {
+        lines.iter().map(|l| (l.category.as_deref(), l.amount)).collect()
+    }
+}
+
+impl Engine {
+    /// Each running campaign's bonus on an order, cut to what is left of its budget:
+    /// `B = round(C × amount(S) × (rate × (multiplier − 1) + bonus_rate) ÷ amount)`.
+    pub(crate) fn campaign_bonuses(
+        &self,
+        o: &Order,
+        level: &Level,
+        amount: Decimal,
+        cash: Decimal,
+    ) -> Result<Vec<(String, Decimal)>, Error> {
+        let mut out = Vec::new();
+        if self.program.campaigns.is_empty() || cash.is_zero() {
+            return Ok(out);
+        }
+        let lines = lines_of(&o.lines, amount);
+        for c in self.program.campaigns.iter().filter(|c| runs_for(c, o.at, &level.name)) {
+            let matching = lines
+                .iter()
+                .filter(|(cat, _)| category_matches(c.categories.as_deref(), *cat))
+                .fold(Decimal::ZERO, |s, (_, a)| add(s, *a));
+            if matching.is_zero() {
+                continue;
+            }
+            let factor = add(mul(level.accrual_rate, c.multiplier - Decimal::ONE)?, c.bonus_rate);
+            let num = mul(mul(cash, matching)?, factor)?;
+            let mut bonus = self.program.rounding.round_ratio(num, amount, self.program.points_places())?;
+            if let Some(budget) = c.budget {
+                let used = self.budgets_used.get(&c.name).copied().unwrap_or_default();
+                bonus = bonus.min((budget - used).max(Decimal::ZERO));
+            }
+            if bonus > Decimal::ZERO {
+                out.push((c.name.clone(), bonus));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The club price of `lines` for `member` as of the clock (SPEC 8.2): each line less the
+    /// largest discount among the member's level and the campaigns matching it.
+    ///
+    /// ```
+    /// # use loyalty_core::{Engine, Program, Enroll, Line};
+    /// # use rust_decimal::Decimal;
+    /// let program = Program::from_json(r#"{"tiers": {"levels": [
+    ///     {"name": "Club", "threshold": "0", "accrual_rate": "0.02", "discount": "0.10"}]}}"#)?;
+    /// let mut engine = Engine::new(program)?;
+    /// engine.apply(&Enroll { id: 1, at: 0, member: 1, ..Default::default() }.into())?;
+    /// let price = engine.price(1, &[Line::new(Some("furniture"), Decimal::from(40000))])?;
+    /// assert_eq!(price, Decimal::from(36000));
+    /// # Ok::<(), loyalty_core::Error>(())
+    /// ```
+    pub fn price(&self, member: MemberId, lines: &[Line]) -> Result<Decimal, Error> {
+        let m = self.member_index(member)?;
+        if lines.is_empty() {
+            return fail(ErrorKind::InvalidInput, "a price query needs at least one line");
+        }
+        check_lines(lines, self.program.money_places())?;
+        let level = &self.program.tiers.levels[self.level_of(m)];
+        let mut total = Decimal::ZERO;
+        for line in lines {
+            let amount = check_scale(line.amount, self.program.money_places(), "amount")?;
+            let discount = self
+                .program
+                .campaigns
+                .iter()
+                .filter(|c| runs_for(c, self.clock, &level.name))
+                .filter(|c| category_matches(c.categories.as_deref(), line.category.as_deref()))
+                .map(|c| c.discount)
+                .fold(level.discount, Decimal::max);
+            let off = self.program.round_money(mul(amount, discount)?);
+            total = add(total, amount - off);
+        }
+        Ok(total)
+    }
+}

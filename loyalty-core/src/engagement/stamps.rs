@@ -1,0 +1,48 @@
+use rust_decimal::Decimal;
+
+use crate::amount::add;
+use crate::engine::{Engine, Extras};
+use crate::operation::Line;
+
+use super::campaigns::{category_matches, lines_of};
+
+impl Engine {
+    /// The stamp cards an order earns a stamp on, with the amount of its lines that matched
+    /// (SPEC 8.5): positive and at least the card's `min_amount`.
+    pub(crate) fn stamps_earned(&self, lines: &[Line], amount: Decimal) -> Vec<(usize, Decimal)> {
+        if self.program.stamps.is_empty() {
+            return Vec::new();
+        }
+        let lines = lines_of(lines, amount);
+        let mut out = Vec::new();
+        for (i, card) in self.program.stamps.iter().enumerate() {
+            let wanted = card.category.as_ref().map(core::slice::from_ref);
+            let matching = lines
+                .iter()
+                .filter(|(cat, _)| category_matches(wanted.map(|w| &w[..]), *cat))
+                .fold(Decimal::ZERO, |s, (_, a)| add(s, *a));
+            if matching > Decimal::ZERO && matching >= card.min_amount {
+                out.push((i, matching));
+            }
+        }
+        out
+    }
+
+    /// Member `m`'s engagement state, created on first use.
+    pub(crate) fn extras(&mut self, m: u32) -> &mut Extras {
+        self.members[m as usize].extras.get_or_insert_with(Box::default)
+    }
+
+    /// Member `m`'s count on the card named `card`.
+    pub(crate) fn stamp_count(&mut self, m: u32, card: &str) -> &mut i64 {
+        let stamps = &mut self.extras(m).stamps;
+        let at = match stamps.iter().position(|(name, _)| name == card) {
+            Some(at) => at,
+            None => {
+                stamps.push((card.to_owned(), 0));
+                stamps.len() - 1
+            }
+        };
+        &mut stamps[at].1
+    }
+}

@@ -1,0 +1,468 @@
+//! The [`Engine`]: state, `apply`, the clock, postings, and the invariant check.
+
+use core::hash::{BuildHasherDefault, Hasher};
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use crate::amount::{add, sub};
+use crate::calendar::DAY;
+use crate::error::{fail, Error, ErrorKind};
+use crate::ledger::Ledger;
+use crate::operation::{MemberId, OpId, Operation};
+use crate::outcome::{Account, Effect, Outcome, Posting, Totals};
+use crate::program::Program;
+use crate::schedule::{Due, Schedule};
+
+/// A fast hasher for integer ids (Fx-style multiply-rotate): ids are chosen by the host, not
+/// by an adversary, and SipHash would cost more than the rest of an order.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+}
+
+pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
+/// A point amount and how much of it refunds have moved so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub(crate) struct Moved {
+    pub total: Decimal,
+    pub moved: Decimal,
+}
+
+impl Moved {
+    pub fn new(total: Decimal) -> Moved {
+        Moved { total, moved: Decimal::ZERO }
+    }
+    /// What is still in place.
+    pub fn remaining(self) -> Decimal {
+        self.total - self.moved
+    }
+}
+
+/// A member's engagement state (v2), allocated only for members who have some.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub(crate) struct Extras {
+    /// Stamp card name → count.
+    pub stamps: Vec<(String, i64)>,
+    /// Achievement names in unlock order.
+    pub achievements: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Member {
+    pub id: MemberId,
+    pub referrer: Option<u32>,
+    pub enrolled_at: i64,
+    pub ledger: Ledger,
+    /// Lifetime cash spend less refunds.
+    pub spend: Decimal,
+    /// Lifetime points earned by accrual, campaign bonus and commission, less clawbacks.
+    pub earned: Decimal,
+    pub orders: u64,
+    pub referrals: u64,
+    pub extras: Option<Box<Extras>>,
+}
+
+/// What a refund needs to know of an order: compact, and nothing a refund would not use.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct OrderRecord {
+    pub buyer: u32,
+    pub at: i64,
+    pub amount: Decimal,
+    pub refunded: Decimal,
+    /// Points spent, and how many refunds gave back.
+    pub points: Moved,
+    /// Cash C, and how much refunds took off the qualifying total.
+    pub cash: Moved,
+    /// The accrual X, and how much was clawed back.
+    pub accrual: Moved,
+    /// `(referrer, depth, K)`.
+    pub commissions: Vec<(u32, u32, Moved)>,
+    pub extras: Option<Box<OrderExtras>>,
+}
+
+/// The v2 part of an order record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub(crate) struct OrderExtras {
+    /// Campaign name → bonus.
+    pub bonuses: Vec<(String, Moved)>,
+    pub stamps: Vec<StampMark>,
+}
+
+/// A stamp an order earned, and what could take it back.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct StampMark {
+    pub card: String,
+    pub matching: Decimal,
+    pub min_amount: Decimal,
+    pub taken: bool,
+}
+
+/// One survey answer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Answer {
+    pub at: i64,
+    pub score: u8,
+    pub segment: Option<String>,
+    pub regular: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Applied {
+    digest: u64,
+    outcome: Outcome,
+}
+
+/// What an advance of the clock changed, so that a rejected operation can undo it.
+#[derive(Debug, Default)]
+struct Undo {
+    clock: i64,
+    totals: Totals,
+    ledgers: Vec<(u32, Ledger)>,
+    events: Vec<(i64, Due)>,
+    gift_years: Vec<(u32, Option<i64>)>,
+}
+
+/// The loyalty engine: applies [operations](Operation) to a [`Program`]'s state and answers
+/// queries. Pure: no I/O, no clock of its own (time comes in with each operation).
+///
+/// ```
+/// use loyalty_core::{Engine, Program, Operation, Enroll, Order};
+/// use rust_decimal::Decimal;
+///
+/// let program = Program::from_json(r#"{"tiers": {"levels": [
+///     {"name": "Bunny", "threshold": "0", "accrual_rate": "0.03", "referral_rates": ["0.01"]}]}}"#)?;
+/// let mut engine = Engine::new(program)?;
+/// engine.apply(&Enroll { id: 1, at: 0, member: 7, ..Default::default() }.into())?;
+/// engine.apply(&Order { id: 2, at: 60, member: 7, amount: Decimal::from(1000), ..Default::default() }.into())?;
+/// assert_eq!(engine.member(7)?.available, Decimal::from(30));
+/// assert!(engine.verify().is_ok());
+/// # Ok::<(), loyalty_core::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Engine {
+    pub(crate) program: Program,
+    pub(crate) clock: i64,
+    pub(crate) members: Vec<Member>,
+    pub(crate) index: IdMap<MemberId, u32>,
+    pub(crate) orders: IdMap<OpId, OrderRecord>,
+    applied: IdMap<OpId, Applied>,
+    pub(crate) totals: Totals,
+    pub(crate) schedule: Schedule,
+    /// Sender → (UTC day, points sent that day).
+    pub(crate) sent_today: IdMap<u32, (i64, Decimal)>,
+    /// Windowed qualifying contributions, kept only while `tiers.window_days` is set.
+    pub(crate) windows: IdMap<u32, Vec<crate::tiers::Contribution>>,
+    /// Campaign name → bonus points given (kept across `configure`).
+    pub(crate) budgets_used: HashMap<String, Decimal>,
+    /// Members by birthday slot (see [`crate::calendar::MonthDay::slot`]), and the last
+    /// birthday year each slot was gifted for.
+    pub(crate) birthdays: Vec<(Vec<u32>, Option<i64>)>,
+    pub(crate) gift_generation: u32,
+    pub(crate) answers: Vec<Answer>,
+    pub(crate) last_reward: IdMap<u32, i64>,
+    /// Postings of the operation being applied.
+    postings: Vec<Posting>,
+    undo: Option<Undo>,
+}
+
+impl Engine {
+    /// A new engine running `program` (validated here), with no members and the clock at the
+    /// beginning of time.
+    pub fn new(program: Program) -> Result<Engine, Error> {
+        program.validate()?;
+        Ok(Engine {
+            program,
+            clock: i64::MIN,
+            members: Vec::new(),
+            index: IdMap::default(),
+            orders: IdMap::default(),
+            applied: IdMap::default(),
+            totals: Totals::default(),
+            schedule: Schedule::default(),
+            sent_today: IdMap::default(),
+            windows: IdMap::default(),
+            budgets_used: HashMap::new(),
+            birthdays: Vec::new(),
+            gift_generation: 0,
+            answers: Vec::new(),
+            last_reward: IdMap::default(),
+            postings: Vec::new(),
+            undo: None,
+        })
+    }
+
+    /// The program in force.
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// The clock: the largest `at` applied so far (`i64::MIN` before the first operation).
+    pub fn clock(&self) -> i64 {
+        self.clock
+    }
+
+    /// How many members are enrolled.
+    pub fn member_count(&self) -> usize {
+        self.members.len()
+    }
+
+    /// The program totals (SPEC section 3).
+    pub fn totals(&self) -> Totals {
+        self.totals
+    }
+
+    /// Applies one operation (SPEC section 5): idempotency, then the clock, then the
+    /// operation's own checks. A rejected operation changes nothing at all.
+    pub fn apply(&mut self, op: &Operation) -> Result<Outcome, Error> {
+        let digest = op.id().map(|_| op.digest());
+        if let (Some(id), Some(digest)) = (op.id(), digest) {
+            if let Some(done) = self.applied.get(&id) {
+                if done.digest == digest {
+                    return Ok(done.outcome.clone());
+                }
+                return fail(ErrorKind::IdConflict, format!("operation id {id} was used for different content"));
+            }
+        }
+        let at = op.at();
+        if at < self.clock {
+            return fail(
+                ErrorKind::TimeWentBackwards,
+                format!("at {at} is before the clock {}", self.clock),
+            );
+        }
+        self.postings.clear();
+        self.advance(at, true);
+        match self.dispatch(op) {
+            Ok(effect) => {
+                self.undo = None;
+                let outcome = Outcome { effect, postings: core::mem::take(&mut self.postings) };
+                if let (Some(id), Some(digest)) = (op.id(), digest) {
+                    self.applied.insert(id, Applied { digest, outcome: outcome.clone() });
+                }
+                Ok(outcome)
+            }
+            Err(e) => {
+                self.rollback();
+                self.postings.clear();
+                Err(e)
+            }
+        }
+    }
+
+    fn dispatch(&mut self, op: &Operation) -> Result<Effect, Error> {
+        match op {
+            Operation::Enroll(o) => self.enroll(o),
+            Operation::Order(o) => self.order(o).map(Effect::Ordered),
+            Operation::Refund(o) => self.refund(o).map(Effect::Refunded),
+            Operation::Transfer(o) => self.transfer(o),
+            Operation::Adjust(o) => self.adjust(o),
+            Operation::Tick(_) => Ok(Effect::Ticked),
+            Operation::Configure(o) => self.configure(o),
+            Operation::Survey(o) => self.survey(o),
+        }
+    }
+
+    /// Moves the clock to `t`, releasing, gifting and expiring what falls due on the way.
+    /// With `undoable`, remembers enough to [`Engine::rollback`] it.
+    pub(crate) fn advance(&mut self, t: i64, undoable: bool) {
+        if undoable {
+            self.undo = self.schedule.has_due(t).then(|| Undo {
+                clock: self.clock,
+                totals: self.totals,
+                ..Undo::default()
+            });
+        }
+        if self.undo.is_none() && undoable {
+            self.clock = t;
+            return;
+        }
+        while let Some((when, due)) = self.schedule.pop_due(t) {
+            if let Some(undo) = self.undo.as_mut() {
+                undo.events.push((when, due));
+            }
+            match due {
+                Due::Release { member } => self.release(member, when),
+                Due::Gift { slot, year, generation } => self.give_gifts(slot, year, generation, when),
+                Due::Expire { member } => self.expire(member, when),
+            }
+        }
+        self.clock = self.clock.max(t);
+    }
+
+    /// Puts back what the last advance changed.
+    fn rollback(&mut self) {
+        let Some(undo) = self.undo.take() else { return };
+        self.clock = undo.clock;
+        self.totals = undo.totals;
+        for (m, ledger) in undo.ledgers {
+            self.members[m as usize].ledger = ledger;
+        }
+        for (when, due) in undo.events {
+            self.schedule.push(when, due);
+        }
+        for (slot, year) in undo.gift_years {
+            self.birthdays[slot as usize].1 = year;
+        }
+    }
+
+    /// Keeps a copy of member `m`'s ledger before an advance first changes it.
+    pub(crate) fn save_ledger(&mut self, m: u32) {
+        if let Some(undo) = self.undo.as_mut() {
+            if !undo.ledgers.iter().any(|(i, _)| *i == m) {
+                undo.ledgers.push((m, self.members[m as usize].ledger.clone()));
+            }
+        }
+    }
+
+    pub(crate) fn save_gift_year(&mut self, slot: u32) {
+        if let Some(undo) = self.undo.as_mut() {
+            undo.gift_years.push((slot, self.birthdays[slot as usize].1));
+        }
+    }
+
+    fn release(&mut self, m: u32, when: i64) {
+        if !self.members[m as usize].ledger.pending_credits().iter().any(|p| p.release_at <= when) {
+            return;
+        }
+        self.save_ledger(m);
+        let released = self.members[m as usize].ledger.take_released(when);
+        let id = self.members[m as usize].id;
+        for p in released {
+            let expires_at = self.expiry_from(p.release_at);
+            self.credit_lot(m, p.points, expires_at, Account::Pending(id));
+        }
+    }
+
+    fn expire(&mut self, m: u32, when: i64) {
+        let ledger = &self.members[m as usize].ledger;
+        if !ledger.lots().first().is_some_and(|l| l.expires_at.is_some_and(|e| e <= when)) {
+            return;
+        }
+        self.save_ledger(m);
+        let expired = self.members[m as usize].ledger.expire(when);
+        let id = self.members[m as usize].id;
+        self.post(Account::Available(id), Account::Expired, expired);
+    }
+
+    /// When a lot created at `t` expires under the program in force.
+    pub(crate) fn expiry_from(&self, t: i64) -> Option<i64> {
+        self.program.expiry_days.map(|d| t.saturating_add(d.saturating_mul(DAY)))
+    }
+
+    /// Records `points` moving between accounts and keeps the totals.
+    pub(crate) fn post(&mut self, from: Account, to: Account, points: Decimal) {
+        if points.is_zero() {
+            return;
+        }
+        let t = &mut self.totals;
+        for (account, sign) in [(from, -1), (to, 1)] {
+            let slot = match account {
+                Account::Issued => {
+                    // The issuing account counts what it gave: the opposite sign.
+                    t.issued = if sign < 0 { add(t.issued, points) } else { sub(t.issued, points) };
+                    continue;
+                }
+                Account::Redeemed => &mut t.redeemed,
+                Account::Expired => &mut t.expired,
+                Account::Fees => &mut t.fees,
+                Account::Available(_) | Account::Pending(_) => &mut t.liability,
+            };
+            *slot = if sign > 0 { add(*slot, points) } else { sub(*slot, points) };
+        }
+        self.postings.push(Posting { from, to, points });
+    }
+
+    /// Credits available points to member `m` as a lot (paying debt first), from `source`.
+    pub(crate) fn credit_lot(&mut self, m: u32, points: Decimal, expires_at: Option<i64>, source: Account) {
+        if points <= Decimal::ZERO {
+            return;
+        }
+        let member = &mut self.members[m as usize];
+        let paid_debt = member.ledger.credit(points, expires_at);
+        let id = member.id;
+        if let (Some(e), true) = (expires_at, paid_debt < points) {
+            self.schedule.push(e, Due::Expire { member: m });
+        }
+        self.post(source, Account::Available(id), points);
+    }
+
+    /// Credits an order's points (accrual, bonus, commission) to member `m`: pending until
+    /// `pending_days` have passed, at once with 0 days.
+    pub(crate) fn credit_from_order(&mut self, m: u32, points: Decimal, at: i64, order: OpId) {
+        if points <= Decimal::ZERO {
+            return;
+        }
+        let release_at = at.saturating_add(self.program.pending_days.saturating_mul(DAY));
+        if release_at <= at {
+            let expires_at = self.expiry_from(at);
+            self.credit_lot(m, points, expires_at, Account::Issued);
+        } else {
+            let id = self.members[m as usize].id;
+            self.members[m as usize].ledger.add_pending(points, release_at, order);
+            self.schedule.push(release_at, Due::Release { member: m });
+            self.post(Account::Issued, Account::Pending(id), points);
+        }
+    }
+
+    /// Takes `points` (≤ available) from member `m`'s lots, earliest expiry first, to `sink`.
+    pub(crate) fn debit(&mut self, m: u32, points: Decimal, sink: Account) {
+        if points <= Decimal::ZERO {
+            return;
+        }
+        let member = &mut self.members[m as usize];
+        member.ledger.take(points, |_| ());
+        let id = member.id;
+        self.post(Account::Available(id), sink, points);
+    }
+
+    /// The index of member `id`, or `UnknownMember`.
+    pub(crate) fn member_index(&self, id: MemberId) -> Result<u32, Error> {
+        self.index
+            .get(&id)
+            .copied()
+            .ok_or_else(|| Error::new(ErrorKind::UnknownMember, format!("member {id} is not enrolled")))
+    }
+
+    /// Checks the ledger's invariants: `issued = redeemed + expired + fees + liability`, and
+    /// the liability equals the sum of every member's available and pending points.
+    pub fn verify(&self) -> Result<(), String> {
+        let t = self.totals;
+        let liability = self
+            .members
+            .iter()
+            .fold(Decimal::ZERO, |s, m| add(s, add(m.ledger.available(), m.ledger.pending())));
+        if liability != t.liability {
+            return Err(format!("liability {} but members hold {liability}", t.liability));
+        }
+        let right = add(add(add(t.redeemed, t.expired), t.fees), t.liability);
+        if t.issued != right {
+            return Err(format!(
+                "issued {} ≠ redeemed {} + expired {} + fees {} + liability {}",
+                t.issued, t.redeemed, t.expired, t.fees, t.liability
+            ));
+        }
+        for m in &self.members {
+            if m.ledger.available() < Decimal::ZERO && !m.ledger.lots().is_empty() {
+                return Err(format!("member {} holds lots beside debt", m.id));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,64 @@
+//! # loyalty-core
+//!
+//! The pure engine of a customer loyalty program: points credited for paid orders and spent on
+//! later ones, referral commissions up a chain of referrers, levels reached by spend or
+//! points, transfers between members, and the engagement features of SPEC section 8 (club
+//! prices, campaigns, birthday gifts, stamp cards, achievements, closed programmes, NPS).
+//!
+//! Exact decimals everywhere (never binary floats), a double-entry ledger whose invariant
+//! `issued = redeemed + expired + fees + liability` holds after every operation, idempotent
+//! operation ids, and time passed in by the host: the engine has no clock and does no I/O.
+//!
+//! ```
+//! use loyalty_core::{Engine, Program, Operation};
+//!
+//! let program = Program::from_json(r#"{"name": "Falcon Club", "tiers": {"levels": [
+//!     {"name": "Bunny", "threshold": "0",    "accrual_rate": "0.03", "referral_rates": ["0.01"]},
+//!     {"name": "Wolf",  "threshold": "2500", "accrual_rate": "0.05", "referral_rates": ["0.02"]}]}}"#)?;
+//! let mut engine = Engine::new(program)?;
+//! for op in [
+//!     r#"{"op": "enroll", "id": 1, "at": 1767225600, "member": 1}"#,
+//!     r#"{"op": "enroll", "id": 2, "at": 1767225600, "member": 2, "referrer": 1}"#,
+//!     r#"{"op": "order", "id": 3, "at": 1767229200, "member": 2, "amount": "1000.00"}"#,
+//! ] {
+//!     engine.apply(&Operation::from_json(op)?)?;
+//! }
+//! assert_eq!(engine.member(2)?.available.to_string(), "30.00");
+//! assert_eq!(engine.member(1)?.available.to_string(), "10.00");
+//! # Ok::<(), loyalty_core::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+mod amount;
+mod calendar;
+mod engagement;
+mod engine;
+mod error;
+mod ledger;
+mod operation;
+mod ops;
+mod outcome;
+mod program;
+mod queries;
+mod schedule;
+#[cfg(feature = "serde")]
+pub mod scenario;
+#[cfg(feature = "serde")]
+mod serde_decimal;
+mod tiers;
+
+pub use amount::{parse_decimal, Rounding, MAX_AMOUNT, MAX_RATE};
+pub use calendar::MonthDay;
+pub use engine::Engine;
+pub use error::{Error, ErrorKind};
+pub use operation::{Adjust, Configure, Enroll, Line, MemberId, OpId, Operation, Order, Refund, Survey, Tick, Transfer};
+pub use outcome::{
+    Account, CampaignBonus, Commission, Credit, Effect, MemberKind, MemberView, Nps, NpsQuery, Ordered, Outcome,
+    Posting, Refunded, Totals, TierChange, Unlocked,
+};
+pub use program::{
+    Achievement, Basis, Birthday, Campaign, Enrollment, Level, Program, Redemption, StampCard, Surveys, Tiers,
+    Transfers,
+};
+pub use rust_decimal::Decimal;

@@ -1,0 +1,349 @@
+//! Operations (SPEC section 5): what a host asks the engine to do.
+
+use core::hash::{Hash, Hasher};
+
+use rust_decimal::Decimal;
+
+#[cfg(feature = "serde")]
+use crate::error::{Error, ErrorKind};
+use crate::program::Program;
+
+/// Member id, chosen by the host.
+pub type MemberId = u64;
+/// Operation id, chosen by the host; one id space for every kind of operation.
+pub type OpId = u64;
+
+/// One operation. Every kind but [`Operation::Tick`] carries a unique id.
+///
+/// Its JSON form is the scenario step form: `{"op": "order", "id": 10, "at": …, "member": 2,
+/// "amount": "1000.00"}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "op", rename_all = "lowercase"))]
+pub enum Operation {
+    /// Enrol a member (5.1, 8.4, 8.7).
+    Enroll(Enroll),
+    /// A paid order (5.2, 8.1).
+    Order(Order),
+    /// Return part or all of an order (5.3).
+    Refund(Refund),
+    /// Points from one member to another (5.4).
+    Transfer(Transfer),
+    /// A supervisor's correction (5.5).
+    Adjust(Adjust),
+    /// Move the clock forward (5.6).
+    Tick(Tick),
+    /// Replace the program (5.7).
+    Configure(Box<Configure>),
+    /// A survey answer (8.8).
+    Survey(Survey),
+}
+
+/// `enroll {id, at, member, referrer?, birthday?, purchase?, questionnaire?}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Enroll {
+    pub id: OpId,
+    pub at: i64,
+    pub member: MemberId,
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    pub referrer: Option<MemberId>,
+    /// `"MM-DD"`.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    pub birthday: Option<String>,
+    /// The first purchase that admits the member to a closed programme (money).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_decimal::option")
+    )]
+    pub purchase: Option<Decimal>,
+    /// Whether the member filled the questionnaire of a closed programme.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "core::ops::Not::not"))]
+    pub questionnaire: bool,
+}
+
+/// `order {id, at, member, amount, points = 0, lines?}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Order {
+    pub id: OpId,
+    pub at: i64,
+    pub member: MemberId,
+    /// What the order costs (money).
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
+    pub amount: Decimal,
+    /// Points spent on it.
+    #[cfg_attr(feature = "serde", serde(default, with = "crate::serde_decimal"))]
+    pub points: Decimal,
+    /// The order's lines; empty means one line with no category.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
+    pub lines: Vec<Line>,
+}
+
+/// One line of an order or of a price query.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Line {
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    pub category: Option<String>,
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
+    pub amount: Decimal,
+}
+
+impl Line {
+    /// A line of `amount` in `category`.
+    pub fn new(category: Option<&str>, amount: Decimal) -> Line {
+        Line { category: category.map(str::to_owned), amount }
+    }
+}
+
+/// `refund {id, at, order, amount}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Refund {
+    pub id: OpId,
+    pub at: i64,
+    /// The id of the order operation.
+    pub order: OpId,
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
+    pub amount: Decimal,
+}
+
+/// `transfer {id, at, from, to, points}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Transfer {
+    pub id: OpId,
+    pub at: i64,
+    pub from: MemberId,
+    pub to: MemberId,
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
+    pub points: Decimal,
+}
+
+/// `adjust {id, at, member, points, reason}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Adjust {
+    pub id: OpId,
+    pub at: i64,
+    pub member: MemberId,
+    /// Positive credits, negative debits.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
+    pub points: Decimal,
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub reason: String,
+}
+
+/// `tick {at}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Tick {
+    pub at: i64,
+}
+
+/// `configure {id, at, program}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Configure {
+    pub id: OpId,
+    pub at: i64,
+    pub program: Program,
+}
+
+/// `survey {id, at, member, score, segment?}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Survey {
+    pub id: OpId,
+    pub at: i64,
+    pub member: MemberId,
+    /// 0..=10.
+    pub score: i64,
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    pub segment: Option<String>,
+}
+
+impl Operation {
+    /// The operation id (`None` for a tick).
+    pub fn id(&self) -> Option<OpId> {
+        match self {
+            Operation::Enroll(o) => Some(o.id),
+            Operation::Order(o) => Some(o.id),
+            Operation::Refund(o) => Some(o.id),
+            Operation::Transfer(o) => Some(o.id),
+            Operation::Adjust(o) => Some(o.id),
+            Operation::Tick(_) => None,
+            Operation::Configure(o) => Some(o.id),
+            Operation::Survey(o) => Some(o.id),
+        }
+    }
+
+    /// When it happens (Unix seconds).
+    pub fn at(&self) -> i64 {
+        match self {
+            Operation::Enroll(o) => o.at,
+            Operation::Order(o) => o.at,
+            Operation::Refund(o) => o.at,
+            Operation::Transfer(o) => o.at,
+            Operation::Adjust(o) => o.at,
+            Operation::Tick(o) => o.at,
+            Operation::Configure(o) => o.at,
+            Operation::Survey(o) => o.at,
+        }
+    }
+
+    /// The kind's name, as in the JSON form (`"order"`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Operation::Enroll(_) => "enroll",
+            Operation::Order(_) => "order",
+            Operation::Refund(_) => "refund",
+            Operation::Transfer(_) => "transfer",
+            Operation::Adjust(_) => "adjust",
+            Operation::Tick(_) => "tick",
+            Operation::Configure(_) => "configure",
+            Operation::Survey(_) => "survey",
+        }
+    }
+
+    /// A digest of everything but `at` (SPEC 5: a retry may come at another time). Decimals
+    /// hash by value, so `"500"` and `"500.00"` are the same content. FNV-1a keeps the digest
+    /// stable across processes and Rust versions.
+    pub(crate) fn digest(&self) -> u64 {
+        let mut h = Fnv::default();
+        self.kind().hash(&mut h);
+        match self {
+            Operation::Enroll(o) => (o.member, o.referrer, &o.birthday, o.purchase, o.questionnaire).hash(&mut h),
+            Operation::Order(o) => (o.member, o.amount, o.points, &o.lines).hash(&mut h),
+            Operation::Refund(o) => (o.order, o.amount).hash(&mut h),
+            Operation::Transfer(o) => (o.from, o.to, o.points).hash(&mut h),
+            Operation::Adjust(o) => (o.member, o.points, &o.reason).hash(&mut h),
+            Operation::Tick(_) => {}
+            Operation::Configure(o) => o.program.hash(&mut h),
+            Operation::Survey(o) => (o.member, o.score, &o.segment).hash(&mut h),
+        }
+        h.finish()
+    }
+
+    /// Parses the JSON form of an operation. A malformed decimal is `InvalidAmount`; any
+    /// other malformed field (a score of 5.5, an unknown field, a missing id) is `InvalidInput`.
+    #[cfg(feature = "serde")]
+    pub fn from_json(text: &str) -> Result<Operation, Error> {
+        serde_json::from_str(text).map_err(|e| classify(&e))
+    }
+
+    /// As [`Operation::from_json`], from a parsed JSON value.
+    #[cfg(feature = "serde")]
+    pub fn from_value(value: serde_json::Value) -> Result<Operation, Error> {
+        serde_json::from_value(value).map_err(|e| classify(&e))
+    }
+
+    /// The JSON form.
+    #[cfg(feature = "serde")]
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+#[cfg(feature = "serde")]
+fn classify(e: &serde_json::Error) -> Error {
+    let text = e.to_string();
+    if let Some(pos) = text.find(crate::serde_decimal::BAD_DECIMAL) {
+        let message = &text[pos + crate::serde_decimal::BAD_DECIMAL.len()..];
+        return Error::new(ErrorKind::InvalidAmount, message);
+    }
+    Error::new(ErrorKind::InvalidInput, format!("malformed operation: {text}"))
+}
+
+/// FNV-1a, 64 bits.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+macro_rules! into_operation {
+    ($($ty:ident),*) => {$(
+        impl From<$ty> for Operation {
+            fn from(op: $ty) -> Operation {
+                Operation::$ty(op)
+            }
+        }
+    )*};
+}
+into_operation!(Enroll, Order, Refund, Transfer, Adjust, Tick, Survey);
+
+impl From<Configure> for Operation {
+    fn from(op: Configure) -> Operation {
+        Operation::Configure(Box::new(op))
+    }
+}
+
+
+#[cfg(all(test, feature = "serde"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_scenario_form() {
+        let op = Operation::from_json(r#"{"op": "order", "id": 10, "at": 5, "member": 2, "amount": "1000.00"}"#).unwrap();
+        assert_eq!(op.id(), Some(10));
+        assert_eq!(op.at(), 5);
+        let Operation::Order(o) = &op else { unreachable!() };
+        assert_eq!(o.amount, Decimal::from(1000));
+        assert_eq!(o.points, Decimal::ZERO);
+        let tick = Operation::from_json(r#"{"op": "tick", "at": 7}"#).unwrap();
+        assert_eq!(tick.id(), None);
+        assert_eq!(Operation::from_json(&op.to_json()).unwrap(), op);
+    }
+
+    #[test]
+    fn malformed_fields_are_classified() {
+        let bad_amount = Operation::from_json(r#"{"op": "order", "id": 1, "at": 0, "member": 2, "amount": "1.000000000000000000000000000001"}"#);
+        assert_eq!(bad_amount.unwrap_err().kind(), ErrorKind::InvalidAmount);
+        let float = Operation::from_json(r#"{"op": "order", "id": 1, "at": 0, "member": 2, "amount": 0.1}"#);
+        assert_eq!(float.unwrap_err().kind(), ErrorKind::InvalidAmount);
+        let score = Operation::from_json(r#"{"op": "survey", "id": 1, "at": 0, "member": 2, "score": 5.5}"#);
+        assert_eq!(score.unwrap_err().kind(), ErrorKind::InvalidInput);
+        let typo = Operation::from_json(r#"{"op": "order", "id": 1, "at": 0, "member": 2, "amount": "1", "pionts": "1"}"#);
+        assert_eq!(typo.unwrap_err().kind(), ErrorKind::InvalidInput);
+        let unknown = Operation::from_json(r#"{"op": "dance", "id": 1, "at": 0}"#);
+        assert_eq!(unknown.unwrap_err().kind(), ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn digest_ignores_time_and_trailing_zeros() {
+        let a = Operation::from_json(r#"{"op": "order", "id": 13, "at": 5, "member": 2, "amount": "500", "points": "98"}"#).unwrap();
+        let b = Operation::from_json(r#"{"op": "order", "id": 13, "at": 9, "member": 2, "amount": "500.00", "points": "98.0"}"#).unwrap();
+        let c = Operation::from_json(r#"{"op": "order", "id": 13, "at": 5, "member": 2, "amount": "501", "points": "98"}"#).unwrap();
+        let d = Operation::from_json(r#"{"op": "adjust", "id": 13, "at": 5, "member": 2, "points": "500"}"#).unwrap();
+        assert_eq!(a.digest(), b.digest());
+        assert_ne!(a.digest(), c.digest());
+        assert_ne!(a.digest(), d.digest());
+    }
+}

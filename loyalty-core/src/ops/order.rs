@@ -1,0 +1,207 @@
+use rust_decimal::Decimal;
+
+use crate::amount::{add, check_scale, mul};
+use crate::engine::{Engine, Moved, OrderExtras, OrderRecord, StampMark};
+use crate::error::{fail, Error, ErrorKind};
+use crate::operation::{Line, Order};
+use crate::outcome::{Account, CampaignBonus, Commission, Ordered};
+use crate::program::Basis;
+
+/// Everything an order will do, computed before anything changes.
+struct Plan {
+    buyer: u32,
+    amount: Decimal,
+    points: Decimal,
+    cash: Decimal,
+    accrual: Decimal,
+    /// `(referrer, depth, K)`.
+    commissions: Vec<(u32, u32, Decimal)>,
+    /// `(campaign, B)`.
+    bonuses: Vec<(String, Decimal)>,
+    /// `(stamp card index, matching amount)`.
+    stamps: Vec<(usize, Decimal)>,
+}
+
+impl Engine {
+    /// `order` (SPEC 5.2, 8.1, 8.3, 8.5, 8.6).
+    pub(crate) fn order(&mut self, o: &Order) -> Result<Ordered, Error> {
+        let plan = self.plan_order(o)?;
+        Ok(self.commit_order(o, plan))
+    }
+
+    fn plan_order(&self, o: &Order) -> Result<Plan, Error> {
+        let p = &self.program;
+        let buyer = self.member_index(o.member)?;
+        let amount = check_scale(o.amount, p.money_places(), "amount")?;
+        if amount <= Decimal::ZERO {
+            return fail(ErrorKind::InvalidAmount, format!("order amount {} must be > 0", o.amount));
+        }
+        let points = check_scale(o.points, p.points_places(), "points")?;
+        if points < Decimal::ZERO {
+            return fail(ErrorKind::InvalidAmount, format!("points {} must not be negative", o.points));
+        }
+        check_lines(&o.lines, p.money_places())?;
+        if !o.lines.is_empty() {
+            let sum = o.lines.iter().fold(Decimal::ZERO, |s, l| add(s, l.amount));
+            if sum != amount {
+                return fail(ErrorKind::InvalidAmount, format!("lines add up to {sum}, not the order amount {amount}"));
+            }
+        }
+        let spent_value = mul(points, p.point_value)?;
+        if points > Decimal::ZERO {
+            if points < p.redemption.min_points {
+                return fail(ErrorKind::BelowMinimum, format!("{points} points is below the redemption minimum {}", p.redemption.min_points));
+            }
+            let cap = mul(amount, p.redemption.max_share)?;
+            if spent_value > cap {
+                return fail(ErrorKind::RedemptionCap, format!("{points} points are worth {spent_value}, above the cap {cap} of this order"));
+            }
+            let available = self.members[buyer as usize].ledger.available();
+            if points > available {
+                return fail(ErrorKind::InsufficientPoints, format!("member {} has {available} points, cannot spend {points}", o.member));
+            }
+        }
+        let cash = amount - spent_value;
+        let level = &p.tiers.levels[self.level_of(buyer)];
+        let accrual = p.round_points(mul(cash, level.accrual_rate)?);
+        let commissions = self.plan_commissions(buyer, cash)?;
+        let bonuses = self.campaign_bonuses(o, level, amount, cash)?;
+        let stamps = self.stamps_earned(&o.lines, amount);
+        Ok(Plan { buyer, amount, points, cash, accrual, commissions, bonuses, stamps })
+    }
+
+    /// The commission of each referrer up the chain, at the rate of their level before the
+    /// order counts.
+    fn plan_commissions(&self, buyer: u32, cash: Decimal) -> Result<Vec<(u32, u32, Decimal)>, Error> {
+        let levels = &self.program.tiers.levels;
+        let deepest = levels.iter().map(|l| l.referral_rates.len()).max().unwrap_or(0);
+        let mut out = Vec::new();
+        let mut next = self.members[buyer as usize].referrer;
+        let mut depth = 1;
+        while let (Some(r), true) = (next, depth <= deepest) {
+            if let Some(rate) = levels[self.level_of(r)].referral_rates.get(depth - 1) {
+                let k = self.program.round_points(mul(cash, *rate)?);
+                if k > Decimal::ZERO {
+                    out.push((r, depth as u32, k));
+                }
+            }
+            next = self.members[r as usize].referrer;
+            depth += 1;
+        }
+        Ok(out)
+    }
+
+    fn commit_order(&mut self, o: &Order, plan: Plan) -> Ordered {
+        let Plan { buyer, amount, points, cash, accrual, commissions, bonuses, stamps } = plan;
+        let touched: Vec<u32> = core::iter::once(buyer).chain(commissions.iter().map(|c| c.0)).collect();
+        let levels_before = self.levels(&touched);
+
+        self.debit(buyer, points, Account::Redeemed);
+        let bonus_total = bonuses.iter().fold(Decimal::ZERO, |s, (_, b)| add(s, *b));
+        let own = add(accrual, bonus_total);
+        self.credit_from_order(buyer, own, o.at, o.id);
+        for (r, _, k) in &commissions {
+            self.credit_from_order(*r, *k, o.at, o.id);
+        }
+        for (name, b) in &bonuses {
+            let used = self.budgets_used.entry(name.clone()).or_default();
+            *used = add(*used, *b);
+        }
+
+        let points_basis = self.program.tiers.basis == Basis::Points;
+        let member = &mut self.members[buyer as usize];
+        member.spend = add(member.spend, cash);
+        member.earned = add(member.earned, own);
+        member.orders += 1;
+        self.contribute(buyer, o.id, o.at, if points_basis { own } else { cash });
+        for (r, _, k) in &commissions {
+            let referrer = &mut self.members[*r as usize];
+            referrer.earned = add(referrer.earned, *k);
+            if points_basis {
+                self.contribute(*r, o.id, o.at, *k);
+            }
+        }
+
+        let (marks, stamp_rewards) = self.add_stamps(buyer, &stamps, o.at);
+        let mut achievements = Vec::new();
+        self.unlock_achievements(buyer, o.at, &mut achievements);
+
+        let ids: Vec<u64> = touched.iter().map(|m| self.members[*m as usize].id).collect();
+        let tier_changes = self.tier_changes(&touched, &ids, &levels_before);
+        let extras = (!bonuses.is_empty() || !marks.is_empty()).then(|| {
+            Box::new(OrderExtras {
+                bonuses: bonuses.iter().map(|(n, b)| (n.clone(), Moved::new(*b))).collect(),
+                stamps: marks,
+            })
+        });
+        self.orders.insert(
+            o.id,
+            OrderRecord {
+                buyer,
+                at: o.at,
+                amount,
+                refunded: Decimal::ZERO,
+                points: Moved::new(points),
+                cash: Moved::new(cash),
+                accrual: Moved::new(accrual),
+                commissions: commissions.iter().map(|(r, d, k)| (*r, *d, Moved::new(*k))).collect(),
+                extras,
+            },
+        );
+        Ordered {
+            order: o.id,
+            member: o.member,
+            cash,
+            points_spent: points,
+            accrued: accrual,
+            campaign_bonuses: bonuses.into_iter().map(|(campaign, points)| CampaignBonus { campaign, points }).collect(),
+            commissions: commissions
+                .iter()
+                .map(|(r, depth, points)| Commission { member: self.members[*r as usize].id, depth: *depth, points: *points })
+                .collect(),
+            stamps: self.stamp_names(&stamps),
+            stamp_rewards,
+            achievements,
+            tier_changes,
+        }
+    }
+
+    /// Adds an order's stamps to member `m`'s cards; a full card pays its reward as a lot.
+    fn add_stamps(&mut self, m: u32, stamps: &[(usize, Decimal)], at: i64) -> (Vec<StampMark>, Decimal) {
+        let mut marks = Vec::new();
+        let mut reward = Decimal::ZERO;
+        for &(card_index, matching) in stamps {
+            let card = &self.program.stamps[card_index];
+            let (name, size, min_amount, points) = (card.name.clone(), card.card_size, card.min_amount, card.reward_points);
+            let count = self.stamp_count(m, &name);
+            *count += 1;
+            while *count >= size {
+                *count -= size;
+                reward = add(reward, points);
+            }
+            marks.push(StampMark { card: name, matching, min_amount, taken: false });
+        }
+        let expires_at = self.expiry_from(at);
+        self.credit_lot(m, reward, expires_at, Account::Issued);
+        (marks, reward)
+    }
+
+    fn stamp_names(&self, stamps: &[(usize, Decimal)]) -> Vec<String> {
+        stamps.iter().map(|(i, _)| self.program.stamps[*i].name.clone()).collect()
+    }
+}
+
+/// Each line's category must be non-empty (`InvalidInput`) and its amount positive at the
+/// money scale (`InvalidAmount`).
+pub(crate) fn check_lines(lines: &[Line], money_places: u32) -> Result<(), Error> {
+    for (i, line) in lines.iter().enumerate() {
+        if line.category.as_deref() == Some("") {
+            return fail(ErrorKind::InvalidInput, format!("lines[{i}]: category must not be empty"));
+        }
+        let amount = check_scale(line.amount, money_places, &format!("lines[{i}].amount"))?;
+        if amount <= Decimal::ZERO {
+            return fail(ErrorKind::InvalidAmount, format!("lines[{i}].amount {} must be > 0", line.amount));
+        }
+    }
+    Ok(())
+}

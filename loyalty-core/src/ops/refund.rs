@@ -1,0 +1,173 @@
+use rust_decimal::Decimal;
+
+use crate::amount::{add, check_scale, mul, sub};
+use crate::engine::{Engine, Moved, OrderRecord};
+use crate::error::{fail, Error, ErrorKind};
+use crate::operation::Refund;
+use crate::outcome::{Account, CampaignBonus, Commission, Refunded};
+use crate::program::Basis;
+
+/// What one refund moves, computed before anything changes.
+struct Plan {
+    refunded: Decimal,
+    points_back: Decimal,
+    cash_shrink: Decimal,
+    accrual_claw: Decimal,
+    commission_claws: Vec<Decimal>,
+    bonus_claws: Vec<Decimal>,
+    /// Indexes of the order's stamps to take back.
+    stamps_taken: Vec<usize>,
+}
+
+impl Engine {
+    /// `refund` (SPEC 5.3): every reversal is cumulative, `due(v) = round(v × R ÷ amount)`,
+    /// so a full refund reverses exactly everything.
+    pub(crate) fn refund(&mut self, o: &Refund) -> Result<Refunded, Error> {
+        let Some(mut record) = self.orders.remove(&o.order) else {
+            return fail(ErrorKind::UnknownOrder, format!("order {} is not known", o.order));
+        };
+        let plan = match self.plan_refund(o, &record) {
+            Ok(plan) => plan,
+            Err(e) => {
+                self.orders.insert(o.order, record);
+                return Err(e);
+            }
+        };
+        let refunded = self.commit_refund(o, &mut record, plan);
+        self.orders.insert(o.order, record);
+        Ok(refunded)
+    }
+
+    fn plan_refund(&self, o: &Refund, r: &OrderRecord) -> Result<Plan, Error> {
+        let amount = check_scale(o.amount, self.program.money_places(), "amount")?;
+        if amount <= Decimal::ZERO {
+            return fail(ErrorKind::InvalidAmount, format!("refund amount {} must be > 0", o.amount));
+        }
+        let refunded = add(r.refunded, amount);
+        if refunded > r.amount {
+            return fail(
+                ErrorKind::RefundExceedsOrder,
+                format!("refunds of order {} would reach {refunded}, above its amount {}", o.order, r.amount),
+            );
+        }
+        let (ps, ms) = (self.program.points_places(), self.program.money_places());
+        let rounding = self.program.rounding;
+        // What v has moved once `refunded` of the order is returned.
+        let due = |v: Moved, scale: u32| -> Result<Decimal, Error> {
+            let total = if refunded == r.amount { v.total } else { rounding.round_ratio(mul(v.total, refunded)?, r.amount, scale)? };
+            Ok(total - v.moved)
+        };
+        let mut commission_claws = Vec::with_capacity(r.commissions.len());
+        for (_, _, k) in &r.commissions {
+            commission_claws.push(due(*k, ps)?);
+        }
+        let mut bonus_claws = Vec::new();
+        let mut stamps_taken = Vec::new();
+        if let Some(extras) = &r.extras {
+            for (_, b) in &extras.bonuses {
+                bonus_claws.push(due(*b, ps)?);
+            }
+            let left = sub(r.amount, refunded);
+            for (i, s) in extras.stamps.iter().enumerate() {
+                // remaining matching = matching × (amount − R) ÷ amount, compared without dividing.
+                let remaining_scaled = mul(s.matching, left)?;
+                if !s.taken && (remaining_scaled.is_zero() || remaining_scaled < mul(s.min_amount, r.amount)?) {
+                    stamps_taken.push(i);
+                }
+            }
+        }
+        Ok(Plan {
+            refunded,
+            points_back: due(r.points, ps)?,
+            cash_shrink: due(r.cash, ms)?,
+            accrual_claw: due(r.accrual, ps)?,
+            commission_claws,
+            bonus_claws,
+            stamps_taken,
+        })
+    }
+
+    fn commit_refund(&mut self, o: &Refund, r: &mut OrderRecord, plan: Plan) -> Refunded {
+        let buyer = r.buyer;
+        let touched: Vec<u32> = core::iter::once(buyer).chain(r.commissions.iter().map(|c| c.0)).collect();
+        let levels_before = self.levels(&touched);
+
+        r.refunded = plan.refunded;
+        let expires_at = self.expiry_from(o.at);
+        self.credit_lot(buyer, plan.points_back, expires_at, Account::Redeemed);
+        r.points.moved += plan.points_back;
+
+        let mut bonuses_clawed = Vec::new();
+        let mut own_claw = plan.accrual_claw;
+        r.accrual.moved += plan.accrual_claw;
+        if let Some(extras) = r.extras.as_mut() {
+            for ((name, b), claw) in extras.bonuses.iter_mut().zip(&plan.bonus_claws) {
+                b.moved += *claw;
+                own_claw = add(own_claw, *claw);
+                let used = self.budgets_used.entry(name.clone()).or_default();
+                *used = sub(*used, *claw);
+                if !claw.is_zero() {
+                    bonuses_clawed.push(CampaignBonus { campaign: name.clone(), points: *claw });
+                }
+            }
+        }
+        self.claw_back(buyer, own_claw, o.order);
+
+        let points_basis = self.program.tiers.basis == Basis::Points;
+        let member = &mut self.members[buyer as usize];
+        member.spend = sub(member.spend, plan.cash_shrink);
+        member.earned = sub(member.earned, own_claw);
+        r.cash.moved += plan.cash_shrink;
+        self.withdraw(buyer, o.order, if points_basis { own_claw } else { plan.cash_shrink });
+
+        let mut commissions_clawed = Vec::new();
+        for ((referrer, depth, k), claw) in r.commissions.iter_mut().zip(&plan.commission_claws) {
+            k.moved += *claw;
+            self.claw_back(*referrer, *claw, o.order);
+            let member = &mut self.members[*referrer as usize];
+            member.earned = sub(member.earned, *claw);
+            if points_basis {
+                self.withdraw(*referrer, o.order, *claw);
+            }
+            if !claw.is_zero() {
+                commissions_clawed.push(Commission { member: self.members[*referrer as usize].id, depth: *depth, points: *claw });
+            }
+        }
+
+        let mut stamps_taken = Vec::new();
+        if let Some(extras) = r.extras.as_mut() {
+            for &i in &plan.stamps_taken {
+                let mark = &mut extras.stamps[i];
+                mark.taken = true;
+                *self.stamp_count(buyer, &mark.card) -= 1;
+                stamps_taken.push(mark.card.clone());
+            }
+        }
+
+        let ids: Vec<u64> = touched.iter().map(|m| self.members[*m as usize].id).collect();
+        let tier_changes = self.tier_changes(&touched, &ids, &levels_before);
+        Refunded {
+            order: o.order,
+            amount: o.amount.normalize(),
+            points_returned: plan.points_back,
+            accrual_clawed: plan.accrual_claw,
+            campaign_bonuses_clawed: bonuses_clawed,
+            commissions_clawed,
+            stamps_taken,
+            tier_changes,
+        }
+    }
+
+    /// Claws `points` of order `order` back from member `m` (SPEC 5.3): its pending credit
+    /// first, then available lots, the rest as debt.
+    fn claw_back(&mut self, m: u32, points: Decimal, order: u64) {
+        if points <= Decimal::ZERO {
+            return;
+        }
+        let member = &mut self.members[m as usize];
+        let clawed = member.ledger.claw_back(points, order);
+        let id = member.id;
+        self.post(Account::Pending(id), Account::Issued, clawed.from_pending);
+        self.post(Account::Available(id), Account::Issued, clawed.from_available);
+    }
+}

@@ -1,0 +1,79 @@
+//! Queries: the member view, the leaderboard, and tier bookkeeping shared by the operations.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use crate::engine::Engine;
+use crate::error::Error;
+use crate::operation::MemberId;
+use crate::outcome::{MemberView, TierChange};
+
+impl Engine {
+    /// Member `id` as of the clock, or `UnknownMember`.
+    pub fn member(&self, id: MemberId) -> Result<MemberView, Error> {
+        let m = self.member_index(id)?;
+        let member = &self.members[m as usize];
+        let qualifying = self.qualifying(m);
+        let levels = &self.program.tiers.levels;
+        let level = self.program.level_for(qualifying);
+        let next = levels.get(level + 1);
+        let extras = member.extras.as_deref();
+        Ok(MemberView {
+            member: id,
+            referrer: member.referrer.map(|r| self.members[r as usize].id),
+            available: member.ledger.available(),
+            pending: member.ledger.pending(),
+            tier: levels[level].name.clone(),
+            qualifying,
+            next_tier: next.map(|l| l.name.clone()),
+            to_next: next.map(|l| l.threshold - qualifying),
+            stamps: extras.map(|e| e.stamps.iter().cloned().collect()).unwrap_or_else(BTreeMap::new),
+            achievements: extras.map(|e| e.achievements.clone()).unwrap_or_default(),
+            orders: member.orders,
+            referrals: member.referrals,
+        })
+    }
+
+    /// Whether member `id` is enrolled.
+    pub fn is_member(&self, id: MemberId) -> bool {
+        self.index.contains_key(&id)
+    }
+
+    /// The ids of every enrolled member, in enrolment order.
+    pub fn member_ids(&self) -> impl Iterator<Item = MemberId> + '_ {
+        self.members.iter().map(|m| m.id)
+    }
+
+    /// The `n` members with the highest qualifying total, ties by smaller member id (SPEC 8.6).
+    pub fn leaderboard(&self, n: usize) -> Vec<MemberId> {
+        let mut all: Vec<(Decimal, MemberId)> =
+            (0..self.members.len() as u32).map(|m| (self.qualifying(m), self.members[m as usize].id)).collect();
+        let rank = |a: &(Decimal, MemberId), b: &(Decimal, MemberId)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+        if n < all.len() {
+            all.select_nth_unstable_by(n, rank);
+            all.truncate(n);
+        }
+        all.sort_unstable_by(rank);
+        all.into_iter().map(|(_, id)| id).collect()
+    }
+
+    /// The level of each member, for [`Engine::tier_changes`].
+    pub(crate) fn levels(&self, members: &[u32]) -> Vec<usize> {
+        members.iter().map(|m| self.level_of(*m)).collect()
+    }
+
+    /// The level changes of `members` since `before` was taken.
+    pub(crate) fn tier_changes(&self, members: &[u32], ids: &[MemberId], before: &[usize]) -> Vec<TierChange> {
+        let names = &self.program.tiers.levels;
+        members
+            .iter()
+            .zip(ids)
+            .zip(before)
+            .filter_map(|((m, id), was)| {
+                let now = self.level_of(*m);
+                (now != *was).then(|| TierChange { member: *id, from: names[*was].name.clone(), to: names[now].name.clone() })
+            })
+            .collect()
+    }
+}

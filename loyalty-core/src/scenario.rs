@@ -1,0 +1,232 @@
+//! The scenario format of SPEC section 7, and a player that runs one through the public API.
+//!
+//! A scenario is `{"program": {...}, "steps": [...]}` (or `{"program": ..., "expect_error":
+//! "InvalidConfig"}`). Steps are numbered from 1 in failure messages, as in every binding.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use crate::amount::parse_decimal;
+use crate::engine::Engine;
+use crate::operation::{Line, Operation};
+use crate::outcome::{MemberKind, MemberView, NpsQuery, Totals};
+use crate::program::Program;
+use crate::Decimal;
+
+/// Why a scenario failed: the step (1-based; 0 for the file itself) and what differed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub step: usize,
+    pub message: String,
+}
+
+impl core::fmt::Display for Failure {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if self.step == 0 {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "step {}: {}", self.step, self.message)
+        }
+    }
+}
+
+fn fail_at<T>(step: usize, message: impl Into<String>) -> Result<T, Failure> {
+    Err(Failure { step, message: message.into() })
+}
+
+/// Plays a scenario given as JSON text; `Ok` when every step matched and the ledger
+/// invariant held after each.
+pub fn run(text: &str) -> Result<(), Failure> {
+    let root: Value = serde_json::from_str(text).or_else(|e| fail_at(0, format!("not JSON: {e}")))?;
+    let Some(root) = root.as_object() else { return fail_at(0, "a scenario is a JSON object") };
+    let program_json = root.get("program").map(Value::to_string).unwrap_or_default();
+    let program = Program::from_json(&program_json).and_then(Engine::new);
+    if let Some(expected) = root.get("expect_error").and_then(Value::as_str) {
+        return match program {
+            Err(e) if e.kind().name() == expected => Ok(()),
+            Err(e) => fail_at(0, format!("expected {expected}, program refused with {e}")),
+            Ok(_) => fail_at(0, format!("expected {expected}, program accepted")),
+        };
+    }
+    let mut engine = program.or_else(|e| fail_at(0, format!("program refused: {e}")))?;
+    let steps = root.get("steps").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    for (i, step) in steps.iter().enumerate() {
+        let n = i + 1;
+        let Some(step) = step.as_object() else { return fail_at(n, "a step is a JSON object") };
+        play(&mut engine, step).or_else(|m| fail_at(n, m))?;
+        engine.verify().or_else(|m| fail_at(n, format!("invariant broken: {m}")))?;
+    }
+    Ok(())
+}
+
+fn play(engine: &mut Engine, step: &Map<String, Value>) -> Result<(), String> {
+    if step.contains_key("op") {
+        return play_operation(engine, step);
+    }
+    if let Some(e) = step.get("expect").and_then(Value::as_object) {
+        let id = e.get("member").and_then(Value::as_u64).ok_or("expect needs a member id")?;
+        let view = engine.member(id).map_err(|e| e.to_string())?;
+        return check_member(&view, e);
+    }
+    if let Some(e) = step.get("expect_totals").and_then(Value::as_object) {
+        return check_totals(engine.totals(), e);
+    }
+    if let Some(e) = step.get("expect_price").and_then(Value::as_object) {
+        return check_price(engine, e);
+    }
+    if let Some(e) = step.get("expect_leaderboard").and_then(Value::as_object) {
+        let n = e.get("n").and_then(Value::as_u64).ok_or("expect_leaderboard needs n")?;
+        let want: Vec<u64> = e.get("members").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_u64).collect();
+        let got = engine.leaderboard(usize::try_from(n).unwrap_or(usize::MAX));
+        return if got == want { Ok(()) } else { Err(format!("leaderboard {got:?}, expected {want:?}")) };
+    }
+    if let Some(e) = step.get("expect_nps").and_then(Value::as_object) {
+        return check_nps(engine, e);
+    }
+    Err(format!("unknown step {}", Value::Object(step.clone())))
+}
+
+fn play_operation(engine: &mut Engine, step: &Map<String, Value>) -> Result<(), String> {
+    let mut op = step.clone();
+    let expected = op.remove("expect_error").and_then(|v| v.as_str().map(str::to_owned));
+    let result = Operation::from_value(Value::Object(op)).and_then(|op| engine.apply(&op));
+    match (result, expected) {
+        (Ok(_), None) => Ok(()),
+        (Err(e), Some(want)) if e.kind().name() == want => Ok(()),
+        (Err(e), Some(want)) => Err(format!("expected {want}, got {e}")),
+        (Err(e), None) => Err(format!("unexpected error {e}")),
+        (Ok(_), Some(want)) => Err(format!("expected {want}, the operation succeeded")),
+    }
+}
+
+/// Compares decimals by value ("12.5" equals "12.50").
+fn same_decimal(field: &str, got: Decimal, want: &Value) -> Result<(), String> {
+    let want_text = match want {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        other => return Err(format!("{field}: expected value {other} is not a decimal")),
+    };
+    let want = parse_decimal(&want_text).map_err(|e| format!("{field}: {e}"))?;
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("{field} is {got}, expected {want_text}"))
+    }
+}
+
+fn check_member(view: &MemberView, e: &Map<String, Value>) -> Result<(), String> {
+    let who = format!("member {}", view.member);
+    for (field, want) in e {
+        let result = match field.as_str() {
+            "member" => Ok(()),
+            "available" => same_decimal("available", view.available, want),
+            "pending" => same_decimal("pending", view.pending, want),
+            "qualifying" => same_decimal("qualifying", view.qualifying, want),
+            "tier" => same_text("tier", Some(&view.tier), want),
+            "next_tier" => same_text("next_tier", view.next_tier.as_deref(), want),
+            "to_next" => match (view.to_next, want) {
+                (None, Value::Null) => Ok(()),
+                (Some(got), want) if !want.is_null() => same_decimal("to_next", got, want),
+                (got, want) => Err(format!("to_next is {got:?}, expected {want}")),
+            },
+            "orders" => {
+                if want.as_u64() == Some(view.orders) {
+                    Ok(())
+                } else {
+                    Err(format!("orders is {}, expected {want}", view.orders))
+                }
+            }
+            "stamps" => check_stamps(&view.stamps, want),
+            "achievements" => {
+                let want: Vec<&str> = want.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+                if view.achievements.iter().map(String::as_str).eq(want.iter().copied()) {
+                    Ok(())
+                } else {
+                    Err(format!("achievements are {:?}, expected {want:?}", view.achievements))
+                }
+            }
+            other => Err(format!("unknown expect field {other}")),
+        };
+        result.map_err(|m| format!("{who}: {m}"))?;
+    }
+    Ok(())
+}
+
+fn same_text(field: &str, got: Option<&str>, want: &Value) -> Result<(), String> {
+    if got == want.as_str() {
+        Ok(())
+    } else {
+        Err(format!("{field} is {got:?}, expected {want}"))
+    }
+}
+
+fn check_stamps(got: &BTreeMap<String, i64>, want: &Value) -> Result<(), String> {
+    for (card, count) in want.as_object().into_iter().flatten() {
+        let have = got.get(card).copied().unwrap_or(0);
+        if count.as_i64() != Some(have) {
+            return Err(format!("stamps[{card}] is {have}, expected {count}"));
+        }
+    }
+    Ok(())
+}
+
+fn check_totals(t: Totals, e: &Map<String, Value>) -> Result<(), String> {
+    for (field, want) in e {
+        let got = match field.as_str() {
+            "issued" => t.issued,
+            "redeemed" => t.redeemed,
+            "expired" => t.expired,
+            "fees" => t.fees,
+            "liability" => t.liability,
+            other => return Err(format!("unknown totals field {other}")),
+        };
+        same_decimal(field, got, want)?;
+    }
+    Ok(())
+}
+
+fn decimal_field(e: &Map<String, Value>, field: &str) -> Result<Decimal, String> {
+    match e.get(field) {
+        Some(Value::String(s)) => parse_decimal(s).map_err(|x| x.to_string()),
+        Some(Value::Number(n)) => parse_decimal(&n.to_string()).map_err(|x| x.to_string()),
+        _ => Err(format!("{field} is missing")),
+    }
+}
+
+fn check_price(engine: &Engine, e: &Map<String, Value>) -> Result<(), String> {
+    let member = e.get("member").and_then(Value::as_u64).ok_or("expect_price needs a member")?;
+    let lines: Vec<Line> = match e.get("lines") {
+        Some(lines) => serde_json::from_value(lines.clone()).map_err(|x| x.to_string())?,
+        None => vec![Line::new(e.get("category").and_then(Value::as_str), decimal_field(e, "amount")?)],
+    };
+    let got = engine.price(member, &lines).map_err(|x| x.to_string())?;
+    same_decimal("price", got, e.get("price").unwrap_or(&Value::Null))
+}
+
+fn check_nps(engine: &Engine, e: &Map<String, Value>) -> Result<(), String> {
+    let kind = match e.get("member_kind").and_then(Value::as_str) {
+        None => None,
+        Some("new") => Some(MemberKind::New),
+        Some("regular") => Some(MemberKind::Regular),
+        Some(other) => return Err(format!("unknown member_kind {other}")),
+    };
+    let query = NpsQuery {
+        from: e.get("from").and_then(Value::as_i64),
+        to: e.get("to").and_then(Value::as_i64),
+        segment: e.get("segment").and_then(Value::as_str).map(str::to_owned),
+        member_kind: kind,
+    };
+    let report = engine.nps(&query);
+    if let Some(want) = e.get("responses") {
+        if want.as_u64() != Some(report.responses) {
+            return Err(format!("responses is {}, expected {want}", report.responses));
+        }
+    }
+    match (report.score, e.get("nps")) {
+        (_, None) | (None, Some(Value::Null)) => Ok(()),
+        (Some(got), Some(want)) if !want.is_null() => same_decimal("nps", got, want),
+        (got, Some(want)) => Err(format!("nps is {got:?}, expected {want}")),
+    }
+}
+

@@ -1,0 +1,73 @@
+//! The time index: what falls due when. Releases, birthday gifts and expiries are found here,
+//! never by scanning members, so advancing the clock costs what is due and nothing more.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// What happens at an instant. The order of the variants is the order of events at one
+/// instant (SPEC 8.4): releases, gifts, then expiries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Due {
+    /// Release a member's pending credits.
+    Release { member: u32 },
+    /// Give the birthday gifts of one day of the year, for the birthday in `year`.
+    Gift { slot: u32, year: i64, generation: u32 },
+    /// Expire a member's lots.
+    Expire { member: u32 },
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Schedule {
+    heap: BinaryHeap<Reverse<(i64, Due)>>,
+}
+
+impl Schedule {
+    pub fn push(&mut self, at: i64, due: Due) {
+        self.heap.push(Reverse((at, due)));
+    }
+
+    /// Removes and returns the earliest event due at or before `t`.
+    pub fn pop_due(&mut self, t: i64) -> Option<(i64, Due)> {
+        match self.heap.peek() {
+            Some(Reverse((at, _))) if *at <= t => self.heap.pop().map(|Reverse(e)| e),
+            _ => None,
+        }
+    }
+
+    /// Whether anything is due at or before `t` (constant time).
+    pub fn has_due(&self, t: i64) -> bool {
+        self.heap.peek().is_some_and(|Reverse((at, _))| *at <= t)
+    }
+
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pops_in_time_order_then_release_gift_expire() {
+        let mut s = Schedule::default();
+        s.push(20, Due::Expire { member: 1 });
+        s.push(20, Due::Gift { slot: 3, year: 2026, generation: 0 });
+        s.push(20, Due::Release { member: 9 });
+        s.push(10, Due::Expire { member: 2 });
+        assert!(!s.has_due(9));
+        assert!(s.has_due(10));
+        let order: Vec<_> = std::iter::from_fn(|| s.pop_due(20)).collect();
+        assert_eq!(
+            order,
+            vec![
+                (10, Due::Expire { member: 2 }),
+                (20, Due::Release { member: 9 }),
+                (20, Due::Gift { slot: 3, year: 2026, generation: 0 }),
+                (20, Due::Expire { member: 1 }),
+            ]
+        );
+        assert_eq!(s.len(), 0);
+    }
+}

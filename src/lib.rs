@@ -1,0 +1,5 @@
+//! `loyalty`: the facade crate of the workspace. Everything lives in [`loyalty_core`]; this
+//! crate re-exports it and owns the runnable examples and the benchmarks.
+#![forbid(unsafe_code)]
+
+pub use loyalty_core::*;
