@@ -53,7 +53,7 @@ impl Rounding {
     /// `num` must be ≥ 0 and `den` > 0 (every ratio the engine forms is).
     pub fn round_ratio(self, num: Decimal, den: Decimal, scale: u32) -> Result<Decimal, Error> {
         let overflow = || Error::new(ErrorKind::InvalidAmount, "amount too large to compute exactly");
-        if num.is_sign_negative() && !num.is_zero() || den <= Decimal::ZERO {
+        if num < Decimal::ZERO || den <= Decimal::ZERO {
             return Err(Error::new(ErrorKind::InvalidAmount, format!("cannot divide {num} by {den}")));
         }
         let ulp = Decimal::new(1, scale);
@@ -62,7 +62,7 @@ impl Rounding {
         // remainder = num − quotient × den, kept in [0, ulp × den).
         let mut remainder = num.checked_sub(mul(quotient, den)?).ok_or_else(overflow)?;
         let step = mul(ulp, den)?;
-        while remainder.is_sign_negative() && !remainder.is_zero() {
+        while remainder < Decimal::ZERO {
             quotient -= ulp;
             remainder += step;
         }
@@ -88,7 +88,7 @@ fn is_even_at(value: Decimal, scale: u32) -> bool {
 }
 
 /// `a × b`, exactly, or `InvalidAmount` when the product would need more than Decimal's 28
-/// digits (rust_decimal would silently drop the low digits, which an exact ledger must refuse).
+/// digits (`rust_decimal` would silently drop the low digits, which an exact ledger must refuse).
 pub fn mul(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
     let too_long = || Error::new(ErrorKind::InvalidAmount, format!("{a} × {b} is too large to compute exactly"));
     let (a, b) = (a.normalize(), b.normalize());
@@ -110,6 +110,15 @@ pub fn add(a: Decimal, b: Decimal) -> Decimal {
 /// `a − b` for running totals (see [`add`]).
 pub fn sub(a: Decimal, b: Decimal) -> Decimal {
     a.saturating_sub(b)
+}
+
+/// `value` shown with `scale` places ("30" → "30.00"), when that loses no digit.
+pub fn at_scale(value: Decimal, scale: u32) -> Decimal {
+    let mut v = value;
+    if v.scale() < scale {
+        v.rescale(scale);
+    }
+    v
 }
 
 /// Checks that `value` has at most `scale` decimal places (trailing zeros aside) and lies within
@@ -214,7 +223,7 @@ mod tests {
         assert_eq!(check_scale(d("10.100"), 2, "amount").ok(), Some(d("10.1")));
         let err = check_scale(d("10.001"), 2, "amount").err();
         assert_eq!(err.as_ref().map(Error::kind), Some(ErrorKind::InvalidAmount));
-        assert!(err.map(|e| e.message().contains("10.001")).unwrap_or(false));
+        assert!(err.is_some_and(|e| e.message().contains("10.001")));
         assert!(check_scale(d("1000000000000000.01"), 2, "amount").is_err());
         assert_eq!(check_scale(d("12"), 0, "amount").ok(), Some(d("12")));
         assert!(check_scale(d("12.5"), 0, "amount").is_err());

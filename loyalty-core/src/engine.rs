@@ -1,6 +1,6 @@
 //! The [`Engine`]: state, `apply`, the clock, postings, and the invariant check.
 
-use core::hash::{BuildHasherDefault, Hasher};
+use core::hash::{BuildHasherDefault, Hash, Hasher};
 use std::collections::HashMap;
 
 use rust_decimal::Decimal;
@@ -15,7 +15,7 @@ use crate::program::Program;
 use crate::schedule::{Due, Schedule};
 
 /// A fast hasher for integer ids (Fx-style multiply-rotate): ids are chosen by the host, not
-/// by an adversary, and SipHash would cost more than the rest of an order.
+/// by an adversary, and `SipHash` would cost more than the rest of an order.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct IdHasher(u64);
 
@@ -132,7 +132,6 @@ struct Applied {
 /// What an advance of the clock changed, so that a rejected operation can undo it.
 #[derive(Debug, Default)]
 struct Undo {
-    clock: i64,
     totals: Totals,
     ledgers: Vec<(u32, Ledger)>,
     events: Vec<(i64, Due)>,
@@ -223,11 +222,6 @@ impl Engine {
         self.members.len()
     }
 
-    /// The program totals (SPEC section 3).
-    pub fn totals(&self) -> Totals {
-        self.totals
-    }
-
     /// Applies one operation (SPEC section 5): idempotency, then the clock, then the
     /// operation's own checks. A rejected operation changes nothing at all.
     pub fn apply(&mut self, op: &Operation) -> Result<Outcome, Error> {
@@ -248,6 +242,7 @@ impl Engine {
             );
         }
         self.postings.clear();
+        let clock_before = self.clock;
         self.advance(at, true);
         match self.dispatch(op) {
             Ok(effect) => {
@@ -260,6 +255,7 @@ impl Engine {
             }
             Err(e) => {
                 self.rollback();
+                self.clock = clock_before;
                 self.postings.clear();
                 Err(e)
             }
@@ -283,11 +279,7 @@ impl Engine {
     /// With `undoable`, remembers enough to [`Engine::rollback`] it.
     pub(crate) fn advance(&mut self, t: i64, undoable: bool) {
         if undoable {
-            self.undo = self.schedule.has_due(t).then(|| Undo {
-                clock: self.clock,
-                totals: self.totals,
-                ..Undo::default()
-            });
+            self.undo = self.schedule.has_due(t).then(|| Undo { totals: self.totals, ..Undo::default() });
         }
         if self.undo.is_none() && undoable {
             self.clock = t;
@@ -306,10 +298,9 @@ impl Engine {
         self.clock = self.clock.max(t);
     }
 
-    /// Puts back what the last advance changed.
+    /// Puts back what the last advance changed (the caller restores the clock).
     fn rollback(&mut self) {
         let Some(undo) = self.undo.take() else { return };
-        self.clock = undo.clock;
         self.totals = undo.totals;
         for (m, ledger) in undo.ledgers {
             self.members[m as usize].ledger = ledger;
@@ -352,7 +343,7 @@ impl Engine {
 
     fn expire(&mut self, m: u32, when: i64) {
         let ledger = &self.members[m as usize].ledger;
-        if !ledger.lots().first().is_some_and(|l| l.expires_at.is_some_and(|e| e <= when)) {
+        if ledger.lots().first().is_none_or(|l| l.expires_at.is_none_or(|e| e > when)) {
             return;
         }
         self.save_ledger(m);
@@ -438,6 +429,33 @@ impl Engine {
             .get(&id)
             .copied()
             .ok_or_else(|| Error::new(ErrorKind::UnknownMember, format!("member {id} is not enrolled")))
+    }
+
+    /// A stable hash of the whole state: two engines with equal digests hold the same members,
+    /// balances, lots, orders, ids, totals and engagement state. The time index is left out:
+    /// its events are hints that re-check the ledger when they fire, so a stale one is inert.
+    pub fn state_digest(&self) -> u64 {
+        fn sorted<K: Ord + Copy, V>(map: &IdMap<K, V>) -> Vec<(K, &V)>
+        where
+            K: core::hash::Hash + Eq,
+        {
+            let mut v: Vec<_> = map.iter().map(|(k, v)| (*k, v)).collect();
+            v.sort_by_key(|(k, _)| *k);
+            v
+        }
+        let mut h = crate::operation::Fnv::default();
+        self.program.hash(&mut h);
+        (self.clock, &self.members, &self.totals).hash(&mut h);
+        sorted(&self.orders).hash(&mut h);
+        sorted(&self.applied).iter().map(|(id, a)| (*id, a.digest)).for_each(|x| x.hash(&mut h));
+        sorted(&self.sent_today).hash(&mut h);
+        sorted(&self.windows).hash(&mut h);
+        let mut budgets: Vec<_> = self.budgets_used.iter().collect();
+        budgets.sort();
+        budgets.hash(&mut h);
+        (&self.birthdays, self.gift_generation, &self.answers).hash(&mut h);
+        sorted(&self.last_reward).hash(&mut h);
+        h.finish()
     }
 
     /// Checks the ledger's invariants: `issued = redeemed + expired + fees + liability`, and

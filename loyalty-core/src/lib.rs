@@ -48,7 +48,7 @@ pub mod scenario;
 mod serde_decimal;
 mod tiers;
 
-pub use amount::{parse_decimal, Rounding, MAX_AMOUNT, MAX_RATE};
+pub use amount::{at_scale, parse_decimal, Rounding, MAX_AMOUNT, MAX_RATE};
 pub use calendar::MonthDay;
 pub use engine::Engine;
 pub use error::{Error, ErrorKind};

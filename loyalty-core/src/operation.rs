@@ -266,7 +266,7 @@ fn classify(e: &serde_json::Error) -> Error {
 }
 
 /// FNV-1a, 64 bits.
-struct Fnv(u64);
+pub(crate) struct Fnv(u64);
 
 impl Default for Fnv {
     fn default() -> Self {

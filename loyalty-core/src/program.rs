@@ -569,7 +569,7 @@ fn days_or_null(v: Option<i64>, field: &str) -> Result<(), Error> {
 }
 
 fn rate(field: &str, v: Decimal) -> Result<(), Error> {
-    if v.is_sign_negative() && !v.is_zero() || v > MAX_RATE {
+    if v < Decimal::ZERO || v > MAX_RATE {
         return invalid(field, &v, "must be a rate in [0, 1000]");
     }
     if v.normalize().scale() > 12 {
@@ -579,7 +579,7 @@ fn rate(field: &str, v: Decimal) -> Result<(), Error> {
 }
 
 fn share(field: &str, v: Decimal, one_allowed: bool) -> Result<(), Error> {
-    let ok = !(v.is_sign_negative() && !v.is_zero()) && (v < Decimal::ONE || one_allowed && v == Decimal::ONE);
+    let ok = v >= Decimal::ZERO && (v < Decimal::ONE || one_allowed && v == Decimal::ONE);
     if !ok || v.normalize().scale() > 12 {
         let range = if one_allowed { "[0, 1]" } else { "[0, 1)" };
         return invalid(field, &v, &format!("must lie in {range} with at most 12 decimal places"));
@@ -588,7 +588,7 @@ fn share(field: &str, v: Decimal, one_allowed: bool) -> Result<(), Error> {
 }
 
 fn non_negative_amount(field: &str, v: Decimal) -> Result<(), Error> {
-    if v.is_sign_negative() && !v.is_zero() || v > MAX_AMOUNT {
+    if v < Decimal::ZERO || v > MAX_AMOUNT {
         return invalid(field, &v, "must be in [0, 10^15]");
     }
     Ok(())

@@ -1,13 +1,14 @@
 //! Queries: the member view, the leaderboard, and tier bookkeeping shared by the operations.
 
-use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
+use crate::amount::at_scale;
 use crate::engine::Engine;
+use crate::program::Basis;
 use crate::error::Error;
 use crate::operation::MemberId;
-use crate::outcome::{MemberView, TierChange};
+use crate::outcome::{MemberView, Totals, TierChange};
 
 impl Engine {
     /// Member `id` as of the clock, or `UnknownMember`.
@@ -19,20 +20,42 @@ impl Engine {
         let level = self.program.level_for(qualifying);
         let next = levels.get(level + 1);
         let extras = member.extras.as_deref();
+        let (ps, qs) = (self.program.points_places(), self.qualifying_places());
         Ok(MemberView {
             member: id,
             referrer: member.referrer.map(|r| self.members[r as usize].id),
-            available: member.ledger.available(),
-            pending: member.ledger.pending(),
+            available: at_scale(member.ledger.available(), ps),
+            pending: at_scale(member.ledger.pending(), ps),
             tier: levels[level].name.clone(),
-            qualifying,
+            qualifying: at_scale(qualifying, qs),
             next_tier: next.map(|l| l.name.clone()),
-            to_next: next.map(|l| l.threshold - qualifying),
-            stamps: extras.map(|e| e.stamps.iter().cloned().collect()).unwrap_or_else(BTreeMap::new),
+            to_next: next.map(|l| at_scale(l.threshold - qualifying, qs)),
+            stamps: extras.map(|e| e.stamps.iter().cloned().collect()).unwrap_or_default(),
             achievements: extras.map(|e| e.achievements.clone()).unwrap_or_default(),
             orders: member.orders,
             referrals: member.referrals,
         })
+    }
+
+    /// Decimal places of qualifying totals: money on the spend basis, points on the points basis.
+    fn qualifying_places(&self) -> u32 {
+        match self.program.tiers.basis {
+            Basis::Spend => self.program.money_places(),
+            Basis::Points => self.program.points_places(),
+        }
+    }
+
+    /// The program totals (SPEC section 3), at the points scale.
+    pub fn totals(&self) -> Totals {
+        let ps = self.program.points_places();
+        let t = self.totals;
+        Totals {
+            issued: at_scale(t.issued, ps),
+            redeemed: at_scale(t.redeemed, ps),
+            expired: at_scale(t.expired, ps),
+            fees: at_scale(t.fees, ps),
+            liability: at_scale(t.liability, ps),
+        }
     }
 
     /// Whether member `id` is enrolled.

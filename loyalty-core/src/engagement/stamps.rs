@@ -19,7 +19,7 @@ impl Engine {
             let wanted = card.category.as_ref().map(core::slice::from_ref);
             let matching = lines
                 .iter()
-                .filter(|(cat, _)| category_matches(wanted.map(|w| &w[..]), *cat))
+                .filter(|(cat, _)| category_matches(wanted, *cat))
                 .fold(Decimal::ZERO, |s, (_, a)| add(s, *a));
             if matching > Decimal::ZERO && matching >= card.min_amount {
                 out.push((i, matching));
@@ -36,12 +36,9 @@ impl Engine {
     /// Member `m`'s count on the card named `card`.
     pub(crate) fn stamp_count(&mut self, m: u32, card: &str) -> &mut i64 {
         let stamps = &mut self.extras(m).stamps;
-        let at = match stamps.iter().position(|(name, _)| name == card) {
-            Some(at) => at,
-            None => {
-                stamps.push((card.to_owned(), 0));
-                stamps.len() - 1
-            }
+        let at = if let Some(at) = stamps.iter().position(|(name, _)| name == card) { at } else {
+            stamps.push((card.to_owned(), 0));
+            stamps.len() - 1
         };
         &mut stamps[at].1
     }

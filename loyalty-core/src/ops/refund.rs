@@ -33,7 +33,7 @@ impl Engine {
                 return Err(e);
             }
         };
-        let refunded = self.commit_refund(o, &mut record, plan);
+        let refunded = self.commit_refund(o, &mut record, &plan);
         self.orders.insert(o.order, record);
         Ok(refunded)
     }
@@ -87,7 +87,7 @@ impl Engine {
         })
     }
 
-    fn commit_refund(&mut self, o: &Refund, r: &mut OrderRecord, plan: Plan) -> Refunded {
+    fn commit_refund(&mut self, o: &Refund, r: &mut OrderRecord, plan: &Plan) -> Refunded {
         let buyer = r.buyer;
         let touched: Vec<u32> = core::iter::once(buyer).chain(r.commissions.iter().map(|c| c.0)).collect();
         let levels_before = self.levels(&touched);
