@@ -133,7 +133,7 @@ struct Applied {
 #[derive(Debug, Default)]
 struct Undo {
     totals: Totals,
-    ledgers: Vec<(u32, Ledger)>,
+    ledgers: IdMap<u32, Ledger>,
     events: Vec<(i64, Due)>,
     gift_years: Vec<(u32, Option<i64>)>,
 }
@@ -308,7 +308,7 @@ impl Engine {
         for (when, due) in undo.events {
             self.schedule.push(when, due);
         }
-        for (slot, year) in undo.gift_years {
+        for (slot, year) in undo.gift_years.into_iter().rev() {
             self.birthdays[slot as usize].1 = year;
         }
     }
@@ -316,9 +316,7 @@ impl Engine {
     /// Keeps a copy of member `m`'s ledger before an advance first changes it.
     pub(crate) fn save_ledger(&mut self, m: u32) {
         if let Some(undo) = self.undo.as_mut() {
-            if !undo.ledgers.iter().any(|(i, _)| *i == m) {
-                undo.ledgers.push((m, self.members[m as usize].ledger.clone()));
-            }
+            undo.ledgers.entry(m).or_insert_with(|| self.members[m as usize].ledger.clone());
         }
     }
 

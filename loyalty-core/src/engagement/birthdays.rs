@@ -6,6 +6,10 @@ use crate::schedule::Due;
 /// Slots of [`MonthDay::slot`]: month × 32 + day < 13 × 32.
 const SLOTS: usize = 13 * 32;
 
+/// Gifts are given for birthdays in years 1 to 9999 only: an explicit limit, so that a clock
+/// jumping across the `i64` range gives a bounded number of gifts instead of billions.
+pub(crate) const GIFT_YEARS: core::ops::RangeInclusive<i64> = 1..=9999;
+
 impl Engine {
     /// Files member `m` under their birthday; a day's first member schedules its gifts.
     pub(crate) fn add_birthday(&mut self, m: u32, birthday: MonthDay, at: i64) {
@@ -27,9 +31,12 @@ impl Engine {
         let Some(days_before) = self.program.birthday.as_ref().map(|b| b.days_before) else { return };
         let birthday = MonthDay::from_slot(slot);
         let last = self.birthdays[slot as usize].1;
-        let first_year = year_of(earliest);
+        let first_year = year_of(earliest).max(*GIFT_YEARS.start());
         // A gift up to 365 days early falls at most one calendar year before its birthday.
         for year in first_year..=first_year.saturating_add(2) {
+            if !GIFT_YEARS.contains(&year) {
+                return;
+            }
             if last.is_some_and(|l| year <= l) {
                 continue;
             }

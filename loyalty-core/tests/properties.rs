@@ -1,0 +1,300 @@
+//! Property tests: the invariants of SPEC section 3 over random programs and random
+//! operation sequences. Each test is named after the property it states.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::HashSet;
+
+use loyalty_core::{
+    Account, Adjust, Decimal, Effect, Engine, Enroll, Operation, Order, Program, Refund, Survey, Tick, Transfer,
+};
+use proptest::prelude::*;
+use serde_json::json;
+
+const T0: i64 = 1_767_225_600;
+const HOUR: i64 = 3_600;
+
+/// A random valid program (v1, or v1 with engagement features when `engagement`).
+fn program(engagement: bool) -> impl Strategy<Value = Program> {
+    (
+        (0u32..=3, 0u32..=3, 0usize..3, 0usize..3),
+        (0i64..=2, prop::option::of(1i64..=5), any::<bool>(), prop::option::of(1i64..=4)),
+        (1usize..=3, prop::collection::vec(0usize..5, 3), prop::collection::vec(0usize..4, 6)),
+        (0usize..3, prop::option::of(1u32..=20), any::<bool>(), 0usize..3),
+        any::<bool>(),
+    )
+        .prop_map(move |((ms, ps, rounding, pv), (pending, expiry, points_basis, window), (n, rates, refs), (fee, daily, min_tier, share), more)| {
+            let rate = ["0", "0.03", "0.1", "0.333", "1.5"];
+            let referral = ["0.01", "0.025", "0.1", "0.005"];
+            let levels: Vec<_> = (0..n)
+                .map(|i| {
+                    json!({"name": format!("L{i}"), "threshold": (i * i * 40).to_string(),
+                           "accrual_rate": rate[rates[i]],
+                           "referral_rates": refs[i * 2..i * 2 + 1 + (refs[i * 2 + 1] % 2)].iter().map(|r| referral[*r]).collect::<Vec<_>>()})
+                })
+                .collect();
+            let rounding = ["down", "half_up", "half_even"][rounding];
+            let point_value = ["1", "0.5", "2"][pv];
+            let max_share = ["1", "0.5", "0.9"][share];
+            let fee_rate = ["0", "0.015", "0.1"][fee];
+            let mut p = json!({
+                "money_scale": ms, "points_scale": ps,
+                "rounding": rounding,
+                "point_value": point_value,
+                "pending_days": pending, "expiry_days": expiry,
+                "tiers": {"basis": if points_basis { "points" } else { "spend" }, "window_days": window, "levels": levels},
+                "redemption": {"max_share": max_share},
+                "transfers": {"min_points": "0", "fee_rate": fee_rate,
+                              "daily_limit": daily.map(|d| (d * 10).to_string()),
+                              "min_tier": if min_tier { Some("L0") } else { None }},
+            });
+            if engagement && more {
+                p["campaigns"] = json!([{"name": "c", "from": T0 + 2 * 86_400, "to": T0 + 9 * 86_400,
+                    "categories": ["a"], "multiplier": "2", "bonus_rate": "0.05", "budget": "25", "discount": "0.1"}]);
+                p["stamps"] = json!([{"name": "s", "category": "a", "min_amount": "5", "card_size": 2, "reward_points": "3"}]);
+                p["achievements"] = json!([{"name": "first", "orders": 1, "points": "2"}, {"name": "spender", "spend": "100"}]);
+                p["birthday"] = json!({"points": "7", "days_before": 1});
+                p["surveys"] = json!({"points": "1", "cooldown_days": 2});
+            }
+            Program::from_json(&p.to_string()).expect("generated program is valid")
+        })
+}
+
+/// One random step; amounts are integers scaled to the program's scales when played.
+#[derive(Debug, Clone)]
+enum Step {
+    Enroll { member: u64, referrer: Option<u64>, birthday: bool },
+    Order { member: u64, units: i64, points: i64, split: bool },
+    Refund { pick: usize, units: i64 },
+    Transfer { from: u64, to: u64, points: i64 },
+    Adjust { member: u64, points: i64 },
+    Survey { member: u64, score: i64 },
+    Tick,
+    Retry { pick: usize },
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    let member = 1u64..=6;
+    prop_oneof![
+        3 => (member.clone(), prop::option::of(1u64..=6), any::<bool>()).prop_map(|(member, referrer, birthday)| Step::Enroll { member, referrer, birthday }),
+        6 => (member.clone(), 1i64..50_000, prop_oneof![3 => Just(0i64), 1 => 0i64..5_000], any::<bool>())
+            .prop_map(|(member, units, points, split)| Step::Order { member, units, points, split }),
+        3 => (any::<usize>(), 1i64..30_000).prop_map(|(pick, units)| Step::Refund { pick, units }),
+        2 => (member.clone(), member.clone(), 1i64..3_000).prop_map(|(from, to, points)| Step::Transfer { from, to, points }),
+        2 => (member.clone(), -2_000i64..5_000).prop_map(|(member, points)| Step::Adjust { member, points }),
+        1 => (member, -1i64..=11).prop_map(|(member, score)| Step::Survey { member, score }),
+        2 => Just(Step::Tick),
+        1 => any::<usize>().prop_map(|pick| Step::Retry { pick }),
+    ]
+}
+
+/// Plays steps into operations, with time moving forward (and now and then backward).
+struct Player {
+    engine: Engine,
+    at: i64,
+    next_id: u64,
+    orders: Vec<u64>,
+    accepted: Vec<(Operation, loyalty_core::Outcome)>,
+    /// Members a clawback may have left in debt.
+    clawed: HashSet<u64>,
+}
+
+impl Player {
+    fn new(program: Program) -> Player {
+        Player { engine: Engine::new(program).unwrap(), at: T0, next_id: 1, orders: Vec::new(), accepted: Vec::new(), clawed: HashSet::new() }
+    }
+
+    fn money(&self, units: i64) -> Decimal {
+        Decimal::new(units, 2).round_dp(self.engine.program().money_scale as u32)
+    }
+
+    fn points(&self, units: i64) -> Decimal {
+        Decimal::new(units, 2).round_dp(self.engine.program().points_scale as u32)
+    }
+
+    fn operation(&mut self, step: &Step, dt: i64) -> Option<Operation> {
+        self.at += dt;
+        let (id, at) = (self.next_id, self.at);
+        self.next_id += 1;
+        Some(match step {
+            Step::Enroll { member, referrer, birthday } => Operation::Enroll(Enroll {
+                id, at, member: *member, referrer: *referrer,
+                birthday: birthday.then(|| String::from("01-03")),
+                ..Enroll::default()
+            }),
+            Step::Order { member, units, points, split } => {
+                let amount = self.money(*units);
+                let lines = if *split && amount > Decimal::ONE {
+                    let a = self.money(units / 3).max(Decimal::ZERO);
+                    vec![loyalty_core::Line::new(Some("a"), a), loyalty_core::Line::new(Some("b"), amount - a)]
+                        .into_iter().filter(|l| l.amount > Decimal::ZERO).collect()
+                } else {
+                    Vec::new()
+                };
+                Operation::Order(Order { id, at, member: *member, amount, points: self.points(*points), lines })
+            }
+            Step::Refund { pick, units } => {
+                let order = *self.orders.get(pick % self.orders.len().max(1))?;
+                Operation::Refund(Refund { id, at, order, amount: self.money(*units) })
+            }
+            Step::Transfer { from, to, points } => Operation::Transfer(Transfer { id, at, from: *from, to: *to, points: self.points(*points) }),
+            Step::Adjust { member, points } => Operation::Adjust(Adjust { id, at, member: *member, points: self.points(*points), reason: String::new() }),
+            Step::Survey { member, score } => Operation::Survey(Survey { id, at, member: *member, score: *score, segment: None }),
+            Step::Tick => Operation::Tick(Tick { at }),
+            Step::Retry { pick } => {
+                self.at -= dt;
+                let (op, _) = self.accepted.get(pick % self.accepted.len().max(1))?;
+                op.clone()
+            }
+        })
+    }
+
+    /// Applies `op` and checks every per-step property; returns whether it was accepted.
+    fn play(&mut self, op: &Operation) -> Result<bool, TestCaseError> {
+        let before = self.engine.state_digest();
+        let totals_before = self.engine.totals();
+        let retried = self.accepted.iter().find(|(o, _)| o.id().is_some() && o.id() == op.id()).map(|(_, out)| out.clone());
+        let balances = |e: &Engine, m: u64| e.member(m).map(|v| v.available).unwrap_or_default();
+        let (from_before, to_before) = match op {
+            Operation::Transfer(t) => (balances(&self.engine, t.from), balances(&self.engine, t.to)),
+            _ => (Decimal::ZERO, Decimal::ZERO),
+        };
+        match self.engine.apply(op) {
+            Err(_) => {
+                prop_assert_eq!(before, self.engine.state_digest(), "a rejected operation changed the state: {:?}", op);
+                return Ok(false);
+            }
+            Ok(outcome) => {
+                if let Some(original) = retried {
+                    prop_assert_eq!(&original, &outcome, "a retry returned another outcome");
+                    prop_assert_eq!(before, self.engine.state_digest(), "replaying an accepted id changed the state");
+                    return Ok(true);
+                }
+                // The postings explain the totals: replaying them on the totals before gives the totals after.
+                prop_assert_eq!(replay_postings(totals_before, &outcome.postings), self.engine.totals());
+                if let (Operation::Transfer(t), Effect::Transferred { points, fee, .. }) = (op, &outcome.effect) {
+                    // Transfers never create or destroy points, fees aside.
+                    let fees: Decimal = outcome.postings.iter().filter(|p| p.to == Account::Fees).map(|p| p.points).sum();
+                    prop_assert_eq!(fees, *fee);
+                    prop_assert!(outcome.postings.iter().any(|p| p.from == Account::Available(t.from) && p.to == Account::Available(t.to) && p.points == *points));
+                    let own = |p: &&loyalty_core::Posting| p.from == Account::Available(t.from) && (p.to == Account::Available(t.to) || p.to == Account::Fees);
+                    if outcome.postings.iter().filter(own).count() == outcome.postings.len() {
+                        prop_assert_eq!(balances(&self.engine, t.from), from_before - *points - *fee);
+                        prop_assert_eq!(balances(&self.engine, t.to), to_before + *points);
+                    }
+                }
+                if let Operation::Order(o) = op {
+                    self.orders.push(o.id);
+                }
+                if let Operation::Refund(r) = op {
+                    if let Effect::Refunded(out) = &outcome.effect {
+                        self.clawed.extend(out.commissions_clawed.iter().map(|c| c.member));
+                    }
+                    let buyer = self.accepted.iter().find_map(|(o, _)| match o {
+                        Operation::Order(x) if x.id == r.order => Some(x.member),
+                        _ => None,
+                    });
+                    self.clawed.extend(buyer);
+                }
+                if op.id().is_some() {
+                    self.accepted.push((op.clone(), outcome));
+                }
+                Ok(true)
+            }
+        }
+    }
+
+    fn check_state(&self) -> Result<(), TestCaseError> {
+        prop_assert!(self.engine.verify().is_ok(), "{:?}", self.engine.verify());
+        let program = self.engine.program();
+        for id in self.engine.member_ids() {
+            let v = self.engine.member(id).unwrap();
+            prop_assert!(v.pending >= Decimal::ZERO);
+            if !self.clawed.contains(&id) {
+                prop_assert!(v.available >= Decimal::ZERO, "member {} went negative without a clawback", id);
+            }
+            // Tiers never disagree with the qualifying total.
+            let level = program.level_for(v.qualifying);
+            prop_assert_eq!(&v.tier, &program.tiers.levels[level].name);
+            let next = program.tiers.levels.get(level + 1);
+            prop_assert_eq!(v.next_tier.as_deref(), next.map(|l| l.name.as_str()));
+            prop_assert_eq!(v.to_next, next.map(|l| l.threshold - v.qualifying));
+        }
+        Ok(())
+    }
+}
+
+/// The totals after `postings`, applied to `t` one by one.
+fn replay_postings(mut t: loyalty_core::Totals, postings: &[loyalty_core::Posting]) -> loyalty_core::Totals {
+    for p in postings {
+        for (account, sign) in [(p.from, Decimal::NEGATIVE_ONE), (p.to, Decimal::ONE)] {
+            let v = p.points * sign;
+            match account {
+                Account::Issued => t.issued -= v,
+                Account::Redeemed => t.redeemed += v,
+                Account::Expired => t.expired += v,
+                Account::Fees => t.fees += v,
+                Account::Available(_) | Account::Pending(_) => t.liability += v,
+            }
+        }
+    }
+    t
+}
+
+fn dt() -> impl Strategy<Value = i64> {
+    prop_oneof![4 => Just(0i64), 3 => Just(HOUR), 3 => Just(24 * HOUR), 1 => Just(3 * 24 * HOUR), 1 => Just(-HOUR)]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
+
+    /// `issued = redeemed + expired + fees + liability` after every step; no balance negative
+    /// but by clawback debt; transfers conserve points; retries and rejections change nothing;
+    /// tiers agree with qualifying totals.
+    #[test]
+    fn ledger_invariants_hold_after_every_step(program in program(true), steps in prop::collection::vec((step(), dt()), 1..60)) {
+        let mut p = Player::new(program);
+        for (step, dt) in &steps {
+            if let Some(op) = p.operation(step, *dt) {
+                p.play(&op)?;
+                p.check_state()?;
+            }
+        }
+    }
+
+    /// A full refund of an order, right after it, returns every member and total to what they
+    /// were without it.
+    #[test]
+    fn full_refund_returns_everything_to_where_it_was(
+        program in program(false),
+        steps in prop::collection::vec((step(), dt()), 1..40),
+        buyer in any::<usize>(), units in 100i64..50_000, points in 0i64..3_000,
+    ) {
+        let mut p = Player::new(program);
+        for (step, dt) in &steps {
+            if let Some(op) = p.operation(step, *dt) {
+                p.play(&op)?;
+            }
+        }
+        let views = |e: &Engine| -> Vec<_> {
+            e.member_ids().map(|id| { let v = e.member(id).unwrap(); (id, v.available, v.pending, v.qualifying, v.tier) }).collect()
+        };
+        // Compare at one instant: whatever falls due by then falls due in both worlds.
+        let (id, at) = (1_000_000, p.engine.clock().max(p.at));
+        let ticked = p.engine.apply(&Operation::Tick(Tick { at }));
+        prop_assert!(ticked.is_ok());
+        let (before, totals) = (views(&p.engine), p.engine.totals());
+        let members: Vec<u64> = p.engine.member_ids().collect();
+        prop_assume!(!members.is_empty());
+        let buyer = members[buyer % members.len()];
+        let program = p.engine.program().clone();
+        let amount = p.money(units);
+        let cap = (amount * program.redemption.max_share / program.point_value).round_dp_with_strategy(program.points_scale as u32, rust_decimal::RoundingStrategy::ToZero);
+        let spend = p.points(points).min(p.engine.member(buyer).unwrap().available.max(Decimal::ZERO)).min(cap);
+        let order = Order { id, at, member: buyer, amount, points: spend, lines: Vec::new() };
+        prop_assert!(p.engine.apply(&Operation::Order(order.clone())).is_ok(), "{:?}", p.engine.apply(&Operation::Order(order.clone())));
+        let refund = Refund { id: id + 1, at, order: id, amount: order.amount };
+        prop_assert!(p.engine.apply(&Operation::Refund(refund)).is_ok());
+        prop_assert_eq!(views(&p.engine), before);
+        prop_assert_eq!(p.engine.totals(), totals);
+    }
+}
