@@ -3,3 +3,8 @@
 #![forbid(unsafe_code)]
 
 pub use loyalty_core::*;
+
+/// The README's tour runs as a doctest, so it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeTour;

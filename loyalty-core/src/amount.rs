@@ -52,9 +52,17 @@ impl Rounding {
     ///
     /// `num` must be ≥ 0 and `den` > 0 (every ratio the engine forms is).
     pub fn round_ratio(self, num: Decimal, den: Decimal, scale: u32) -> Result<Decimal, Error> {
-        let overflow = || Error::new(ErrorKind::InvalidAmount, "amount too large to compute exactly");
+        let overflow = || {
+            Error::new(
+                ErrorKind::InvalidAmount,
+                "amount too large to compute exactly",
+            )
+        };
         if num < Decimal::ZERO || den <= Decimal::ZERO {
-            return Err(Error::new(ErrorKind::InvalidAmount, format!("cannot divide {num} by {den}")));
+            return Err(Error::new(
+                ErrorKind::InvalidAmount,
+                format!("cannot divide {num} by {den}"),
+            ));
         }
         let ulp = Decimal::new(1, scale);
         let approx = num.checked_div(den).ok_or_else(overflow)?;
@@ -76,7 +84,10 @@ impl Rounding {
             Rounding::HalfUp => twice >= step,
             Rounding::HalfEven => twice > step || (twice == step && !is_even_at(quotient, scale)),
         };
-        Ok(if round_up { quotient + ulp } else { quotient })
+        Ok(at_scale(
+            if round_up { quotient + ulp } else { quotient },
+            scale,
+        ))
     }
 }
 
@@ -90,9 +101,17 @@ fn is_even_at(value: Decimal, scale: u32) -> bool {
 /// `a × b`, exactly, or `InvalidAmount` when the product would need more than Decimal's 28
 /// digits (`rust_decimal` would silently drop the low digits, which an exact ledger must refuse).
 pub fn mul(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
-    let too_long = || Error::new(ErrorKind::InvalidAmount, format!("{a} × {b} is too large to compute exactly"));
+    let too_long = || {
+        Error::new(
+            ErrorKind::InvalidAmount,
+            format!("{a} × {b} is too large to compute exactly"),
+        )
+    };
     let (a, b) = (a.normalize(), b.normalize());
-    let mut mantissa = a.mantissa().checked_mul(b.mantissa()).ok_or_else(too_long)?;
+    let mut mantissa = a
+        .mantissa()
+        .checked_mul(b.mantissa())
+        .ok_or_else(too_long)?;
     let mut scale = a.scale() + b.scale();
     while scale > 0 && mantissa % 10 == 0 {
         mantissa /= 10;
@@ -122,7 +141,8 @@ pub fn at_scale(value: Decimal, scale: u32) -> Decimal {
 }
 
 /// Checks that `value` has at most `scale` decimal places (trailing zeros aside) and lies within
-/// [`MAX_AMOUNT`]; returns it normalized. `what` names the field in the error.
+/// [`MAX_AMOUNT`]; returns it written at exactly `scale` places (sums of values at one scale
+/// stay on `rust_decimal`'s fast path). `what` names the field in the error.
 pub fn check_scale(value: Decimal, scale: u32, what: &str) -> Result<Decimal, Error> {
     let normalized = value.normalize();
     if normalized.scale() > scale {
@@ -137,14 +157,19 @@ pub fn check_scale(value: Decimal, scale: u32, what: &str) -> Result<Decimal, Er
             format!("{what} {value} exceeds the limit of {MAX_AMOUNT}"),
         ));
     }
-    Ok(normalized)
+    Ok(at_scale(normalized, scale))
 }
 
 /// Parses a decimal string exactly: more than 28 places, exponents, or garbage are refused
 /// rather than silently rounded.
 pub fn parse_decimal(text: &str) -> Result<Decimal, Error> {
     let trimmed = text.trim();
-    let bad = || Error::new(ErrorKind::InvalidAmount, format!("'{text}' is not a decimal number"));
+    let bad = || {
+        Error::new(
+            ErrorKind::InvalidAmount,
+            format!("'{text}' is not a decimal number"),
+        )
+    };
     if trimmed.is_empty() || trimmed.contains(['e', 'E', '_']) {
         return Err(bad());
     }
@@ -158,7 +183,10 @@ impl FromStr for Rounding {
             "down" => Ok(Rounding::Down),
             "half_up" => Ok(Rounding::HalfUp),
             "half_even" => Ok(Rounding::HalfEven),
-            other => Err(Error::new(ErrorKind::InvalidConfig, format!("rounding: unknown mode '{other}'"))),
+            other => Err(Error::new(
+                ErrorKind::InvalidConfig,
+                format!("rounding: unknown mode '{other}'"),
+            )),
         }
     }
 }
@@ -191,21 +219,48 @@ mod tests {
     #[test]
     fn ratio_multiplies_first_and_rounds_exactly() {
         // 1/3 of 300 is 100, not 99.99.
-        assert_eq!(Rounding::Down.round_ratio(d("30000"), d("300"), 2).ok(), Some(d("100")));
-        assert_eq!(Rounding::Down.round_ratio(d("100"), d("3"), 2).ok(), Some(d("33.33")));
-        assert_eq!(Rounding::HalfUp.round_ratio(d("200"), d("3"), 2).ok(), Some(d("66.67")));
-        assert_eq!(Rounding::HalfEven.round_ratio(d("1"), d("8"), 2).ok(), Some(d("0.12")));
-        assert_eq!(Rounding::HalfUp.round_ratio(d("1"), d("8"), 2).ok(), Some(d("0.13")));
-        assert_eq!(Rounding::HalfEven.round_ratio(d("3"), d("8"), 2).ok(), Some(d("0.38")));
-        assert_eq!(Rounding::Down.round_ratio(d("0"), d("7"), 2).ok(), Some(d("0")));
+        assert_eq!(
+            Rounding::Down.round_ratio(d("30000"), d("300"), 2).ok(),
+            Some(d("100"))
+        );
+        assert_eq!(
+            Rounding::Down.round_ratio(d("100"), d("3"), 2).ok(),
+            Some(d("33.33"))
+        );
+        assert_eq!(
+            Rounding::HalfUp.round_ratio(d("200"), d("3"), 2).ok(),
+            Some(d("66.67"))
+        );
+        assert_eq!(
+            Rounding::HalfEven.round_ratio(d("1"), d("8"), 2).ok(),
+            Some(d("0.12"))
+        );
+        assert_eq!(
+            Rounding::HalfUp.round_ratio(d("1"), d("8"), 2).ok(),
+            Some(d("0.13"))
+        );
+        assert_eq!(
+            Rounding::HalfEven.round_ratio(d("3"), d("8"), 2).ok(),
+            Some(d("0.38"))
+        );
+        assert_eq!(
+            Rounding::Down.round_ratio(d("0"), d("7"), 2).ok(),
+            Some(d("0"))
+        );
     }
 
     #[test]
     fn ratio_is_exact_where_28_digits_are_not_enough() {
         // 2/3 · 10^14 has more digits than Decimal keeps; the remainder fixes the last one.
         let num = d("200000000000000");
-        assert_eq!(Rounding::Down.round_ratio(num, d("3"), 8).ok(), Some(d("66666666666666.66666666")));
-        assert_eq!(Rounding::HalfUp.round_ratio(num, d("3"), 8).ok(), Some(d("66666666666666.66666667")));
+        assert_eq!(
+            Rounding::Down.round_ratio(num, d("3"), 8).ok(),
+            Some(d("66666666666666.66666666"))
+        );
+        assert_eq!(
+            Rounding::HalfUp.round_ratio(num, d("3"), 8).ok(),
+            Some(d("66666666666666.66666667"))
+        );
     }
 
     #[test]
@@ -220,9 +275,17 @@ mod tests {
 
     #[test]
     fn scale_check_ignores_trailing_zeros() {
-        assert_eq!(check_scale(d("10.100"), 2, "amount").ok(), Some(d("10.1")));
+        assert_eq!(
+            check_scale(d("10.100"), 2, "amount")
+                .map(|v| v.to_string())
+                .ok(),
+            Some(String::from("10.10"))
+        );
         let err = check_scale(d("10.001"), 2, "amount").err();
-        assert_eq!(err.as_ref().map(Error::kind), Some(ErrorKind::InvalidAmount));
+        assert_eq!(
+            err.as_ref().map(Error::kind),
+            Some(ErrorKind::InvalidAmount)
+        );
         assert!(err.is_some_and(|e| e.message().contains("10.001")));
         assert!(check_scale(d("1000000000000000.01"), 2, "amount").is_err());
         assert_eq!(check_scale(d("12"), 0, "amount").ok(), Some(d("12")));

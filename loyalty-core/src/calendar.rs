@@ -16,7 +16,12 @@ pub struct MonthDay {
 impl MonthDay {
     /// Parses `"MM-DD"`: `InvalidInput` unless it is a real day of some year (`02-29` is one).
     pub fn parse(text: &str) -> Result<MonthDay, Error> {
-        let bad = || Error::new(ErrorKind::InvalidInput, format!("birthday '{text}' is not a day of the year (MM-DD)"));
+        let bad = || {
+            Error::new(
+                ErrorKind::InvalidInput,
+                format!("birthday '{text}' is not a day of the year (MM-DD)"),
+            )
+        };
         let bytes = text.as_bytes();
         if bytes.len() != 5 || bytes[2] != b'-' || !text.is_char_boundary(2) {
             return Err(bad());
@@ -41,7 +46,10 @@ impl MonthDay {
     }
 
     pub(crate) fn from_slot(slot: u32) -> MonthDay {
-        MonthDay { month: (slot / 32) as u8, day: (slot % 32) as u8 }
+        MonthDay {
+            month: (slot / 32) as u8,
+            day: (slot % 32) as u8,
+        }
     }
 
     /// The first second of this day in `year`; 29 February is 28 February in common years.
@@ -73,7 +81,11 @@ fn days_in_month(year: i64, month: u8) -> u8 {
 
 /// Days since 1970-01-01 of a civil date; `None` if it overflows.
 pub(crate) fn days_from_civil(year: i64, month: u8, day: u8) -> Option<i64> {
-    let y = if month <= 2 { year.checked_sub(1)? } else { year };
+    let y = if month <= 2 {
+        year.checked_sub(1)?
+    } else {
+        year
+    };
     let era = y.div_euclid(400);
     let yoe = y.rem_euclid(400);
     let m = i64::from(month);
@@ -107,7 +119,9 @@ mod tests {
     fn parses_real_days_only() {
         assert!(MonthDay::parse("02-29").is_ok());
         assert!(MonthDay::parse("12-31").is_ok());
-        for bad in ["13-01", "02-30", "00-10", "04-31", "1-10", "01-1x", "01/10", "", "é1-10", "+1-10"] {
+        for bad in [
+            "13-01", "02-30", "00-10", "04-31", "1-10", "01-1x", "01/10", "", "é1-10", "+1-10",
+        ] {
             let err = MonthDay::parse(bad).err().map(|e| e.kind());
             assert_eq!(err, Some(ErrorKind::InvalidInput), "{bad}");
         }
@@ -116,7 +130,10 @@ mod tests {
     #[test]
     fn civil_days_match_known_dates() {
         assert_eq!(days_from_civil(1970, 1, 1), Some(0));
-        assert_eq!(days_from_civil(2026, 1, 1).map(|d| d * DAY), Some(1_767_225_600));
+        assert_eq!(
+            days_from_civil(2026, 1, 1).map(|d| d * DAY),
+            Some(1_767_225_600)
+        );
         assert_eq!(days_from_civil(2000, 3, 1), Some(11_017));
         assert_eq!(year_of(1_767_225_600), 2026);
         assert_eq!(year_of(1_767_225_599), 2025);
@@ -128,8 +145,14 @@ mod tests {
     #[test]
     fn february_29_falls_on_the_28th_in_common_years() {
         let leap = MonthDay::parse("02-29").ok();
-        assert_eq!(leap.and_then(|m| m.midnight_in(2027)), days_from_civil(2027, 2, 28).map(|d| d * DAY));
-        assert_eq!(leap.and_then(|m| m.midnight_in(2028)), days_from_civil(2028, 2, 29).map(|d| d * DAY));
+        assert_eq!(
+            leap.and_then(|m| m.midnight_in(2027)),
+            days_from_civil(2027, 2, 28).map(|d| d * DAY)
+        );
+        assert_eq!(
+            leap.and_then(|m| m.midnight_in(2028)),
+            days_from_civil(2028, 2, 29).map(|d| d * DAY)
+        );
         assert_eq!(leap.map(|m| MonthDay::from_slot(m.slot())), leap);
         assert_eq!(leap.and_then(|m| m.midnight_in(i64::MAX / 10)), None);
     }

@@ -47,7 +47,10 @@ pub(crate) struct Moved {
 
 impl Moved {
     pub fn new(total: Decimal) -> Moved {
-        Moved { total, moved: Decimal::ZERO }
+        Moved {
+            total,
+            moved: Decimal::ZERO,
+        }
     }
     /// What is still in place.
     pub fn remaining(self) -> Decimal {
@@ -231,7 +234,10 @@ impl Engine {
                 if done.digest == digest {
                     return Ok(done.outcome.clone());
                 }
-                return fail(ErrorKind::IdConflict, format!("operation id {id} was used for different content"));
+                return fail(
+                    ErrorKind::IdConflict,
+                    format!("operation id {id} was used for different content"),
+                );
             }
         }
         let at = op.at();
@@ -247,9 +253,18 @@ impl Engine {
         match self.dispatch(op) {
             Ok(effect) => {
                 self.undo = None;
-                let outcome = Outcome { effect, postings: core::mem::take(&mut self.postings) };
+                let outcome = Outcome {
+                    effect,
+                    postings: core::mem::take(&mut self.postings),
+                };
                 if let (Some(id), Some(digest)) = (op.id(), digest) {
-                    self.applied.insert(id, Applied { digest, outcome: outcome.clone() });
+                    self.applied.insert(
+                        id,
+                        Applied {
+                            digest,
+                            outcome: outcome.clone(),
+                        },
+                    );
                 }
                 Ok(outcome)
             }
@@ -279,7 +294,10 @@ impl Engine {
     /// With `undoable`, remembers enough to [`Engine::rollback`] it.
     pub(crate) fn advance(&mut self, t: i64, undoable: bool) {
         if undoable {
-            self.undo = self.schedule.has_due(t).then(|| Undo { totals: self.totals, ..Undo::default() });
+            self.undo = self.schedule.has_due(t).then(|| Undo {
+                totals: self.totals,
+                ..Undo::default()
+            });
         }
         if self.undo.is_none() && undoable {
             self.clock = t;
@@ -291,7 +309,11 @@ impl Engine {
             }
             match due {
                 Due::Release { member } => self.release(member, when),
-                Due::Gift { slot, year, generation } => self.give_gifts(slot, year, generation, when),
+                Due::Gift {
+                    slot,
+                    year,
+                    generation,
+                } => self.give_gifts(slot, year, generation, when),
                 Due::Expire { member } => self.expire(member, when),
             }
         }
@@ -316,18 +338,26 @@ impl Engine {
     /// Keeps a copy of member `m`'s ledger before an advance first changes it.
     pub(crate) fn save_ledger(&mut self, m: u32) {
         if let Some(undo) = self.undo.as_mut() {
-            undo.ledgers.entry(m).or_insert_with(|| self.members[m as usize].ledger.clone());
+            undo.ledgers
+                .entry(m)
+                .or_insert_with(|| self.members[m as usize].ledger.clone());
         }
     }
 
     pub(crate) fn save_gift_year(&mut self, slot: u32) {
         if let Some(undo) = self.undo.as_mut() {
-            undo.gift_years.push((slot, self.birthdays[slot as usize].1));
+            undo.gift_years
+                .push((slot, self.birthdays[slot as usize].1));
         }
     }
 
     fn release(&mut self, m: u32, when: i64) {
-        if !self.members[m as usize].ledger.pending_credits().iter().any(|p| p.release_at <= when) {
+        if !self.members[m as usize]
+            .ledger
+            .pending_credits()
+            .iter()
+            .any(|p| p.release_at <= when)
+        {
             return;
         }
         self.save_ledger(m);
@@ -341,7 +371,11 @@ impl Engine {
 
     fn expire(&mut self, m: u32, when: i64) {
         let ledger = &self.members[m as usize].ledger;
-        if ledger.lots().first().is_none_or(|l| l.expires_at.is_none_or(|e| e > when)) {
+        if ledger
+            .lots()
+            .first()
+            .is_none_or(|l| l.expires_at.is_none_or(|e| e > when))
+        {
             return;
         }
         self.save_ledger(m);
@@ -352,7 +386,9 @@ impl Engine {
 
     /// When a lot created at `t` expires under the program in force.
     pub(crate) fn expiry_from(&self, t: i64) -> Option<i64> {
-        self.program.expiry_days.map(|d| t.saturating_add(d.saturating_mul(DAY)))
+        self.program
+            .expiry_days
+            .map(|d| t.saturating_add(d.saturating_mul(DAY)))
     }
 
     /// Records `points` moving between accounts and keeps the totals.
@@ -365,7 +401,11 @@ impl Engine {
             let slot = match account {
                 Account::Issued => {
                     // The issuing account counts what it gave: the opposite sign.
-                    t.issued = if sign < 0 { add(t.issued, points) } else { sub(t.issued, points) };
+                    t.issued = if sign < 0 {
+                        add(t.issued, points)
+                    } else {
+                        sub(t.issued, points)
+                    };
                     continue;
                 }
                 Account::Redeemed => &mut t.redeemed,
@@ -373,13 +413,23 @@ impl Engine {
                 Account::Fees => &mut t.fees,
                 Account::Available(_) | Account::Pending(_) => &mut t.liability,
             };
-            *slot = if sign > 0 { add(*slot, points) } else { sub(*slot, points) };
+            *slot = if sign > 0 {
+                add(*slot, points)
+            } else {
+                sub(*slot, points)
+            };
         }
         self.postings.push(Posting { from, to, points });
     }
 
     /// Credits available points to member `m` as a lot (paying debt first), from `source`.
-    pub(crate) fn credit_lot(&mut self, m: u32, points: Decimal, expires_at: Option<i64>, source: Account) {
+    pub(crate) fn credit_lot(
+        &mut self,
+        m: u32,
+        points: Decimal,
+        expires_at: Option<i64>,
+        source: Account,
+    ) {
         if points <= Decimal::ZERO {
             return;
         }
@@ -404,7 +454,9 @@ impl Engine {
             self.credit_lot(m, points, expires_at, Account::Issued);
         } else {
             let id = self.members[m as usize].id;
-            self.members[m as usize].ledger.add_pending(points, release_at, order);
+            self.members[m as usize]
+                .ledger
+                .add_pending(points, release_at, order);
             self.schedule.push(release_at, Due::Release { member: m });
             self.post(Account::Issued, Account::Pending(id), points);
         }
@@ -423,20 +475,19 @@ impl Engine {
 
     /// The index of member `id`, or `UnknownMember`.
     pub(crate) fn member_index(&self, id: MemberId) -> Result<u32, Error> {
-        self.index
-            .get(&id)
-            .copied()
-            .ok_or_else(|| Error::new(ErrorKind::UnknownMember, format!("member {id} is not enrolled")))
+        self.index.get(&id).copied().ok_or_else(|| {
+            Error::new(
+                ErrorKind::UnknownMember,
+                format!("member {id} is not enrolled"),
+            )
+        })
     }
 
     /// A stable hash of the whole state: two engines with equal digests hold the same members,
     /// balances, lots, orders, ids, totals and engagement state. The time index is left out:
     /// its events are hints that re-check the ledger when they fire, so a stale one is inert.
     pub fn state_digest(&self) -> u64 {
-        fn sorted<K: Ord + Copy, V>(map: &IdMap<K, V>) -> Vec<(K, &V)>
-        where
-            K: core::hash::Hash + Eq,
-        {
+        fn sorted<K: Ord + Copy + Hash, V>(map: &IdMap<K, V>) -> Vec<(K, &V)> {
             let mut v: Vec<_> = map.iter().map(|(k, v)| (*k, v)).collect();
             v.sort_by_key(|(k, _)| *k);
             v
@@ -445,7 +496,10 @@ impl Engine {
         self.program.hash(&mut h);
         (self.clock, &self.members, &self.totals).hash(&mut h);
         sorted(&self.orders).hash(&mut h);
-        sorted(&self.applied).iter().map(|(id, a)| (*id, a.digest)).for_each(|x| x.hash(&mut h));
+        sorted(&self.applied)
+            .iter()
+            .map(|(id, a)| (*id, a.digest))
+            .for_each(|x| x.hash(&mut h));
         sorted(&self.sent_today).hash(&mut h);
         sorted(&self.windows).hash(&mut h);
         let mut budgets: Vec<_> = self.budgets_used.iter().collect();
@@ -460,12 +514,14 @@ impl Engine {
     /// the liability equals the sum of every member's available and pending points.
     pub fn verify(&self) -> Result<(), String> {
         let t = self.totals;
-        let liability = self
-            .members
-            .iter()
-            .fold(Decimal::ZERO, |s, m| add(s, add(m.ledger.available(), m.ledger.pending())));
+        let liability = self.members.iter().fold(Decimal::ZERO, |s, m| {
+            add(s, add(m.ledger.available(), m.ledger.pending()))
+        });
         if liability != t.liability {
-            return Err(format!("liability {} but members hold {liability}", t.liability));
+            return Err(format!(
+                "liability {} but members hold {liability}",
+                t.liability
+            ));
         }
         let right = add(add(add(t.redeemed, t.expired), t.fees), t.liability);
         if t.issued != right {

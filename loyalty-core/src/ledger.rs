@@ -75,7 +75,10 @@ impl Ledger {
         self.debt -= paid;
         let rest = points - paid;
         if rest > Decimal::ZERO {
-            self.insert_lot(Lot { points: rest, expires_at });
+            self.insert_lot(Lot {
+                points: rest,
+                expires_at,
+            });
         }
         self.check();
         paid
@@ -84,7 +87,9 @@ impl Ledger {
     fn insert_lot(&mut self, lot: Lot) {
         let key = expiry_key(lot.expires_at);
         // After every lot that expires no later: ties keep creation order.
-        let at = self.lots.partition_point(|l| expiry_key(l.expires_at) <= key);
+        let at = self
+            .lots
+            .partition_point(|l| expiry_key(l.expires_at) <= key);
         self.held = add(self.held, lot.points);
         // A lot expiring with its predecessor is merged into it: same expiry, same fate.
         if at > 0 && self.lots[at - 1].expires_at == lot.expires_at {
@@ -106,7 +111,10 @@ impl Ledger {
             let part = lot.points.min(left);
             lot.points -= part;
             left -= part;
-            piece(Lot { points: part, expires_at: lot.expires_at });
+            piece(Lot {
+                points: part,
+                expires_at: lot.expires_at,
+            });
             if lot.points.is_zero() {
                 emptied += 1;
             }
@@ -120,10 +128,18 @@ impl Ledger {
     /// Adds a pending credit; credits of one order released together share one entry.
     pub fn add_pending(&mut self, points: Decimal, release_at: i64, order: u64) {
         self.pending_total = add(self.pending_total, points);
-        if let Some(p) = self.pending.iter_mut().find(|p| p.order == order && p.release_at == release_at) {
+        if let Some(p) = self
+            .pending
+            .iter_mut()
+            .find(|p| p.order == order && p.release_at == release_at)
+        {
             p.points = add(p.points, points);
         } else {
-            self.pending.push(PendingCredit { points, release_at, order });
+            self.pending.push(PendingCredit {
+                points,
+                release_at,
+                order,
+            });
         }
     }
 
@@ -145,8 +161,15 @@ impl Ledger {
 
     /// Removes every lot with `expires_at ≤ t`; returns the points that expired.
     pub fn expire(&mut self, t: i64) -> Decimal {
-        let n = self.lots.iter().take_while(|l| l.expires_at.is_some_and(|e| e <= t)).count();
-        let expired = self.lots.drain(..n).fold(Decimal::ZERO, |s, l| add(s, l.points));
+        let n = self
+            .lots
+            .iter()
+            .take_while(|l| l.expires_at.is_some_and(|e| e <= t))
+            .count();
+        let expired = self
+            .lots
+            .drain(..n)
+            .fold(Decimal::ZERO, |s, l| add(s, l.points));
         self.held = sub(self.held, expired);
         self.check();
         expired
@@ -169,14 +192,23 @@ impl Ledger {
         self.take(from_lots, |_| ());
         self.debt = add(self.debt, left - from_lots);
         self.check();
-        Clawed { from_pending, from_available: points - from_pending }
+        Clawed {
+            from_pending,
+            from_available: points - from_pending,
+        }
     }
 
     fn check(&self) {
         debug_assert!(self.debt >= Decimal::ZERO);
-        debug_assert!(self.debt.is_zero() || self.lots.is_empty(), "debt beside lots");
+        debug_assert!(
+            self.debt.is_zero() || self.lots.is_empty(),
+            "debt beside lots"
+        );
         debug_assert!(self.lots.iter().all(|l| l.points > Decimal::ZERO));
-        debug_assert!(self.lots.windows(2).all(|w| expiry_key(w[0].expires_at) <= expiry_key(w[1].expires_at)));
+        debug_assert!(self
+            .lots
+            .windows(2)
+            .all(|w| expiry_key(w[0].expires_at) <= expiry_key(w[1].expires_at)));
     }
 }
 
@@ -198,7 +230,16 @@ mod tests {
         l.take(d(9), |p| pieces.push(p));
         assert_eq!(
             pieces,
-            vec![Lot { points: d(7), expires_at: Some(100) }, Lot { points: d(2), expires_at: Some(200) }]
+            vec![
+                Lot {
+                    points: d(7),
+                    expires_at: Some(100)
+                },
+                Lot {
+                    points: d(2),
+                    expires_at: Some(200)
+                }
+            ]
         );
         assert_eq!(l.available(), d(13));
         assert_eq!(l.expire(200), d(3));
@@ -210,13 +251,25 @@ mod tests {
         let mut l = Ledger::default();
         l.credit(d(3), None);
         let clawed = l.claw_back(d(10), 1);
-        assert_eq!(clawed, Clawed { from_pending: d(0), from_available: d(10) });
+        assert_eq!(
+            clawed,
+            Clawed {
+                from_pending: d(0),
+                from_available: d(10)
+            }
+        );
         assert_eq!(l.available(), d(-7));
         assert_eq!(l.credit(d(5), Some(50)), d(5));
         assert_eq!(l.available(), d(-2));
         assert_eq!(l.credit(d(5), Some(50)), d(2));
         assert_eq!(l.available(), d(3));
-        assert_eq!(l.lots(), &[Lot { points: d(3), expires_at: Some(50) }]);
+        assert_eq!(
+            l.lots(),
+            &[Lot {
+                points: d(3),
+                expires_at: Some(50)
+            }]
+        );
     }
 
     #[test]
@@ -226,9 +279,21 @@ mod tests {
         l.add_pending(d(6), 100, 2);
         l.credit(d(10), None);
         let clawed = l.claw_back(d(5), 2);
-        assert_eq!(clawed, Clawed { from_pending: d(5), from_available: d(0) });
+        assert_eq!(
+            clawed,
+            Clawed {
+                from_pending: d(5),
+                from_available: d(0)
+            }
+        );
         let clawed = l.claw_back(d(3), 2);
-        assert_eq!(clawed, Clawed { from_pending: d(1), from_available: d(2) });
+        assert_eq!(
+            clawed,
+            Clawed {
+                from_pending: d(1),
+                from_available: d(2)
+            }
+        );
         assert_eq!((l.pending(), l.available()), (d(4), d(8)));
         let released = l.take_released(100);
         assert_eq!(released.len(), 1);
@@ -244,7 +309,13 @@ mod tests {
         l.credit(d(3), None);
         l.credit(d(4), Some(5));
         assert_eq!(l.lots().len(), 3);
-        assert_eq!(l.lots()[1], Lot { points: d(3), expires_at: Some(10) });
+        assert_eq!(
+            l.lots()[1],
+            Lot {
+                points: d(3),
+                expires_at: Some(10)
+            }
+        );
         assert_eq!(l.expire(4), d(0));
         assert_eq!(l.expire(10), d(7));
     }

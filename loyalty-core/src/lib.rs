@@ -41,9 +41,9 @@ mod ops;
 mod outcome;
 mod program;
 mod queries;
-mod schedule;
 #[cfg(feature = "serde")]
 pub mod scenario;
+mod schedule;
 #[cfg(feature = "serde")]
 mod serde_decimal;
 mod tiers;
@@ -52,13 +52,16 @@ pub use amount::{at_scale, parse_decimal, Rounding, MAX_AMOUNT, MAX_RATE};
 pub use calendar::MonthDay;
 pub use engine::Engine;
 pub use error::{Error, ErrorKind};
-pub use operation::{Adjust, Configure, Enroll, Line, MemberId, OpId, Operation, Order, Refund, Survey, Tick, Transfer};
+pub use operation::{
+    Adjust, Configure, Enroll, Line, MemberId, OpId, Operation, Order, Refund, Survey, Tick,
+    Transfer,
+};
 pub use outcome::{
-    Account, CampaignBonus, Commission, Credit, Effect, MemberKind, MemberView, Nps, NpsQuery, Ordered, Outcome,
-    Posting, Refunded, Totals, TierChange, Unlocked,
+    Account, CampaignBonus, Commission, Credit, Effect, MemberKind, MemberView, Nps, NpsQuery,
+    Ordered, Outcome, Posting, Refunded, TierChange, Totals, Unlocked,
 };
 pub use program::{
-    Achievement, Basis, Birthday, Campaign, Enrollment, Level, Program, Redemption, StampCard, Surveys, Tiers,
-    Transfers,
+    Achievement, Basis, Birthday, Campaign, Enrollment, Level, Program, Redemption, StampCard,
+    Surveys, Tiers, Transfers,
 };
 pub use rust_decimal::Decimal;

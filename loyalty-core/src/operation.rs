@@ -47,19 +47,32 @@ pub struct Enroll {
     pub id: OpId,
     pub at: i64,
     pub member: MemberId,
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub referrer: Option<MemberId>,
     /// `"MM-DD"`.
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub birthday: Option<String>,
     /// The first purchase that admits the member to a closed programme (money).
     #[cfg_attr(
         feature = "serde",
-        serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_decimal::option")
+        serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "crate::serde_decimal::option"
+        )
     )]
     pub purchase: Option<Decimal>,
     /// Whether the member filled the questionnaire of a closed programme.
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "core::ops::Not::not"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "core::ops::Not::not")
+    )]
     pub questionnaire: bool,
 }
 
@@ -78,7 +91,10 @@ pub struct Order {
     #[cfg_attr(feature = "serde", serde(default, with = "crate::serde_decimal"))]
     pub points: Decimal,
     /// The order's lines; empty means one line with no category.
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
     pub lines: Vec<Line>,
 }
 
@@ -87,7 +103,10 @@ pub struct Order {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Line {
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub category: Option<String>,
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
     pub amount: Decimal,
@@ -96,7 +115,10 @@ pub struct Line {
 impl Line {
     /// A line of `amount` in `category`.
     pub fn new(category: Option<&str>, amount: Decimal) -> Line {
-        Line { category: category.map(str::to_owned), amount }
+        Line {
+            category: category.map(str::to_owned),
+            amount,
+        }
     }
 }
 
@@ -169,7 +191,10 @@ pub struct Survey {
     pub member: MemberId,
     /// 0..=10.
     pub score: i64,
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub segment: Option<String>,
 }
 
@@ -223,7 +248,14 @@ impl Operation {
         let mut h = Fnv::default();
         self.kind().hash(&mut h);
         match self {
-            Operation::Enroll(o) => (o.member, o.referrer, &o.birthday, o.purchase, o.questionnaire).hash(&mut h),
+            Operation::Enroll(o) => (
+                o.member,
+                o.referrer,
+                &o.birthday,
+                o.purchase,
+                o.questionnaire,
+            )
+                .hash(&mut h),
             Operation::Order(o) => (o.member, o.amount, o.points, &o.lines).hash(&mut h),
             Operation::Refund(o) => (o.order, o.amount).hash(&mut h),
             Operation::Transfer(o) => (o.from, o.to, o.points).hash(&mut h),
@@ -262,7 +294,10 @@ fn classify(e: &serde_json::Error) -> Error {
         let message = &text[pos + crate::serde_decimal::BAD_DECIMAL.len()..];
         return Error::new(ErrorKind::InvalidAmount, message);
     }
-    Error::new(ErrorKind::InvalidInput, format!("malformed operation: {text}"))
+    Error::new(
+        ErrorKind::InvalidInput,
+        format!("malformed operation: {text}"),
+    )
 }
 
 /// FNV-1a, 64 bits.
@@ -304,17 +339,21 @@ impl From<Configure> for Operation {
     }
 }
 
-
 #[cfg(all(test, feature = "serde"))]
 mod tests {
     use super::*;
 
     #[test]
     fn parses_the_scenario_form() {
-        let op = Operation::from_json(r#"{"op": "order", "id": 10, "at": 5, "member": 2, "amount": "1000.00"}"#).unwrap();
+        let op = Operation::from_json(
+            r#"{"op": "order", "id": 10, "at": 5, "member": 2, "amount": "1000.00"}"#,
+        )
+        .unwrap();
         assert_eq!(op.id(), Some(10));
         assert_eq!(op.at(), 5);
-        let Operation::Order(o) = &op else { unreachable!() };
+        let Operation::Order(o) = &op else {
+            unreachable!()
+        };
         assert_eq!(o.amount, Decimal::from(1000));
         assert_eq!(o.points, Decimal::ZERO);
         let tick = Operation::from_json(r#"{"op": "tick", "at": 7}"#).unwrap();
@@ -324,13 +363,21 @@ mod tests {
 
     #[test]
     fn malformed_fields_are_classified() {
-        let bad_amount = Operation::from_json(r#"{"op": "order", "id": 1, "at": 0, "member": 2, "amount": "1.000000000000000000000000000001"}"#);
+        let bad_amount = Operation::from_json(
+            r#"{"op": "order", "id": 1, "at": 0, "member": 2, "amount": "1.000000000000000000000000000001"}"#,
+        );
         assert_eq!(bad_amount.unwrap_err().kind(), ErrorKind::InvalidAmount);
-        let float = Operation::from_json(r#"{"op": "order", "id": 1, "at": 0, "member": 2, "amount": 0.1}"#);
+        let float = Operation::from_json(
+            r#"{"op": "order", "id": 1, "at": 0, "member": 2, "amount": 0.1}"#,
+        );
         assert_eq!(float.unwrap_err().kind(), ErrorKind::InvalidAmount);
-        let score = Operation::from_json(r#"{"op": "survey", "id": 1, "at": 0, "member": 2, "score": 5.5}"#);
+        let score = Operation::from_json(
+            r#"{"op": "survey", "id": 1, "at": 0, "member": 2, "score": 5.5}"#,
+        );
         assert_eq!(score.unwrap_err().kind(), ErrorKind::InvalidInput);
-        let typo = Operation::from_json(r#"{"op": "order", "id": 1, "at": 0, "member": 2, "amount": "1", "pionts": "1"}"#);
+        let typo = Operation::from_json(
+            r#"{"op": "order", "id": 1, "at": 0, "member": 2, "amount": "1", "pionts": "1"}"#,
+        );
         assert_eq!(typo.unwrap_err().kind(), ErrorKind::InvalidInput);
         let unknown = Operation::from_json(r#"{"op": "dance", "id": 1, "at": 0}"#);
         assert_eq!(unknown.unwrap_err().kind(), ErrorKind::InvalidInput);
@@ -338,10 +385,19 @@ mod tests {
 
     #[test]
     fn digest_ignores_time_and_trailing_zeros() {
-        let a = Operation::from_json(r#"{"op": "order", "id": 13, "at": 5, "member": 2, "amount": "500", "points": "98"}"#).unwrap();
+        let a = Operation::from_json(
+            r#"{"op": "order", "id": 13, "at": 5, "member": 2, "amount": "500", "points": "98"}"#,
+        )
+        .unwrap();
         let b = Operation::from_json(r#"{"op": "order", "id": 13, "at": 9, "member": 2, "amount": "500.00", "points": "98.0"}"#).unwrap();
-        let c = Operation::from_json(r#"{"op": "order", "id": 13, "at": 5, "member": 2, "amount": "501", "points": "98"}"#).unwrap();
-        let d = Operation::from_json(r#"{"op": "adjust", "id": 13, "at": 5, "member": 2, "points": "500"}"#).unwrap();
+        let c = Operation::from_json(
+            r#"{"op": "order", "id": 13, "at": 5, "member": 2, "amount": "501", "points": "98"}"#,
+        )
+        .unwrap();
+        let d = Operation::from_json(
+            r#"{"op": "adjust", "id": 13, "at": 5, "member": 2, "points": "500"}"#,
+        )
+        .unwrap();
         assert_eq!(a.digest(), b.digest());
         assert_ne!(a.digest(), c.digest());
         assert_ne!(a.digest(), d.digest());

@@ -9,7 +9,10 @@ use crate::operation::{MemberId, OpId};
 /// An account of the double-entry ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(tag = "account", content = "member", rename_all = "snake_case"))]
+#[cfg_attr(
+    feature = "serde",
+    serde(tag = "account", content = "member", rename_all = "snake_case")
+)]
 pub enum Account {
     /// The program's issuing account: points come from here and clawbacks return to it.
     Issued,
@@ -132,7 +135,10 @@ pub struct Refunded {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(tag = "effect", rename_all = "lowercase"))]
 pub enum Effect {
-    Enrolled { member: MemberId, achievements: Vec<Unlocked> },
+    Enrolled {
+        member: MemberId,
+        achievements: Vec<Unlocked>,
+    },
     Ordered(Ordered),
     Refunded(Refunded),
     Transferred {

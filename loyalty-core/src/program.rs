@@ -26,7 +26,10 @@ pub struct Program {
     #[cfg_attr(feature = "serde", serde(default))]
     pub rounding: Rounding,
     /// Money one point is worth when spent.
-    #[cfg_attr(feature = "serde", serde(default = "one", with = "crate::serde_decimal"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default = "one", with = "crate::serde_decimal")
+    )]
     pub point_value: Decimal,
     /// Days an accrual stays pending before it can be spent.
     #[cfg_attr(feature = "serde", serde(default))]
@@ -43,22 +46,40 @@ pub struct Program {
     #[cfg_attr(feature = "serde", serde(default))]
     pub transfers: Transfers,
     /// Campaigns by category and date (v2).
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
     pub campaigns: Vec<Campaign>,
     /// Birthday gifts (v2).
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub birthday: Option<Birthday>,
     /// Stamp cards (v2).
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
     pub stamps: Vec<StampCard>,
     /// Achievements (v2).
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
     pub achievements: Vec<Achievement>,
     /// Closed-programme entry rules (v2).
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub enrollment: Option<Enrollment>,
     /// Survey rewards (v2).
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub surveys: Option<Surveys>,
 }
 
@@ -116,7 +137,10 @@ pub struct Level {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Redemption {
     /// The largest share of an order's amount points may pay, in [0, 1].
-    #[cfg_attr(feature = "serde", serde(default = "one", with = "crate::serde_decimal"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default = "one", with = "crate::serde_decimal")
+    )]
     pub max_share: Decimal,
     /// The fewest points that may be spent on one order (when any are).
     #[cfg_attr(feature = "serde", serde(default, with = "crate::serde_decimal"))]
@@ -125,7 +149,10 @@ pub struct Redemption {
 
 impl Default for Redemption {
     fn default() -> Self {
-        Redemption { max_share: Decimal::ONE, min_points: Decimal::ZERO }
+        Redemption {
+            max_share: Decimal::ONE,
+            min_points: Decimal::ZERO,
+        }
     }
 }
 
@@ -138,13 +165,22 @@ pub struct Transfers {
     #[cfg_attr(feature = "serde", serde(default = "yes"))]
     pub enabled: bool,
     /// The fewest points one transfer may send.
-    #[cfg_attr(feature = "serde", serde(default = "one", with = "crate::serde_decimal"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default = "one", with = "crate::serde_decimal")
+    )]
     pub min_points: Decimal,
     /// The most points one transfer may send.
-    #[cfg_attr(feature = "serde", serde(default, with = "crate::serde_decimal::option"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, with = "crate::serde_decimal::option")
+    )]
     pub max_points: Option<Decimal>,
     /// The most points a member may send in one UTC day.
-    #[cfg_attr(feature = "serde", serde(default, with = "crate::serde_decimal::option"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, with = "crate::serde_decimal::option")
+    )]
     pub daily_limit: Option<Decimal>,
     /// The sender pays `points × fee_rate` on top, in [0, 1].
     #[cfg_attr(feature = "serde", serde(default, with = "crate::serde_decimal"))]
@@ -188,13 +224,19 @@ pub struct Campaign {
     #[cfg_attr(feature = "serde", serde(default, with = "crate::serde_decimal"))]
     pub discount: Decimal,
     /// Accrual multiplier (≥ 1).
-    #[cfg_attr(feature = "serde", serde(default = "one", with = "crate::serde_decimal"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default = "one", with = "crate::serde_decimal")
+    )]
     pub multiplier: Decimal,
     /// Extra points per unit of matching cash (≥ 0).
     #[cfg_attr(feature = "serde", serde(default, with = "crate::serde_decimal"))]
     pub bonus_rate: Decimal,
     /// The most bonus points the campaign may give (`None`: unlimited).
-    #[cfg_attr(feature = "serde", serde(default, with = "crate::serde_decimal::option"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, with = "crate::serde_decimal::option")
+    )]
     pub budget: Option<Decimal>,
 }
 
@@ -239,15 +281,25 @@ pub struct Achievement {
     /// Unique name.
     pub name: String,
     /// Unlocks at this many accepted orders.
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub orders: Option<i64>,
     /// Unlocks at this many direct referrals.
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub referrals: Option<i64>,
     /// Unlocks at this lifetime cash spend (less refunds).
     #[cfg_attr(
         feature = "serde",
-        serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_decimal::option")
+        serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "crate::serde_decimal::option"
+        )
     )]
     pub spend: Option<Decimal>,
     /// Points credited on unlocking.
@@ -281,7 +333,10 @@ impl Achievement {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Enrollment {
     /// The first purchase that admits a member.
-    #[cfg_attr(feature = "serde", serde(default, with = "crate::serde_decimal::option"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, with = "crate::serde_decimal::option")
+    )]
     pub min_purchase: Option<Decimal>,
     /// Whether a filled questionnaire admits a member instead.
     #[cfg_attr(feature = "serde", serde(default))]
@@ -294,7 +349,10 @@ pub struct Enrollment {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Surveys {
     /// Points for an answer.
-    #[cfg_attr(feature = "serde", serde(default, with = "crate::serde_decimal::option"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, with = "crate::serde_decimal::option")
+    )]
     pub points: Option<Decimal>,
     /// Days after a rewarded answer during which answers earn nothing.
     #[cfg_attr(feature = "serde", serde(default))]
@@ -325,7 +383,11 @@ impl Program {
             point_value: Decimal::ONE,
             pending_days: 0,
             expiry_days: None,
-            tiers: Tiers { basis: Basis::Spend, window_days: None, levels },
+            tiers: Tiers {
+                basis: Basis::Spend,
+                window_days: None,
+                levels,
+            },
             redemption: Redemption::default(),
             transfers: Transfers::default(),
             campaigns: Vec::new(),
@@ -350,9 +412,13 @@ impl Program {
         let mut de = serde_json::Deserializer::from_str(text);
         let program: Program = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
-            Error::new(ErrorKind::InvalidConfig, format!("{path}: {}", e.into_inner()))
+            Error::new(
+                ErrorKind::InvalidConfig,
+                format!("{path}: {}", e.into_inner()),
+            )
         })?;
-        de.end().map_err(|e| Error::new(ErrorKind::InvalidConfig, e.to_string()))?;
+        de.end()
+            .map_err(|e| Error::new(ErrorKind::InvalidConfig, e.to_string()))?;
         program.validate()?;
         Ok(program)
     }
@@ -397,10 +463,18 @@ impl Program {
                 return invalid(&at("name"), &level.name, "is not unique");
             }
             if i == 0 && !level.threshold.is_zero() {
-                return invalid(&at("threshold"), &level.threshold, "the first level's threshold must be 0");
+                return invalid(
+                    &at("threshold"),
+                    &level.threshold,
+                    "the first level's threshold must be 0",
+                );
             }
             if i > 0 && level.threshold <= levels[i - 1].threshold {
-                return invalid(&at("threshold"), &level.threshold, "thresholds must strictly increase");
+                return invalid(
+                    &at("threshold"),
+                    &level.threshold,
+                    "thresholds must strictly increase",
+                );
             }
             non_negative_amount(&at("threshold"), level.threshold)?;
             rate(&at("accrual_rate"), level.accrual_rate)?;
@@ -475,15 +549,25 @@ impl Program {
             if a.name.is_empty() || !names.insert(a.name.as_str()) {
                 return invalid(&at("name"), &a.name, "must be non-empty and unique");
             }
-            let set = usize::from(a.orders.is_some()) + usize::from(a.referrals.is_some()) + usize::from(a.spend.is_some());
+            let set = usize::from(a.orders.is_some())
+                + usize::from(a.referrals.is_some())
+                + usize::from(a.spend.is_some());
             if set != 1 {
-                return invalid(&at("orders"), &a.name, "needs exactly one of `orders`, `referrals`, `spend`");
+                return invalid(
+                    &at("orders"),
+                    &a.name,
+                    "needs exactly one of `orders`, `referrals`, `spend`",
+                );
             }
             if a.orders.is_some_and(|n| n < 1) {
                 return invalid(&at("orders"), &a.orders.unwrap_or_default(), "must be ≥ 1");
             }
             if a.referrals.is_some_and(|n| n < 1) {
-                return invalid(&at("referrals"), &a.referrals.unwrap_or_default(), "must be ≥ 1");
+                return invalid(
+                    &at("referrals"),
+                    &a.referrals.unwrap_or_default(),
+                    "must be ≥ 1",
+                );
             }
             if let Some(spend) = a.spend {
                 positive(&at("spend"), spend)?;
@@ -496,7 +580,11 @@ impl Program {
         if let Some(s) = &self.surveys {
             positive_or_null("surveys.points", s.points)?;
             if !(0..=MAX_DAYS).contains(&s.cooldown_days) {
-                return invalid("surveys.cooldown_days", &s.cooldown_days, "must be in 0..=36500");
+                return invalid(
+                    "surveys.cooldown_days",
+                    &s.cooldown_days,
+                    "must be in 0..=36500",
+                );
             }
         }
         Ok(())
@@ -506,13 +594,25 @@ impl Program {
     pub(crate) fn check_replacement(&self, next: &Program) -> Result<(), Error> {
         next.validate()?;
         if next.money_scale != self.money_scale {
-            return invalid("money_scale", &next.money_scale, "cannot change once the program runs");
+            return invalid(
+                "money_scale",
+                &next.money_scale,
+                "cannot change once the program runs",
+            );
         }
         if next.points_scale != self.points_scale {
-            return invalid("points_scale", &next.points_scale, "cannot change once the program runs");
+            return invalid(
+                "points_scale",
+                &next.points_scale,
+                "cannot change once the program runs",
+            );
         }
         if next.tiers.basis != self.tiers.basis {
-            return invalid("tiers.basis", &format!("{:?}", next.tiers.basis), "cannot change once the program runs");
+            return invalid(
+                "tiers.basis",
+                &format!("{:?}", next.tiers.basis),
+                "cannot change once the program runs",
+            );
         }
         Ok(())
     }
@@ -524,7 +624,11 @@ impl Program {
 
     /// The index of the highest level whose threshold is at most `qualifying`.
     pub fn level_for(&self, qualifying: Decimal) -> usize {
-        self.tiers.levels.iter().rposition(|l| l.threshold <= qualifying).unwrap_or(0)
+        self.tiers
+            .levels
+            .iter()
+            .rposition(|l| l.threshold <= qualifying)
+            .unwrap_or(0)
     }
 
     pub(crate) fn money_places(&self) -> u32 {
@@ -537,12 +641,18 @@ impl Program {
 
     /// Rounds a computed point amount to the program's points scale.
     pub(crate) fn round_points(&self, v: Decimal) -> Decimal {
-        self.rounding.round(v, self.points_places())
+        crate::amount::at_scale(
+            self.rounding.round(v, self.points_places()),
+            self.points_places(),
+        )
     }
 
     /// Rounds a computed money amount to the program's money scale.
     pub(crate) fn round_money(&self, v: Decimal) -> Decimal {
-        self.rounding.round(v, self.money_places())
+        crate::amount::at_scale(
+            self.rounding.round(v, self.money_places()),
+            self.money_places(),
+        )
     }
 }
 
@@ -563,7 +673,9 @@ fn scale_in_range(v: i64, field: &str) -> Result<(), Error> {
 
 fn days_or_null(v: Option<i64>, field: &str) -> Result<(), Error> {
     match v {
-        Some(d) if !(1..=MAX_DAYS).contains(&d) => invalid(field, &d, "must be null or in 1..=36500"),
+        Some(d) if !(1..=MAX_DAYS).contains(&d) => {
+            invalid(field, &d, "must be null or in 1..=36500")
+        }
         _ => Ok(()),
     }
 }
@@ -582,7 +694,11 @@ fn share(field: &str, v: Decimal, one_allowed: bool) -> Result<(), Error> {
     let ok = v >= Decimal::ZERO && (v < Decimal::ONE || one_allowed && v == Decimal::ONE);
     if !ok || v.normalize().scale() > 12 {
         let range = if one_allowed { "[0, 1]" } else { "[0, 1)" };
-        return invalid(field, &v, &format!("must lie in {range} with at most 12 decimal places"));
+        return invalid(
+            field,
+            &v,
+            &format!("must lie in {range} with at most 12 decimal places"),
+        );
     }
     Ok(())
 }
@@ -638,7 +754,10 @@ mod tests {
     #[test]
     fn defaults_are_the_spec_defaults() {
         let p = Program::from_json(FALCON).unwrap();
-        assert_eq!((p.money_scale, p.points_scale, p.rounding), (2, 2, Rounding::Down));
+        assert_eq!(
+            (p.money_scale, p.points_scale, p.rounding),
+            (2, 2, Rounding::Down)
+        );
         assert_eq!(p.point_value, Decimal::ONE);
         assert_eq!((p.pending_days, p.expiry_days), (0, None));
         assert_eq!(p.redemption, Redemption::default());
@@ -663,52 +782,139 @@ mod tests {
             (r#"{"pending_days": -1}"#, "pending_days"),
             (r#"{"expiry_days": 0}"#, "expiry_days"),
             (r#"{"rounding": "up"}"#, "rounding"),
-            (r#"{"redemption": {"max_share": "1.01"}}"#, "redemption.max_share"),
-            (r#"{"transfers": {"fee_rate": "-0.1"}}"#, "transfers.fee_rate"),
-            (r#"{"transfers": {"min_tier": "Eagle"}}"#, "transfers.min_tier"),
-            (r#"{"transfers": {"max_points": "0"}}"#, "transfers.max_points"),
-            (r#"{"transfers": {"daily_limit": "-3"}}"#, "transfers.daily_limit"),
+            (
+                r#"{"redemption": {"max_share": "1.01"}}"#,
+                "redemption.max_share",
+            ),
+            (
+                r#"{"transfers": {"fee_rate": "-0.1"}}"#,
+                "transfers.fee_rate",
+            ),
+            (
+                r#"{"transfers": {"min_tier": "Eagle"}}"#,
+                "transfers.min_tier",
+            ),
+            (
+                r#"{"transfers": {"max_points": "0"}}"#,
+                "transfers.max_points",
+            ),
+            (
+                r#"{"transfers": {"daily_limit": "-3"}}"#,
+                "transfers.daily_limit",
+            ),
             (r#"{"tiers": {"levels": []}}"#, "tiers.levels"),
-            (r#"{"tiers": {"window_days": 0, "levels": [{"name": "A", "threshold": "0", "accrual_rate": "1"}]}}"#, "window_days"),
-            (r#"{"tiers": {"levels": [{"name": "A", "threshold": "1", "accrual_rate": "1"}]}}"#, "tiers.levels[0].threshold"),
-            (r#"{"tiers": {"levels": [{"name": "A", "threshold": "0", "accrual_rate": "-1"}]}}"#, "tiers.levels[0].accrual_rate"),
-            (r#"{"tiers": {"levels": [{"name": "", "threshold": "0", "accrual_rate": "1"}]}}"#, "tiers.levels[0].name"),
-            (r#"{"tiers": {"levels": [{"name": "A", "threshold": "0", "accrual_rate": "1"}, {"name": "A", "threshold": "5", "accrual_rate": "1"}]}}"#, "tiers.levels[1].name"),
-            (r#"{"tiers": {"levels": [{"name": "A", "threshold": "0", "accrual_rate": "1"}, {"name": "B", "threshold": "0", "accrual_rate": "1"}]}}"#, "tiers.levels[1].threshold"),
-            (r#"{"tiers": {"levels": [{"name": "A", "threshold": "0", "accrual_rate": "1", "referral_rates": ["0.1", "-0.1"]}]}}"#, "referral_rates[1]"),
+            (
+                r#"{"tiers": {"window_days": 0, "levels": [{"name": "A", "threshold": "0", "accrual_rate": "1"}]}}"#,
+                "window_days",
+            ),
+            (
+                r#"{"tiers": {"levels": [{"name": "A", "threshold": "1", "accrual_rate": "1"}]}}"#,
+                "tiers.levels[0].threshold",
+            ),
+            (
+                r#"{"tiers": {"levels": [{"name": "A", "threshold": "0", "accrual_rate": "-1"}]}}"#,
+                "tiers.levels[0].accrual_rate",
+            ),
+            (
+                r#"{"tiers": {"levels": [{"name": "", "threshold": "0", "accrual_rate": "1"}]}}"#,
+                "tiers.levels[0].name",
+            ),
+            (
+                r#"{"tiers": {"levels": [{"name": "A", "threshold": "0", "accrual_rate": "1"}, {"name": "A", "threshold": "5", "accrual_rate": "1"}]}}"#,
+                "tiers.levels[1].name",
+            ),
+            (
+                r#"{"tiers": {"levels": [{"name": "A", "threshold": "0", "accrual_rate": "1"}, {"name": "B", "threshold": "0", "accrual_rate": "1"}]}}"#,
+                "tiers.levels[1].threshold",
+            ),
+            (
+                r#"{"tiers": {"levels": [{"name": "A", "threshold": "0", "accrual_rate": "1", "referral_rates": ["0.1", "-0.1"]}]}}"#,
+                "referral_rates[1]",
+            ),
             (r#"{"point_value": 0.5}"#, "point_value"),
         ];
         for (patch, field) in cases {
             let msg = error_of(&with(patch));
-            assert!(msg.contains(field), "{patch}: message {msg:?} does not name {field}");
+            assert!(
+                msg.contains(field),
+                "{patch}: message {msg:?} does not name {field}"
+            );
         }
     }
 
     #[test]
     fn engagement_rules_name_their_field() {
         let cases = [
-            (r#"{"campaigns": [{"name": "x", "from": 5, "to": 5}]}"#, "campaigns[0].to"),
-            (r#"{"campaigns": [{"name": "x", "from": 1, "to": 5, "discount": "1"}]}"#, "campaigns[0].discount"),
-            (r#"{"campaigns": [{"name": "x", "from": 1, "to": 5, "multiplier": "0.5"}]}"#, "campaigns[0].multiplier"),
-            (r#"{"campaigns": [{"name": "x", "from": 1, "to": 5, "budget": "0"}]}"#, "campaigns[0].budget"),
-            (r#"{"campaigns": [{"name": "x", "from": 1, "to": 5, "levels": ["Eagle"]}]}"#, "campaigns[0].levels"),
-            (r#"{"campaigns": [{"name": "x", "from": 1, "to": 5}, {"name": "x", "from": 1, "to": 5}]}"#, "campaigns[1].name"),
+            (
+                r#"{"campaigns": [{"name": "x", "from": 5, "to": 5}]}"#,
+                "campaigns[0].to",
+            ),
+            (
+                r#"{"campaigns": [{"name": "x", "from": 1, "to": 5, "discount": "1"}]}"#,
+                "campaigns[0].discount",
+            ),
+            (
+                r#"{"campaigns": [{"name": "x", "from": 1, "to": 5, "multiplier": "0.5"}]}"#,
+                "campaigns[0].multiplier",
+            ),
+            (
+                r#"{"campaigns": [{"name": "x", "from": 1, "to": 5, "budget": "0"}]}"#,
+                "campaigns[0].budget",
+            ),
+            (
+                r#"{"campaigns": [{"name": "x", "from": 1, "to": 5, "levels": ["Eagle"]}]}"#,
+                "campaigns[0].levels",
+            ),
+            (
+                r#"{"campaigns": [{"name": "x", "from": 1, "to": 5}, {"name": "x", "from": 1, "to": 5}]}"#,
+                "campaigns[1].name",
+            ),
             (r#"{"birthday": {"points": "0"}}"#, "birthday.points"),
-            (r#"{"birthday": {"points": "5", "days_before": 366}}"#, "birthday.days_before"),
-            (r#"{"stamps": [{"name": "c", "card_size": 0, "reward_points": "1"}]}"#, "stamps[0].card_size"),
-            (r#"{"stamps": [{"name": "c", "card_size": 2, "reward_points": "0"}]}"#, "stamps[0].reward_points"),
-            (r#"{"stamps": [{"name": "c", "card_size": 2, "reward_points": "1", "min_amount": "-1"}]}"#, "stamps[0].min_amount"),
+            (
+                r#"{"birthday": {"points": "5", "days_before": 366}}"#,
+                "birthday.days_before",
+            ),
+            (
+                r#"{"stamps": [{"name": "c", "card_size": 0, "reward_points": "1"}]}"#,
+                "stamps[0].card_size",
+            ),
+            (
+                r#"{"stamps": [{"name": "c", "card_size": 2, "reward_points": "0"}]}"#,
+                "stamps[0].reward_points",
+            ),
+            (
+                r#"{"stamps": [{"name": "c", "card_size": 2, "reward_points": "1", "min_amount": "-1"}]}"#,
+                "stamps[0].min_amount",
+            ),
             (r#"{"achievements": [{"name": "a"}]}"#, "achievements[0]"),
-            (r#"{"achievements": [{"name": "a", "orders": 1, "spend": "5"}]}"#, "achievements[0]"),
-            (r#"{"achievements": [{"name": "a", "orders": 0}]}"#, "achievements[0].orders"),
-            (r#"{"achievements": [{"name": "a", "spend": "0"}]}"#, "achievements[0].spend"),
-            (r#"{"enrollment": {"min_purchase": "0"}}"#, "enrollment.min_purchase"),
+            (
+                r#"{"achievements": [{"name": "a", "orders": 1, "spend": "5"}]}"#,
+                "achievements[0]",
+            ),
+            (
+                r#"{"achievements": [{"name": "a", "orders": 0}]}"#,
+                "achievements[0].orders",
+            ),
+            (
+                r#"{"achievements": [{"name": "a", "spend": "0"}]}"#,
+                "achievements[0].spend",
+            ),
+            (
+                r#"{"enrollment": {"min_purchase": "0"}}"#,
+                "enrollment.min_purchase",
+            ),
             (r#"{"surveys": {"points": "0"}}"#, "surveys.points"),
-            (r#"{"surveys": {"points": "1", "cooldown_days": -1}}"#, "surveys.cooldown_days"),
+            (
+                r#"{"surveys": {"points": "1", "cooldown_days": -1}}"#,
+                "surveys.cooldown_days",
+            ),
         ];
         for (patch, field) in cases {
             let msg = error_of(&with(patch));
-            assert!(msg.contains(field), "{patch}: message {msg:?} does not name {field}");
+            assert!(
+                msg.contains(field),
+                "{patch}: message {msg:?} does not name {field}"
+            );
         }
     }
 

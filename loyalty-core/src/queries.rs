@@ -1,14 +1,13 @@
 //! Queries: the member view, the leaderboard, and tier bookkeeping shared by the operations.
 
-
 use rust_decimal::Decimal;
 
 use crate::amount::at_scale;
 use crate::engine::Engine;
-use crate::program::Basis;
 use crate::error::Error;
 use crate::operation::MemberId;
-use crate::outcome::{MemberView, Totals, TierChange};
+use crate::outcome::{MemberView, TierChange, Totals};
+use crate::program::Basis;
 
 impl Engine {
     /// Member `id` as of the clock, or `UnknownMember`.
@@ -30,7 +29,9 @@ impl Engine {
             qualifying: at_scale(qualifying, qs),
             next_tier: next.map(|l| l.name.clone()),
             to_next: next.map(|l| at_scale(l.threshold - qualifying, qs)),
-            stamps: extras.map(|e| e.stamps.iter().cloned().collect()).unwrap_or_default(),
+            stamps: extras
+                .map(|e| e.stamps.iter().cloned().collect())
+                .unwrap_or_default(),
             achievements: extras.map(|e| e.achievements.clone()).unwrap_or_default(),
             orders: member.orders,
             referrals: member.referrals,
@@ -70,9 +71,11 @@ impl Engine {
 
     /// The `n` members with the highest qualifying total, ties by smaller member id (SPEC 8.6).
     pub fn leaderboard(&self, n: usize) -> Vec<MemberId> {
-        let mut all: Vec<(Decimal, MemberId)> =
-            (0..self.members.len() as u32).map(|m| (self.qualifying(m), self.members[m as usize].id)).collect();
-        let rank = |a: &(Decimal, MemberId), b: &(Decimal, MemberId)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+        let mut all: Vec<(Decimal, MemberId)> = (0..self.members.len() as u32)
+            .map(|m| (self.qualifying(m), self.members[m as usize].id))
+            .collect();
+        let rank =
+            |a: &(Decimal, MemberId), b: &(Decimal, MemberId)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
         if n < all.len() {
             all.select_nth_unstable_by(n, rank);
             all.truncate(n);
@@ -87,7 +90,12 @@ impl Engine {
     }
 
     /// The level changes of `members` since `before` was taken.
-    pub(crate) fn tier_changes(&self, members: &[u32], ids: &[MemberId], before: &[usize]) -> Vec<TierChange> {
+    pub(crate) fn tier_changes(
+        &self,
+        members: &[u32],
+        ids: &[MemberId],
+        before: &[usize],
+    ) -> Vec<TierChange> {
         let names = &self.program.tiers.levels;
         members
             .iter()
@@ -95,7 +103,11 @@ impl Engine {
             .zip(before)
             .filter_map(|((m, id), was)| {
                 let now = self.level_of(*m);
-                (now != *was).then(|| TierChange { member: *id, from: names[*was].name.clone(), to: names[now].name.clone() })
+                (now != *was).then(|| TierChange {
+                    member: *id,
+                    from: names[*was].name.clone(),
+                    to: names[now].name.clone(),
+                })
             })
             .collect()
     }

@@ -32,15 +32,24 @@ impl core::fmt::Display for Failure {
 }
 
 fn fail_at<T>(step: usize, message: impl Into<String>) -> Result<T, Failure> {
-    Err(Failure { step, message: message.into() })
+    Err(Failure {
+        step,
+        message: message.into(),
+    })
 }
 
 /// Plays a scenario given as JSON text; `Ok` when every step matched and the ledger
 /// invariant held after each.
 pub fn run(text: &str) -> Result<(), Failure> {
-    let root: Value = serde_json::from_str(text).or_else(|e| fail_at(0, format!("not JSON: {e}")))?;
-    let Some(root) = root.as_object() else { return fail_at(0, "a scenario is a JSON object") };
-    let program_json = root.get("program").map(Value::to_string).unwrap_or_default();
+    let root: Value =
+        serde_json::from_str(text).or_else(|e| fail_at(0, format!("not JSON: {e}")))?;
+    let Some(root) = root.as_object() else {
+        return fail_at(0, "a scenario is a JSON object");
+    };
+    let program_json = root
+        .get("program")
+        .map(Value::to_string)
+        .unwrap_or_default();
     let program = Program::from_json(&program_json).and_then(Engine::new);
     if let Some(expected) = root.get("expect_error").and_then(Value::as_str) {
         return match program {
@@ -50,12 +59,20 @@ pub fn run(text: &str) -> Result<(), Failure> {
         };
     }
     let mut engine = program.or_else(|e| fail_at(0, format!("program refused: {e}")))?;
-    let steps = root.get("steps").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let steps = root
+        .get("steps")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     for (i, step) in steps.iter().enumerate() {
         let n = i + 1;
-        let Some(step) = step.as_object() else { return fail_at(n, "a step is a JSON object") };
+        let Some(step) = step.as_object() else {
+            return fail_at(n, "a step is a JSON object");
+        };
         play(&mut engine, step).or_else(|m| fail_at(n, m))?;
-        engine.verify().or_else(|m| fail_at(n, format!("invariant broken: {m}")))?;
+        engine
+            .verify()
+            .or_else(|m| fail_at(n, format!("invariant broken: {m}")))?;
     }
     Ok(())
 }
@@ -65,7 +82,10 @@ fn play(engine: &mut Engine, step: &Map<String, Value>) -> Result<(), String> {
         return play_operation(engine, step);
     }
     if let Some(e) = step.get("expect").and_then(Value::as_object) {
-        let id = e.get("member").and_then(Value::as_u64).ok_or("expect needs a member id")?;
+        let id = e
+            .get("member")
+            .and_then(Value::as_u64)
+            .ok_or("expect needs a member id")?;
         let view = engine.member(id).map_err(|e| e.to_string())?;
         return check_member(&view, e);
     }
@@ -76,10 +96,23 @@ fn play(engine: &mut Engine, step: &Map<String, Value>) -> Result<(), String> {
         return check_price(engine, e);
     }
     if let Some(e) = step.get("expect_leaderboard").and_then(Value::as_object) {
-        let n = e.get("n").and_then(Value::as_u64).ok_or("expect_leaderboard needs n")?;
-        let want: Vec<u64> = e.get("members").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_u64).collect();
+        let n = e
+            .get("n")
+            .and_then(Value::as_u64)
+            .ok_or("expect_leaderboard needs n")?;
+        let want: Vec<u64> = e
+            .get("members")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_u64)
+            .collect();
         let got = engine.leaderboard(usize::try_from(n).unwrap_or(usize::MAX));
-        return if got == want { Ok(()) } else { Err(format!("leaderboard {got:?}, expected {want:?}")) };
+        return if got == want {
+            Ok(())
+        } else {
+            Err(format!("leaderboard {got:?}, expected {want:?}"))
+        };
     }
     if let Some(e) = step.get("expect_nps").and_then(Value::as_object) {
         return check_nps(engine, e);
@@ -89,7 +122,9 @@ fn play(engine: &mut Engine, step: &Map<String, Value>) -> Result<(), String> {
 
 fn play_operation(engine: &mut Engine, step: &Map<String, Value>) -> Result<(), String> {
     let mut op = step.clone();
-    let expected = op.remove("expect_error").and_then(|v| v.as_str().map(str::to_owned));
+    let expected = op
+        .remove("expect_error")
+        .and_then(|v| v.as_str().map(str::to_owned));
     let result = Operation::from_value(Value::Object(op)).and_then(|op| engine.apply(&op));
     match (result, expected) {
         (Ok(_), None) => Ok(()),
@@ -139,11 +174,24 @@ fn check_member(view: &MemberView, e: &Map<String, Value>) -> Result<(), String>
             }
             "stamps" => check_stamps(&view.stamps, want),
             "achievements" => {
-                let want: Vec<&str> = want.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-                if view.achievements.iter().map(String::as_str).eq(want.iter().copied()) {
+                let want: Vec<&str> = want
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                if view
+                    .achievements
+                    .iter()
+                    .map(String::as_str)
+                    .eq(want.iter().copied())
+                {
                     Ok(())
                 } else {
-                    Err(format!("achievements are {:?}, expected {want:?}", view.achievements))
+                    Err(format!(
+                        "achievements are {:?}, expected {want:?}",
+                        view.achievements
+                    ))
                 }
             }
             other => Err(format!("unknown expect field {other}")),
@@ -195,10 +243,16 @@ fn decimal_field(e: &Map<String, Value>, field: &str) -> Result<Decimal, String>
 }
 
 fn check_price(engine: &Engine, e: &Map<String, Value>) -> Result<(), String> {
-    let member = e.get("member").and_then(Value::as_u64).ok_or("expect_price needs a member")?;
+    let member = e
+        .get("member")
+        .and_then(Value::as_u64)
+        .ok_or("expect_price needs a member")?;
     let lines: Vec<Line> = match e.get("lines") {
         Some(lines) => serde_json::from_value(lines.clone()).map_err(|x| x.to_string())?,
-        None => vec![Line::new(e.get("category").and_then(Value::as_str), decimal_field(e, "amount")?)],
+        None => vec![Line::new(
+            e.get("category").and_then(Value::as_str),
+            decimal_field(e, "amount")?,
+        )],
     };
     let got = engine.price(member, &lines).map_err(|x| x.to_string())?;
     same_decimal("price", got, e.get("price").unwrap_or(&Value::Null))
@@ -220,7 +274,10 @@ fn check_nps(engine: &Engine, e: &Map<String, Value>) -> Result<(), String> {
     let report = engine.nps(&query);
     if let Some(want) = e.get("responses") {
         if want.as_u64() != Some(report.responses) {
-            return Err(format!("responses is {}, expected {want}", report.responses));
+            return Err(format!(
+                "responses is {}, expected {want}",
+                report.responses
+            ));
         }
     }
     match (report.score, e.get("nps")) {
@@ -229,4 +286,3 @@ fn check_nps(engine: &Engine, e: &Map<String, Value>) -> Result<(), String> {
         (got, Some(want)) => Err(format!("nps is {got:?}, expected {want}")),
     }
 }
-

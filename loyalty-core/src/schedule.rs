@@ -11,7 +11,11 @@ pub(crate) enum Due {
     /// Release a member's pending credits.
     Release { member: u32 },
     /// Give the birthday gifts of one day of the year, for the birthday in `year`.
-    Gift { slot: u32, year: i64, generation: u32 },
+    Gift {
+        slot: u32,
+        year: i64,
+        generation: u32,
+    },
     /// Expire a member's lots.
     Expire { member: u32 },
 }
@@ -53,7 +57,14 @@ mod tests {
     fn pops_in_time_order_then_release_gift_expire() {
         let mut s = Schedule::default();
         s.push(20, Due::Expire { member: 1 });
-        s.push(20, Due::Gift { slot: 3, year: 2026, generation: 0 });
+        s.push(
+            20,
+            Due::Gift {
+                slot: 3,
+                year: 2026,
+                generation: 0,
+            },
+        );
         s.push(20, Due::Release { member: 9 });
         s.push(10, Due::Expire { member: 2 });
         assert!(!s.has_due(9));
@@ -64,7 +75,14 @@ mod tests {
             vec![
                 (10, Due::Expire { member: 2 }),
                 (20, Due::Release { member: 9 }),
-                (20, Due::Gift { slot: 3, year: 2026, generation: 0 }),
+                (
+                    20,
+                    Due::Gift {
+                        slot: 3,
+                        year: 2026,
+                        generation: 0
+                    }
+                ),
                 (20, Due::Expire { member: 1 }),
             ]
         );

@@ -36,7 +36,9 @@ impl Visitor<'_> for DecimalVisitor {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Decimal, E> {
-        Err(E::custom(format!("{BAD_DECIMAL}{v} is a binary float; write decimals as strings")))
+        Err(E::custom(format!(
+            "{BAD_DECIMAL}{v} is a binary float; write decimals as strings"
+        )))
     }
 }
 

@@ -29,7 +29,9 @@ impl Engine {
         match self.window_start() {
             None => self.lifetime_qualifying(m),
             Some(start) => self.windows.get(&m).map_or(Decimal::ZERO, |list| {
-                list.iter().filter(|c| c.at > start).fold(Decimal::ZERO, |s, c| add(s, c.amount))
+                list.iter()
+                    .filter(|c| c.at > start)
+                    .fold(Decimal::ZERO, |s, c| add(s, c.amount))
             }),
         }
     }
@@ -50,7 +52,9 @@ impl Engine {
     /// Adds an order's contribution to member `m`'s qualifying total (lifetime fields are kept
     /// by the caller); drops contributions that left the window for good.
     pub(crate) fn contribute(&mut self, m: u32, order: OpId, at: i64, amount: Decimal) {
-        let Some(start) = self.window_start() else { return };
+        let Some(start) = self.window_start() else {
+            return;
+        };
         let list = self.windows.entry(m).or_default();
         list.retain(|c| c.at > start);
         if amount > Decimal::ZERO {
@@ -60,7 +64,11 @@ impl Engine {
 
     /// Takes `amount` off the contribution of `order` to member `m` (a refund).
     pub(crate) fn withdraw(&mut self, m: u32, order: OpId, amount: Decimal) {
-        if let Some(c) = self.windows.get_mut(&m).and_then(|l| l.iter_mut().rev().find(|c| c.order == order)) {
+        if let Some(c) = self
+            .windows
+            .get_mut(&m)
+            .and_then(|l| l.iter_mut().rev().find(|c| c.order == order))
+        {
             c.amount = sub(c.amount, amount);
         }
     }
@@ -69,7 +77,9 @@ impl Engine {
     /// changed the window).
     pub(crate) fn rebuild_windows(&mut self) {
         self.windows.clear();
-        let Some(start) = self.window_start() else { return };
+        let Some(start) = self.window_start() else {
+            return;
+        };
         let points_basis = self.program.tiers.basis == Basis::Points;
         let mut all: Vec<(u32, Contribution)> = Vec::new();
         for (&order, r) in &self.orders {
@@ -77,15 +87,33 @@ impl Engine {
                 continue;
             }
             let own = if points_basis {
-                let bonuses = r.extras.iter().flat_map(|e| e.bonuses.iter()).fold(Decimal::ZERO, |s, (_, b)| add(s, b.remaining()));
+                let bonuses = r
+                    .extras
+                    .iter()
+                    .flat_map(|e| e.bonuses.iter())
+                    .fold(Decimal::ZERO, |s, (_, b)| add(s, b.remaining()));
                 add(r.accrual.remaining(), bonuses)
             } else {
                 r.cash.remaining()
             };
-            all.push((r.buyer, Contribution { at: r.at, order, amount: own }));
+            all.push((
+                r.buyer,
+                Contribution {
+                    at: r.at,
+                    order,
+                    amount: own,
+                },
+            ));
             if points_basis {
                 for (referrer, _, k) in &r.commissions {
-                    all.push((*referrer, Contribution { at: r.at, order, amount: k.remaining() }));
+                    all.push((
+                        *referrer,
+                        Contribution {
+                            at: r.at,
+                            order,
+                            amount: k.remaining(),
+                        },
+                    ));
                 }
             }
         }

@@ -5,7 +5,8 @@
 use std::collections::HashSet;
 
 use loyalty_core::{
-    Account, Adjust, Decimal, Effect, Engine, Enroll, Operation, Order, Program, Refund, Survey, Tick, Transfer,
+    Account, Adjust, Decimal, Effect, Engine, Enroll, Operation, Order, Program, Refund, Survey,
+    Tick, Transfer,
 };
 use proptest::prelude::*;
 use serde_json::json;
@@ -62,14 +63,38 @@ fn program(engagement: bool) -> impl Strategy<Value = Program> {
 /// One random step; amounts are integers scaled to the program's scales when played.
 #[derive(Debug, Clone)]
 enum Step {
-    Enroll { member: u64, referrer: Option<u64>, birthday: bool },
-    Order { member: u64, units: i64, points: i64, split: bool },
-    Refund { pick: usize, units: i64 },
-    Transfer { from: u64, to: u64, points: i64 },
-    Adjust { member: u64, points: i64 },
-    Survey { member: u64, score: i64 },
+    Enroll {
+        member: u64,
+        referrer: Option<u64>,
+        birthday: bool,
+    },
+    Order {
+        member: u64,
+        units: i64,
+        points: i64,
+        split: bool,
+    },
+    Refund {
+        pick: usize,
+        units: i64,
+    },
+    Transfer {
+        from: u64,
+        to: u64,
+        points: i64,
+    },
+    Adjust {
+        member: u64,
+        points: i64,
+    },
+    Survey {
+        member: u64,
+        score: i64,
+    },
     Tick,
-    Retry { pick: usize },
+    Retry {
+        pick: usize,
+    },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -100,7 +125,14 @@ struct Player {
 
 impl Player {
     fn new(program: Program) -> Player {
-        Player { engine: Engine::new(program).unwrap(), at: T0, next_id: 1, orders: Vec::new(), accepted: Vec::new(), clawed: HashSet::new() }
+        Player {
+            engine: Engine::new(program).unwrap(),
+            at: T0,
+            next_id: 1,
+            orders: Vec::new(),
+            accepted: Vec::new(),
+            clawed: HashSet::new(),
+        }
     }
 
     fn money(&self, units: i64) -> Decimal {
@@ -116,29 +148,76 @@ impl Player {
         let (id, at) = (self.next_id, self.at);
         self.next_id += 1;
         Some(match step {
-            Step::Enroll { member, referrer, birthday } => Operation::Enroll(Enroll {
-                id, at, member: *member, referrer: *referrer,
+            Step::Enroll {
+                member,
+                referrer,
+                birthday,
+            } => Operation::Enroll(Enroll {
+                id,
+                at,
+                member: *member,
+                referrer: *referrer,
                 birthday: birthday.then(|| String::from("01-03")),
                 ..Enroll::default()
             }),
-            Step::Order { member, units, points, split } => {
+            Step::Order {
+                member,
+                units,
+                points,
+                split,
+            } => {
                 let amount = self.money(*units);
                 let lines = if *split && amount > Decimal::ONE {
                     let a = self.money(units / 3).max(Decimal::ZERO);
-                    vec![loyalty_core::Line::new(Some("a"), a), loyalty_core::Line::new(Some("b"), amount - a)]
-                        .into_iter().filter(|l| l.amount > Decimal::ZERO).collect()
+                    vec![
+                        loyalty_core::Line::new(Some("a"), a),
+                        loyalty_core::Line::new(Some("b"), amount - a),
+                    ]
+                    .into_iter()
+                    .filter(|l| l.amount > Decimal::ZERO)
+                    .collect()
                 } else {
                     Vec::new()
                 };
-                Operation::Order(Order { id, at, member: *member, amount, points: self.points(*points), lines })
+                Operation::Order(Order {
+                    id,
+                    at,
+                    member: *member,
+                    amount,
+                    points: self.points(*points),
+                    lines,
+                })
             }
             Step::Refund { pick, units } => {
                 let order = *self.orders.get(pick % self.orders.len().max(1))?;
-                Operation::Refund(Refund { id, at, order, amount: self.money(*units) })
+                Operation::Refund(Refund {
+                    id,
+                    at,
+                    order,
+                    amount: self.money(*units),
+                })
             }
-            Step::Transfer { from, to, points } => Operation::Transfer(Transfer { id, at, from: *from, to: *to, points: self.points(*points) }),
-            Step::Adjust { member, points } => Operation::Adjust(Adjust { id, at, member: *member, points: self.points(*points), reason: String::new() }),
-            Step::Survey { member, score } => Operation::Survey(Survey { id, at, member: *member, score: *score, segment: None }),
+            Step::Transfer { from, to, points } => Operation::Transfer(Transfer {
+                id,
+                at,
+                from: *from,
+                to: *to,
+                points: self.points(*points),
+            }),
+            Step::Adjust { member, points } => Operation::Adjust(Adjust {
+                id,
+                at,
+                member: *member,
+                points: self.points(*points),
+                reason: String::new(),
+            }),
+            Step::Survey { member, score } => Operation::Survey(Survey {
+                id,
+                at,
+                member: *member,
+                score: *score,
+                segment: None,
+            }),
             Step::Tick => Operation::Tick(Tick { at }),
             Step::Retry { pick } => {
                 self.at -= dt;
@@ -152,33 +231,69 @@ impl Player {
     fn play(&mut self, op: &Operation) -> Result<bool, TestCaseError> {
         let before = self.engine.state_digest();
         let totals_before = self.engine.totals();
-        let retried = self.accepted.iter().find(|(o, _)| o.id().is_some() && o.id() == op.id()).map(|(_, out)| out.clone());
+        let retried = self
+            .accepted
+            .iter()
+            .find(|(o, _)| o.id().is_some() && o.id() == op.id())
+            .map(|(_, out)| out.clone());
         let balances = |e: &Engine, m: u64| e.member(m).map(|v| v.available).unwrap_or_default();
         let (from_before, to_before) = match op {
-            Operation::Transfer(t) => (balances(&self.engine, t.from), balances(&self.engine, t.to)),
+            Operation::Transfer(t) => {
+                (balances(&self.engine, t.from), balances(&self.engine, t.to))
+            }
             _ => (Decimal::ZERO, Decimal::ZERO),
         };
         match self.engine.apply(op) {
             Err(_) => {
-                prop_assert_eq!(before, self.engine.state_digest(), "a rejected operation changed the state: {:?}", op);
-                return Ok(false);
+                prop_assert_eq!(
+                    before,
+                    self.engine.state_digest(),
+                    "a rejected operation changed the state: {:?}",
+                    op
+                );
+                Ok(false)
             }
             Ok(outcome) => {
                 if let Some(original) = retried {
                     prop_assert_eq!(&original, &outcome, "a retry returned another outcome");
-                    prop_assert_eq!(before, self.engine.state_digest(), "replaying an accepted id changed the state");
+                    prop_assert_eq!(
+                        before,
+                        self.engine.state_digest(),
+                        "replaying an accepted id changed the state"
+                    );
                     return Ok(true);
                 }
                 // The postings explain the totals: replaying them on the totals before gives the totals after.
-                prop_assert_eq!(replay_postings(totals_before, &outcome.postings), self.engine.totals());
-                if let (Operation::Transfer(t), Effect::Transferred { points, fee, .. }) = (op, &outcome.effect) {
+                prop_assert_eq!(
+                    replay_postings(totals_before, &outcome.postings),
+                    self.engine.totals()
+                );
+                if let (Operation::Transfer(t), Effect::Transferred { points, fee, .. }) =
+                    (op, &outcome.effect)
+                {
                     // Transfers never create or destroy points, fees aside.
-                    let fees: Decimal = outcome.postings.iter().filter(|p| p.to == Account::Fees).map(|p| p.points).sum();
+                    let fees: Decimal = outcome
+                        .postings
+                        .iter()
+                        .filter(|p| p.to == Account::Fees)
+                        .map(|p| p.points)
+                        .sum();
                     prop_assert_eq!(fees, *fee);
-                    prop_assert!(outcome.postings.iter().any(|p| p.from == Account::Available(t.from) && p.to == Account::Available(t.to) && p.points == *points));
-                    let own = |p: &&loyalty_core::Posting| p.from == Account::Available(t.from) && (p.to == Account::Available(t.to) || p.to == Account::Fees);
+                    prop_assert!(outcome
+                        .postings
+                        .iter()
+                        .any(|p| p.from == Account::Available(t.from)
+                            && p.to == Account::Available(t.to)
+                            && p.points == *points));
+                    let own = |p: &&loyalty_core::Posting| {
+                        p.from == Account::Available(t.from)
+                            && (p.to == Account::Available(t.to) || p.to == Account::Fees)
+                    };
                     if outcome.postings.iter().filter(own).count() == outcome.postings.len() {
-                        prop_assert_eq!(balances(&self.engine, t.from), from_before - *points - *fee);
+                        prop_assert_eq!(
+                            balances(&self.engine, t.from),
+                            from_before - *points - *fee
+                        );
                         prop_assert_eq!(balances(&self.engine, t.to), to_before + *points);
                     }
                 }
@@ -187,7 +302,8 @@ impl Player {
                 }
                 if let Operation::Refund(r) = op {
                     if let Effect::Refunded(out) = &outcome.effect {
-                        self.clawed.extend(out.commissions_clawed.iter().map(|c| c.member));
+                        self.clawed
+                            .extend(out.commissions_clawed.iter().map(|c| c.member));
                     }
                     let buyer = self.accepted.iter().find_map(|(o, _)| match o {
                         Operation::Order(x) if x.id == r.order => Some(x.member),
@@ -210,7 +326,11 @@ impl Player {
             let v = self.engine.member(id).unwrap();
             prop_assert!(v.pending >= Decimal::ZERO);
             if !self.clawed.contains(&id) {
-                prop_assert!(v.available >= Decimal::ZERO, "member {} went negative without a clawback", id);
+                prop_assert!(
+                    v.available >= Decimal::ZERO,
+                    "member {} went negative without a clawback",
+                    id
+                );
             }
             // Tiers never disagree with the qualifying total.
             let level = program.level_for(v.qualifying);
@@ -224,7 +344,10 @@ impl Player {
 }
 
 /// The totals after `postings`, applied to `t` one by one.
-fn replay_postings(mut t: loyalty_core::Totals, postings: &[loyalty_core::Posting]) -> loyalty_core::Totals {
+fn replay_postings(
+    mut t: loyalty_core::Totals,
+    postings: &[loyalty_core::Posting],
+) -> loyalty_core::Totals {
     for p in postings {
         for (account, sign) in [(p.from, Decimal::NEGATIVE_ONE), (p.to, Decimal::ONE)] {
             let v = p.points * sign;

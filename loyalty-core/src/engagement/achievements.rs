@@ -9,7 +9,11 @@ impl Engine {
         for i in 0..self.program.achievements.len() {
             let a = &self.program.achievements[i];
             let member = &self.members[m as usize];
-            if member.extras.as_ref().is_some_and(|e| e.achievements.contains(&a.name)) {
+            if member
+                .extras
+                .as_ref()
+                .is_some_and(|e| e.achievements.contains(&a.name))
+            {
                 continue;
             }
             let holds = match a.condition() {
@@ -24,7 +28,11 @@ impl Engine {
             self.extras(m).achievements.push(name.clone());
             let expires_at = self.expiry_from(at);
             self.credit_lot(m, points, expires_at, Account::Issued);
-            out.push(Unlocked { member: id, achievement: name, points });
+            out.push(Unlocked {
+                member: id,
+                achievement: name,
+                points,
+            });
         }
     }
 }

@@ -28,7 +28,9 @@ impl Engine {
     /// Schedules the next gift of `slot` at or after `earliest`, for a birthday year not yet
     /// gifted (SPEC 8.4: 00:00 UTC, `days_before` days before the birthday).
     pub(crate) fn schedule_gift(&mut self, slot: u32, earliest: i64) {
-        let Some(days_before) = self.program.birthday.as_ref().map(|b| b.days_before) else { return };
+        let Some(days_before) = self.program.birthday.as_ref().map(|b| b.days_before) else {
+            return;
+        };
         let birthday = MonthDay::from_slot(slot);
         let last = self.birthdays[slot as usize].1;
         let first_year = year_of(earliest).max(*GIFT_YEARS.start());
@@ -40,11 +42,21 @@ impl Engine {
             if last.is_some_and(|l| year <= l) {
                 continue;
             }
-            let Some(instant) = birthday.midnight_in(year).and_then(|t| t.checked_sub(days_before * DAY)) else {
+            let Some(instant) = birthday
+                .midnight_in(year)
+                .and_then(|t| t.checked_sub(days_before * DAY))
+            else {
                 return;
             };
             if instant >= earliest {
-                self.schedule.push(instant, Due::Gift { slot, year, generation: self.gift_generation });
+                self.schedule.push(
+                    instant,
+                    Due::Gift {
+                        slot,
+                        year,
+                        generation: self.gift_generation,
+                    },
+                );
                 return;
             }
         }
@@ -64,7 +76,9 @@ impl Engine {
     /// Gives the gifts of `slot` for the birthday in `year` at instant `when`, to every
     /// member enrolled before it, then schedules next year's.
     pub(crate) fn give_gifts(&mut self, slot: u32, year: i64, generation: u32, when: i64) {
-        let Some(points) = self.program.birthday.as_ref().map(|b| b.points) else { return };
+        let Some(points) = self.program.birthday.as_ref().map(|b| b.points) else {
+            return;
+        };
         let gifted = self.birthdays[slot as usize].1;
         if generation != self.gift_generation || gifted.is_some_and(|l| year <= l) {
             return;

@@ -18,7 +18,11 @@ pub(crate) fn category_matches(categories: Option<&[String]>, category: Option<&
 
 /// Whether campaign `c` runs at `at` for a buyer of `level` (SPEC 8.3).
 fn runs_for(c: &Campaign, at: i64, level: &str) -> bool {
-    c.from <= at && at < c.to && c.levels.as_ref().is_none_or(|ls| ls.iter().any(|l| l == level))
+    c.from <= at
+        && at < c.to
+        && c.levels
+            .as_ref()
+            .is_none_or(|ls| ls.iter().any(|l| l == level))
 }
 
 /// An order's lines, or its one implicit line with no category.
@@ -26,7 +30,10 @@ pub(crate) fn lines_of(lines: &[Line], amount: Decimal) -> Vec<(Option<&str>, De
     if lines.is_empty() {
         vec![(None, amount)]
     } else {
-        lines.iter().map(|l| (l.category.as_deref(), l.amount)).collect()
+        lines
+            .iter()
+            .map(|l| (l.category.as_deref(), l.amount))
+            .collect()
     }
 }
 
@@ -45,7 +52,12 @@ impl Engine {
             return Ok(out);
         }
         let lines = lines_of(&o.lines, amount);
-        for c in self.program.campaigns.iter().filter(|c| runs_for(c, o.at, &level.name)) {
+        for c in self
+            .program
+            .campaigns
+            .iter()
+            .filter(|c| runs_for(c, o.at, &level.name))
+        {
             let matching = lines
                 .iter()
                 .filter(|(cat, _)| category_matches(c.categories.as_deref(), *cat))
@@ -53,9 +65,15 @@ impl Engine {
             if matching.is_zero() {
                 continue;
             }
-            let factor = add(mul(level.accrual_rate, c.multiplier - Decimal::ONE)?, c.bonus_rate);
+            let factor = add(
+                mul(level.accrual_rate, c.multiplier - Decimal::ONE)?,
+                c.bonus_rate,
+            );
             let num = mul(mul(cash, matching)?, factor)?;
-            let mut bonus = self.program.rounding.round_ratio(num, amount, self.program.points_places())?;
+            let mut bonus =
+                self.program
+                    .rounding
+                    .round_ratio(num, amount, self.program.points_places())?;
             if let Some(budget) = c.budget {
                 let used = self.budgets_used.get(&c.name).copied().unwrap_or_default();
                 bonus = bonus.min((budget - used).max(Decimal::ZERO));
@@ -84,7 +102,10 @@ impl Engine {
     pub fn price(&self, member: MemberId, lines: &[Line]) -> Result<Decimal, Error> {
         let m = self.member_index(member)?;
         if lines.is_empty() {
-            return fail(ErrorKind::InvalidInput, "a price query needs at least one line");
+            return fail(
+                ErrorKind::InvalidInput,
+                "a price query needs at least one line",
+            );
         }
         check_lines(lines, self.program.money_places())?;
         let level = &self.program.tiers.levels[self.level_of(m)];

@@ -12,8 +12,13 @@ impl Engine {
         let matching = self.answers.iter().filter(|a| {
             query.from.is_none_or(|f| a.at >= f)
                 && query.to.is_none_or(|t| a.at < t)
-                && query.segment.as_ref().is_none_or(|s| a.segment.as_ref() == Some(s))
-                && query.member_kind.is_none_or(|k| (k == MemberKind::Regular) == a.regular)
+                && query
+                    .segment
+                    .as_ref()
+                    .is_none_or(|s| a.segment.as_ref() == Some(s))
+                && query
+                    .member_kind
+                    .is_none_or(|k| (k == MemberKind::Regular) == a.regular)
         });
         for a in matching {
             match a.score {
@@ -26,7 +31,9 @@ impl Engine {
         if report.responses > 0 {
             let net = i128::from(report.promoters) - i128::from(report.detractors);
             let num = Decimal::from(net.unsigned_abs() * 100);
-            let score = Rounding::HalfEven.round_ratio(num, Decimal::from(report.responses), 1).unwrap_or_default();
+            let score = Rounding::HalfEven
+                .round_ratio(num, Decimal::from(report.responses), 1)
+                .unwrap_or_default();
             let mut score = if net < 0 { -score } else { score };
             score.rescale(1);
             report.score = Some(score);

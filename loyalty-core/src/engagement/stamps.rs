@@ -30,13 +30,17 @@ impl Engine {
 
     /// Member `m`'s engagement state, created on first use.
     pub(crate) fn extras(&mut self, m: u32) -> &mut Extras {
-        self.members[m as usize].extras.get_or_insert_with(Box::default)
+        self.members[m as usize]
+            .extras
+            .get_or_insert_with(Box::default)
     }
 
     /// Member `m`'s count on the card named `card`.
     pub(crate) fn stamp_count(&mut self, m: u32, card: &str) -> &mut i64 {
         let stamps = &mut self.extras(m).stamps;
-        let at = if let Some(at) = stamps.iter().position(|(name, _)| name == card) { at } else {
+        let at = if let Some(at) = stamps.iter().position(|(name, _)| name == card) {
+            at
+        } else {
             stamps.push((card.to_owned(), 0));
             stamps.len() - 1
         };

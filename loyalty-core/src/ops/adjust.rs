@@ -12,13 +12,19 @@ impl Engine {
         let m = self.member_index(o.member)?;
         let points = check_scale(o.points, self.program.points_places(), "points")?;
         if points.is_zero() {
-            return fail(ErrorKind::InvalidAmount, format!("adjustment points {} must not be 0", o.points));
+            return fail(
+                ErrorKind::InvalidAmount,
+                format!("adjustment points {} must not be 0", o.points),
+            );
         }
         let available = self.members[m as usize].ledger.available();
         if points < Decimal::ZERO && -points > available {
             return fail(
                 ErrorKind::InsufficientPoints,
-                format!("member {} has {available} points, cannot take {}", o.member, -points),
+                format!(
+                    "member {} has {available} points, cannot take {}",
+                    o.member, -points
+                ),
             );
         }
         if points > Decimal::ZERO {
@@ -27,6 +33,9 @@ impl Engine {
         } else {
             self.debit(m, -points, Account::Issued);
         }
-        Ok(Effect::Adjusted { member: o.member, points })
+        Ok(Effect::Adjusted {
+            member: o.member,
+            points,
+        })
     }
 }

@@ -34,23 +34,38 @@ impl Engine {
         let buyer = self.member_index(o.member)?;
         let amount = check_scale(o.amount, p.money_places(), "amount")?;
         if amount <= Decimal::ZERO {
-            return fail(ErrorKind::InvalidAmount, format!("order amount {} must be > 0", o.amount));
+            return fail(
+                ErrorKind::InvalidAmount,
+                format!("order amount {} must be > 0", o.amount),
+            );
         }
         let points = check_scale(o.points, p.points_places(), "points")?;
         if points < Decimal::ZERO {
-            return fail(ErrorKind::InvalidAmount, format!("points {} must not be negative", o.points));
+            return fail(
+                ErrorKind::InvalidAmount,
+                format!("points {} must not be negative", o.points),
+            );
         }
         check_lines(&o.lines, p.money_places())?;
         if !o.lines.is_empty() {
             let sum = o.lines.iter().fold(Decimal::ZERO, |s, l| add(s, l.amount));
             if sum != amount {
-                return fail(ErrorKind::InvalidAmount, format!("lines add up to {sum}, not the order amount {amount}"));
+                return fail(
+                    ErrorKind::InvalidAmount,
+                    format!("lines add up to {sum}, not the order amount {amount}"),
+                );
             }
         }
         let spent_value = mul(points, p.point_value)?;
         if points > Decimal::ZERO {
             if points < p.redemption.min_points {
-                return fail(ErrorKind::BelowMinimum, format!("{points} points is below the redemption minimum {}", p.redemption.min_points));
+                return fail(
+                    ErrorKind::BelowMinimum,
+                    format!(
+                        "{points} points is below the redemption minimum {}",
+                        p.redemption.min_points
+                    ),
+                );
             }
             let cap = mul(amount, p.redemption.max_share)?;
             if spent_value > cap {
@@ -58,7 +73,13 @@ impl Engine {
             }
             let available = self.members[buyer as usize].ledger.available();
             if points > available {
-                return fail(ErrorKind::InsufficientPoints, format!("member {} has {available} points, cannot spend {points}", o.member));
+                return fail(
+                    ErrorKind::InsufficientPoints,
+                    format!(
+                        "member {} has {available} points, cannot spend {points}",
+                        o.member
+                    ),
+                );
             }
         }
         let cash = amount - spent_value;
@@ -67,14 +88,31 @@ impl Engine {
         let commissions = self.plan_commissions(buyer, cash)?;
         let bonuses = self.campaign_bonuses(o, level, amount, cash)?;
         let stamps = self.stamps_earned(&o.lines, amount);
-        Ok(Plan { buyer, amount, points, cash, accrual, commissions, bonuses, stamps })
+        Ok(Plan {
+            buyer,
+            amount,
+            points,
+            cash,
+            accrual,
+            commissions,
+            bonuses,
+            stamps,
+        })
     }
 
     /// The commission of each referrer up the chain, at the rate of their level before the
     /// order counts.
-    fn plan_commissions(&self, buyer: u32, cash: Decimal) -> Result<Vec<(u32, u32, Decimal)>, Error> {
+    fn plan_commissions(
+        &self,
+        buyer: u32,
+        cash: Decimal,
+    ) -> Result<Vec<(u32, u32, Decimal)>, Error> {
         let levels = &self.program.tiers.levels;
-        let deepest = levels.iter().map(|l| l.referral_rates.len()).max().unwrap_or(0);
+        let deepest = levels
+            .iter()
+            .map(|l| l.referral_rates.len())
+            .max()
+            .unwrap_or(0);
         let mut out = Vec::new();
         let mut next = self.members[buyer as usize].referrer;
         let mut depth = 1;
@@ -92,8 +130,19 @@ impl Engine {
     }
 
     fn commit_order(&mut self, o: &Order, plan: Plan) -> Ordered {
-        let Plan { buyer, amount, points, cash, accrual, commissions, bonuses, stamps } = plan;
-        let touched: Vec<u32> = core::iter::once(buyer).chain(commissions.iter().map(|c| c.0)).collect();
+        let Plan {
+            buyer,
+            amount,
+            points,
+            cash,
+            accrual,
+            commissions,
+            bonuses,
+            stamps,
+        } = plan;
+        let touched: Vec<u32> = core::iter::once(buyer)
+            .chain(commissions.iter().map(|c| c.0))
+            .collect();
         let levels_before = self.levels(&touched);
 
         self.debit(buyer, points, Account::Redeemed);
@@ -126,11 +175,17 @@ impl Engine {
         let mut achievements = Vec::new();
         self.unlock_achievements(buyer, o.at, &mut achievements);
 
-        let ids: Vec<u64> = touched.iter().map(|m| self.members[*m as usize].id).collect();
+        let ids: Vec<u64> = touched
+            .iter()
+            .map(|m| self.members[*m as usize].id)
+            .collect();
         let tier_changes = self.tier_changes(&touched, &ids, &levels_before);
         let extras = (!bonuses.is_empty() || !marks.is_empty()).then(|| {
             Box::new(OrderExtras {
-                bonuses: bonuses.iter().map(|(n, b)| (n.clone(), Moved::new(*b))).collect(),
+                bonuses: bonuses
+                    .iter()
+                    .map(|(n, b)| (n.clone(), Moved::new(*b)))
+                    .collect(),
                 stamps: marks,
             })
         });
@@ -144,7 +199,10 @@ impl Engine {
                 points: Moved::new(points),
                 cash: Moved::new(cash),
                 accrual: Moved::new(accrual),
-                commissions: commissions.iter().map(|(r, d, k)| (*r, *d, Moved::new(*k))).collect(),
+                commissions: commissions
+                    .iter()
+                    .map(|(r, d, k)| (*r, *d, Moved::new(*k)))
+                    .collect(),
                 extras,
             },
         );
@@ -154,10 +212,17 @@ impl Engine {
             cash,
             points_spent: points,
             accrued: accrual,
-            campaign_bonuses: bonuses.into_iter().map(|(campaign, points)| CampaignBonus { campaign, points }).collect(),
+            campaign_bonuses: bonuses
+                .into_iter()
+                .map(|(campaign, points)| CampaignBonus { campaign, points })
+                .collect(),
             commissions: commissions
                 .iter()
-                .map(|(r, depth, points)| Commission { member: self.members[*r as usize].id, depth: *depth, points: *points })
+                .map(|(r, depth, points)| Commission {
+                    member: self.members[*r as usize].id,
+                    depth: *depth,
+                    points: *points,
+                })
                 .collect(),
             stamps: self.stamp_names(&stamps),
             stamp_rewards,
@@ -167,19 +232,34 @@ impl Engine {
     }
 
     /// Adds an order's stamps to member `m`'s cards; a full card pays its reward as a lot.
-    fn add_stamps(&mut self, m: u32, stamps: &[(usize, Decimal)], at: i64) -> (Vec<StampMark>, Decimal) {
+    fn add_stamps(
+        &mut self,
+        m: u32,
+        stamps: &[(usize, Decimal)],
+        at: i64,
+    ) -> (Vec<StampMark>, Decimal) {
         let mut marks = Vec::new();
         let mut reward = Decimal::ZERO;
         for &(card_index, matching) in stamps {
             let card = &self.program.stamps[card_index];
-            let (name, size, min_amount, points) = (card.name.clone(), card.card_size, card.min_amount, card.reward_points);
+            let (name, size, min_amount, points) = (
+                card.name.clone(),
+                card.card_size,
+                card.min_amount,
+                card.reward_points,
+            );
             let count = self.stamp_count(m, &name);
             *count += 1;
             while *count >= size {
                 *count -= size;
                 reward = add(reward, points);
             }
-            marks.push(StampMark { card: name, matching, min_amount, taken: false });
+            marks.push(StampMark {
+                card: name,
+                matching,
+                min_amount,
+                taken: false,
+            });
         }
         let expires_at = self.expiry_from(at);
         self.credit_lot(m, reward, expires_at, Account::Issued);
@@ -187,7 +267,10 @@ impl Engine {
     }
 
     fn stamp_names(&self, stamps: &[(usize, Decimal)]) -> Vec<String> {
-        stamps.iter().map(|(i, _)| self.program.stamps[*i].name.clone()).collect()
+        stamps
+            .iter()
+            .map(|(i, _)| self.program.stamps[*i].name.clone())
+            .collect()
     }
 }
 
@@ -196,11 +279,17 @@ impl Engine {
 pub(crate) fn check_lines(lines: &[Line], money_places: u32) -> Result<(), Error> {
     for (i, line) in lines.iter().enumerate() {
         if line.category.as_deref() == Some("") {
-            return fail(ErrorKind::InvalidInput, format!("lines[{i}]: category must not be empty"));
+            return fail(
+                ErrorKind::InvalidInput,
+                format!("lines[{i}]: category must not be empty"),
+            );
         }
         let amount = check_scale(line.amount, money_places, &format!("lines[{i}].amount"))?;
         if amount <= Decimal::ZERO {
-            return fail(ErrorKind::InvalidAmount, format!("lines[{i}].amount {} must be > 0", line.amount));
+            return fail(
+                ErrorKind::InvalidAmount,
+                format!("lines[{i}].amount {} must be > 0", line.amount),
+            );
         }
     }
     Ok(())

@@ -24,7 +24,10 @@ impl Engine {
     /// so a full refund reverses exactly everything.
     pub(crate) fn refund(&mut self, o: &Refund) -> Result<Refunded, Error> {
         let Some(mut record) = self.orders.remove(&o.order) else {
-            return fail(ErrorKind::UnknownOrder, format!("order {} is not known", o.order));
+            return fail(
+                ErrorKind::UnknownOrder,
+                format!("order {} is not known", o.order),
+            );
         };
         let plan = match self.plan_refund(o, &record) {
             Ok(plan) => plan,
@@ -41,20 +44,30 @@ impl Engine {
     fn plan_refund(&self, o: &Refund, r: &OrderRecord) -> Result<Plan, Error> {
         let amount = check_scale(o.amount, self.program.money_places(), "amount")?;
         if amount <= Decimal::ZERO {
-            return fail(ErrorKind::InvalidAmount, format!("refund amount {} must be > 0", o.amount));
+            return fail(
+                ErrorKind::InvalidAmount,
+                format!("refund amount {} must be > 0", o.amount),
+            );
         }
         let refunded = add(r.refunded, amount);
         if refunded > r.amount {
             return fail(
                 ErrorKind::RefundExceedsOrder,
-                format!("refunds of order {} would reach {refunded}, above its amount {}", o.order, r.amount),
+                format!(
+                    "refunds of order {} would reach {refunded}, above its amount {}",
+                    o.order, r.amount
+                ),
             );
         }
         let (ps, ms) = (self.program.points_places(), self.program.money_places());
         let rounding = self.program.rounding;
         // What v has moved once `refunded` of the order is returned.
         let due = |v: Moved, scale: u32| -> Result<Decimal, Error> {
-            let total = if refunded == r.amount { v.total } else { rounding.round_ratio(mul(v.total, refunded)?, r.amount, scale)? };
+            let total = if refunded == r.amount {
+                v.total
+            } else {
+                rounding.round_ratio(mul(v.total, refunded)?, r.amount, scale)?
+            };
             Ok(total - v.moved)
         };
         let mut commission_claws = Vec::with_capacity(r.commissions.len());
@@ -71,7 +84,10 @@ impl Engine {
             for (i, s) in extras.stamps.iter().enumerate() {
                 // remaining matching = matching × (amount − R) ÷ amount, compared without dividing.
                 let remaining_scaled = mul(s.matching, left)?;
-                if !s.taken && (remaining_scaled.is_zero() || remaining_scaled < mul(s.min_amount, r.amount)?) {
+                if !s.taken
+                    && (remaining_scaled.is_zero()
+                        || remaining_scaled < mul(s.min_amount, r.amount)?)
+                {
                     stamps_taken.push(i);
                 }
             }
@@ -89,7 +105,9 @@ impl Engine {
 
     fn commit_refund(&mut self, o: &Refund, r: &mut OrderRecord, plan: &Plan) -> Refunded {
         let buyer = r.buyer;
-        let touched: Vec<u32> = core::iter::once(buyer).chain(r.commissions.iter().map(|c| c.0)).collect();
+        let touched: Vec<u32> = core::iter::once(buyer)
+            .chain(r.commissions.iter().map(|c| c.0))
+            .collect();
         let levels_before = self.levels(&touched);
 
         r.refunded = plan.refunded;
@@ -107,7 +125,10 @@ impl Engine {
                 let used = self.budgets_used.entry(name.clone()).or_default();
                 *used = sub(*used, *claw);
                 if !claw.is_zero() {
-                    bonuses_clawed.push(CampaignBonus { campaign: name.clone(), points: *claw });
+                    bonuses_clawed.push(CampaignBonus {
+                        campaign: name.clone(),
+                        points: *claw,
+                    });
                 }
             }
         }
@@ -118,7 +139,15 @@ impl Engine {
         member.spend = sub(member.spend, plan.cash_shrink);
         member.earned = sub(member.earned, own_claw);
         r.cash.moved += plan.cash_shrink;
-        self.withdraw(buyer, o.order, if points_basis { own_claw } else { plan.cash_shrink });
+        self.withdraw(
+            buyer,
+            o.order,
+            if points_basis {
+                own_claw
+            } else {
+                plan.cash_shrink
+            },
+        );
 
         let mut commissions_clawed = Vec::new();
         for ((referrer, depth, k), claw) in r.commissions.iter_mut().zip(&plan.commission_claws) {
@@ -130,7 +159,11 @@ impl Engine {
                 self.withdraw(*referrer, o.order, *claw);
             }
             if !claw.is_zero() {
-                commissions_clawed.push(Commission { member: self.members[*referrer as usize].id, depth: *depth, points: *claw });
+                commissions_clawed.push(Commission {
+                    member: self.members[*referrer as usize].id,
+                    depth: *depth,
+                    points: *claw,
+                });
             }
         }
 
@@ -144,7 +177,10 @@ impl Engine {
             }
         }
 
-        let ids: Vec<u64> = touched.iter().map(|m| self.members[*m as usize].id).collect();
+        let ids: Vec<u64> = touched
+            .iter()
+            .map(|m| self.members[*m as usize].id)
+            .collect();
         let tier_changes = self.tier_changes(&touched, &ids, &levels_before);
         Refunded {
             order: o.order,
@@ -168,6 +204,10 @@ impl Engine {
         let clawed = member.ledger.claw_back(points, order);
         let id = member.id;
         self.post(Account::Pending(id), Account::Issued, clawed.from_pending);
-        self.post(Account::Available(id), Account::Issued, clawed.from_available);
+        self.post(
+            Account::Available(id),
+            Account::Issued,
+            clawed.from_available,
+        );
     }
 }

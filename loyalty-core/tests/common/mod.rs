@@ -17,7 +17,10 @@ pub fn engine(levels: &str, extra: &str) -> Engine {
 
 /// One level named "L" with this accrual rate.
 pub fn one_level(rate: &str, extra: &str) -> Engine {
-    engine(&format!(r#"[{{"name": "L", "threshold": "0", "accrual_rate": "{rate}"}}]"#), extra)
+    engine(
+        &format!(r#"[{{"name": "L", "threshold": "0", "accrual_rate": "{rate}"}}]"#),
+        extra,
+    )
 }
 
 pub fn apply(e: &mut Engine, op: &str) -> Result<Outcome, loyalty_core::Error> {

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every test of the project: formatting, lints, the Rust suites, every scenario through
+# every binding, the C tests under valgrind, and the Python package's tests and type checks.
+# Installs what it needs (Python tools into .venv) so it works on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SCENARIOS=${LOYALTY_SCENARIOS:-../shared/scenarios}
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "rustfmt"
+cargo fmt --all --check
+
+step "clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Rust tests"
+cargo test --workspace --locked
+
+step "scenarios through the Rust runner"
+cargo run --release --locked --example scenario -- "$SCENARIOS"/*.json scenarios/*.json
+
+step "benchmarks build"
+cargo bench --locked --no-run
+
+if [ -x scripts/test-c.sh ]; then
+  step "C binding"
+  scripts/test-c.sh
+fi
+
+if [ -x scripts/test-py.sh ]; then
+  step "Python package"
+  scripts/test-py.sh
+fi
+
+step "all tests passed"
