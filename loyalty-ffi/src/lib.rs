@@ -1,1 +1,228 @@
+//! C ABI for the loyalty engine.
+//!
+//! Conventions (the rustls-ffi ones):
+//! - every function returns a [`loyalty_result`] (or nothing, for `_free`) and runs inside a
+//!   panic boundary: a panic becomes `LOYALTY_PANIC`, never an unwind into C;
+//! - handles are opaque; each `_new` has a `_free` that accepts NULL;
+//! - out-parameters are written only on `LOYALTY_OK`;
+//! - after any failure, `loyalty_last_error_message` gives a message naming the bad value (the
+//!   message is kept per thread, like `errno`).
+//!
+//! Amounts cross as `int64_t` minor units at the program's scale (1234.50 at scale 2 is 123450)
+//! or, in the `_str` functions, as decimal strings.
+#![allow(non_camel_case_types, clippy::missing_safety_doc)]
 
+mod api;
+mod convert;
+
+use std::cell::RefCell;
+use std::ffi::{c_char, CStr};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use loyalty_core::{Error, ErrorKind};
+
+pub use api::*;
+
+/// The status of every call. The numbers are stable: 1..=19 are the SPEC section 6 error names
+/// (the same numbers as `loyalty_core::ErrorKind::code`), 100 and up are the binding's own.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum loyalty_result {
+    LOYALTY_OK = 0,
+    LOYALTY_INVALID_CONFIG = 1,
+    LOYALTY_INVALID_AMOUNT = 2,
+    LOYALTY_UNKNOWN_MEMBER = 3,
+    LOYALTY_MEMBER_EXISTS = 4,
+    LOYALTY_UNKNOWN_REFERRER = 5,
+    LOYALTY_SELF_REFERRAL = 6,
+    LOYALTY_INSUFFICIENT_POINTS = 7,
+    LOYALTY_REDEMPTION_CAP = 8,
+    LOYALTY_BELOW_MINIMUM = 9,
+    LOYALTY_ABOVE_MAXIMUM = 10,
+    LOYALTY_DAILY_LIMIT = 11,
+    LOYALTY_TRANSFERS_DISABLED = 12,
+    LOYALTY_TIER_TOO_LOW = 13,
+    LOYALTY_SELF_TRANSFER = 14,
+    LOYALTY_UNKNOWN_ORDER = 15,
+    LOYALTY_REFUND_EXCEEDS_ORDER = 16,
+    LOYALTY_TIME_WENT_BACKWARDS = 17,
+    LOYALTY_ID_CONFLICT = 18,
+    LOYALTY_INVALID_INPUT = 19,
+    /// A required pointer was NULL.
+    LOYALTY_NULL_POINTER = 100,
+    /// A string was not valid UTF-8.
+    LOYALTY_INVALID_UTF8 = 101,
+    /// A caller-supplied buffer was too small; the message says how many bytes are needed.
+    LOYALTY_BUFFER_TOO_SMALL = 102,
+    /// A bug inside the library was caught at the boundary; the handle should be freed.
+    LOYALTY_PANIC = 103,
+}
+
+impl loyalty_result {
+    const FROM_KIND: [loyalty_result; 19] = [
+        loyalty_result::LOYALTY_INVALID_CONFIG,
+        loyalty_result::LOYALTY_INVALID_AMOUNT,
+        loyalty_result::LOYALTY_UNKNOWN_MEMBER,
+        loyalty_result::LOYALTY_MEMBER_EXISTS,
+        loyalty_result::LOYALTY_UNKNOWN_REFERRER,
+        loyalty_result::LOYALTY_SELF_REFERRAL,
+        loyalty_result::LOYALTY_INSUFFICIENT_POINTS,
+        loyalty_result::LOYALTY_REDEMPTION_CAP,
+        loyalty_result::LOYALTY_BELOW_MINIMUM,
+        loyalty_result::LOYALTY_ABOVE_MAXIMUM,
+        loyalty_result::LOYALTY_DAILY_LIMIT,
+        loyalty_result::LOYALTY_TRANSFERS_DISABLED,
+        loyalty_result::LOYALTY_TIER_TOO_LOW,
+        loyalty_result::LOYALTY_SELF_TRANSFER,
+        loyalty_result::LOYALTY_UNKNOWN_ORDER,
+        loyalty_result::LOYALTY_REFUND_EXCEEDS_ORDER,
+        loyalty_result::LOYALTY_TIME_WENT_BACKWARDS,
+        loyalty_result::LOYALTY_ID_CONFLICT,
+        loyalty_result::LOYALTY_INVALID_INPUT,
+    ];
+
+    fn from_kind(kind: ErrorKind) -> loyalty_result {
+        let code = kind.code() as usize;
+        Self::FROM_KIND.get(code.wrapping_sub(1)).copied().unwrap_or(loyalty_result::LOYALTY_PANIC)
+    }
+
+    /// The SPEC name of the result (`"InsufficientPoints"`), or the binding's own name.
+    fn c_name(self) -> &'static CStr {
+        use loyalty_result as R;
+        match self {
+            R::LOYALTY_OK => c"Ok",
+            R::LOYALTY_INVALID_CONFIG => c"InvalidConfig",
+            R::LOYALTY_INVALID_AMOUNT => c"InvalidAmount",
+            R::LOYALTY_UNKNOWN_MEMBER => c"UnknownMember",
+            R::LOYALTY_MEMBER_EXISTS => c"MemberExists",
+            R::LOYALTY_UNKNOWN_REFERRER => c"UnknownReferrer",
+            R::LOYALTY_SELF_REFERRAL => c"SelfReferral",
+            R::LOYALTY_INSUFFICIENT_POINTS => c"InsufficientPoints",
+            R::LOYALTY_REDEMPTION_CAP => c"RedemptionCap",
+            R::LOYALTY_BELOW_MINIMUM => c"BelowMinimum",
+            R::LOYALTY_ABOVE_MAXIMUM => c"AboveMaximum",
+            R::LOYALTY_DAILY_LIMIT => c"DailyLimit",
+            R::LOYALTY_TRANSFERS_DISABLED => c"TransfersDisabled",
+            R::LOYALTY_TIER_TOO_LOW => c"TierTooLow",
+            R::LOYALTY_SELF_TRANSFER => c"SelfTransfer",
+            R::LOYALTY_UNKNOWN_ORDER => c"UnknownOrder",
+            R::LOYALTY_REFUND_EXCEEDS_ORDER => c"RefundExceedsOrder",
+            R::LOYALTY_TIME_WENT_BACKWARDS => c"TimeWentBackwards",
+            R::LOYALTY_ID_CONFLICT => c"IdConflict",
+            R::LOYALTY_INVALID_INPUT => c"InvalidInput",
+            R::LOYALTY_NULL_POINTER => c"NullPointer",
+            R::LOYALTY_INVALID_UTF8 => c"InvalidUtf8",
+            R::LOYALTY_BUFFER_TOO_SMALL => c"BufferTooSmall",
+            R::LOYALTY_PANIC => c"Panic",
+        }
+    }
+}
+
+/// A failure inside the binding: its status and message.
+pub(crate) struct Failure {
+    result: loyalty_result,
+    message: String,
+}
+
+impl Failure {
+    pub(crate) fn new(result: loyalty_result, message: impl Into<String>) -> Failure {
+        Failure { result, message: message.into() }
+    }
+
+    pub(crate) fn null(what: &str) -> Failure {
+        Failure::new(loyalty_result::LOYALTY_NULL_POINTER, format!("{what} is NULL"))
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        Failure { result: loyalty_result::from_kind(e.kind()), message: e.message().to_owned() }
+    }
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+fn set_last_error(message: String) {
+    LAST_ERROR.with(|e| *e.borrow_mut() = message);
+}
+
+/// Runs `body` inside the panic boundary and turns its result into a status.
+pub(crate) fn guard(body: impl FnOnce() -> Result<(), Failure>) -> loyalty_result {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => loyalty_result::LOYALTY_OK,
+        Ok(Err(f)) => {
+            set_last_error(f.message);
+            f.result
+        }
+        Err(_) => {
+            set_last_error(String::from("internal error (a panic was caught at the C boundary)"));
+            loyalty_result::LOYALTY_PANIC
+        }
+    }
+}
+
+/// Copies `text` and a NUL into `buf` of `len` bytes; `*written` gets the length without the
+/// NUL. `LOYALTY_BUFFER_TOO_SMALL` (nothing written) if it does not fit.
+pub(crate) unsafe fn write_str(text: &str, buf: *mut c_char, len: usize, written: *mut usize) -> Result<(), Failure> {
+    if buf.is_null() {
+        return Err(Failure::null("buf"));
+    }
+    if written.is_null() {
+        return Err(Failure::null("written"));
+    }
+    let needed = text.len() + 1;
+    if len < needed {
+        return Err(Failure::new(
+            loyalty_result::LOYALTY_BUFFER_TOO_SMALL,
+            format!("buffer of {len} bytes is too small: {needed} needed"),
+        ));
+    }
+    // SAFETY: the caller promises `buf` points to `len` writable bytes; we write `needed ≤ len`.
+    unsafe {
+        std::ptr::copy_nonoverlapping(text.as_ptr(), buf.cast::<u8>(), text.len());
+        *buf.add(text.len()) = 0;
+        *written = text.len();
+    }
+    Ok(())
+}
+
+/// Writes the message of this thread's last failure into `buf` (NUL-terminated); `*written`
+/// gets its length. An empty message if nothing failed yet.
+///
+/// # Safety
+/// `buf` must point to `len` writable bytes and `written` to a `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_last_error_message(buf: *mut c_char, len: usize, written: *mut usize) -> loyalty_result {
+    // The message must survive this call's own failure, so it is read before `guard` runs.
+    let message = LAST_ERROR.with(|e| e.borrow().clone());
+    let result = catch_unwind(AssertUnwindSafe(|| unsafe { write_str(&message, buf, len, written) }));
+    match result {
+        Ok(Ok(())) => loyalty_result::LOYALTY_OK,
+        Ok(Err(f)) => f.result,
+        Err(_) => loyalty_result::LOYALTY_PANIC,
+    }
+}
+
+/// The name of a result: the SPEC error name (`"InsufficientPoints"`), `"Ok"`, or the binding's
+/// own (`"NullPointer"`, `"InvalidUtf8"`, `"BufferTooSmall"`, `"Panic"`). A static string: never
+/// free it.
+#[no_mangle]
+pub extern "C" fn loyalty_result_name(result: loyalty_result) -> *const c_char {
+    result.c_name().as_ptr()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn result_numbers_match_the_core_error_codes() {
+        for kind in ErrorKind::ALL {
+            let result = loyalty_result::from_kind(kind);
+            assert_eq!(result as u32, kind.code());
+            assert_eq!(result.c_name().to_str().ok(), Some(kind.name()));
+        }
+    }
+}

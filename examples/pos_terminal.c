@@ -1,0 +1,103 @@
+/*
+ * A tiny offline point-of-sale terminal: it links the loyalty engine statically, keeps the
+ * program in memory, and runs a shift of sales: enrol a customer, sell, redeem points, refund.
+ *
+ * Build (scripts/test-c.sh does this):
+ *   cargo build --release -p loyalty-ffi
+ *   cc -std=c11 -Wall -Wextra -Werror -Iloyalty-ffi/include examples/pos_terminal.c \
+ *      target/release/libloyalty.a -lpthread -ldl -lm -o pos_terminal
+ * or with pkg-config (loyalty-ffi/loyalty.pc): cc pos_terminal.c $(pkg-config --cflags --libs --static loyalty)
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "loyalty.h"
+
+static const char *PROGRAM =
+    "{\"name\": \"Corner Bakery\", \"expiry_days\": 365,"
+    " \"tiers\": {\"levels\": ["
+    "  {\"name\": \"Regular\", \"threshold\": \"0\", \"accrual_rate\": \"0.05\"},"
+    "  {\"name\": \"Friend\", \"threshold\": \"200\", \"accrual_rate\": \"0.10\"}]},"
+    " \"redemption\": {\"max_share\": \"0.5\"}}";
+
+/* One till event: the terminal's own record of what happened at the counter. */
+typedef enum { ENROL, SALE, REDEEM, REFUND } kind;
+typedef struct {
+  kind what;
+  uint64_t customer;
+  int64_t cents;       /* the sale, or the refund */
+  int64_t points;      /* points (in hundredths) to redeem */
+  uint64_t refund_of;  /* the receipt being refunded */
+} event;
+
+static const event SHIFT[] = {
+    {ENROL, 501, 0, 0, 0},     {SALE, 501, 12000, 0, 0},  {SALE, 501, 9550, 0, 0},
+    {SALE, 501, 4000, 0, 0},   {REDEEM, 501, 3000, 1000, 0}, {REFUND, 501, 4000, 0, 4},
+    {SALE, 777, 500, 0, 0},    {ENROL, 777, 0, 0, 0},     {SALE, 777, 500, 0, 0},
+};
+
+static void print_error(loyalty_result r) {
+  char message[256];
+  size_t written = 0;
+  if (loyalty_last_error_message(message, sizeof message, &written) != LOYALTY_OK) message[0] = '\0';
+  printf("  refused: %s (%s)\n", loyalty_result_name(r), message);
+}
+
+int main(void) {
+  loyalty_engine *engine = NULL;
+  loyalty_result r = loyalty_engine_new(PROGRAM, &engine);
+  if (r != LOYALTY_OK) {
+    print_error(r);
+    return 1;
+  }
+  const int64_t opening = 1767258000; /* 2026-01-01 09:00 UTC */
+  uint64_t receipt = 0;
+  for (size_t i = 0; i < sizeof SHIFT / sizeof SHIFT[0]; i++) {
+    const event *ev = &SHIFT[i];
+    int64_t at = opening + (int64_t)i * 600;
+    uint64_t id = ++receipt;
+    loyalty_outcome out = {0};
+    switch (ev->what) {
+      case ENROL:
+        printf("#%" PRIu64 " enrol customer %" PRIu64 "\n", id, ev->customer);
+        r = loyalty_enroll(engine, id, at, ev->customer, NULL, &out);
+        break;
+      case SALE:
+        printf("#%" PRIu64 " sale %" PRId64 ".%02" PRId64 " to %" PRIu64 "\n", id, ev->cents / 100, ev->cents % 100, ev->customer);
+        r = loyalty_order(engine, id, at, ev->customer, ev->cents, 0, &out);
+        break;
+      case REDEEM:
+        printf("#%" PRIu64 " sale %" PRId64 ".%02" PRId64 " paying %" PRId64 ".%02" PRId64 " in points\n", id, ev->cents / 100,
+               ev->cents % 100, ev->points / 100, ev->points % 100);
+        r = loyalty_order(engine, id, at, ev->customer, ev->cents, ev->points, &out);
+        break;
+      case REFUND:
+        printf("#%" PRIu64 " refund %" PRId64 ".%02" PRId64 " of receipt #%" PRIu64 "\n", id, ev->cents / 100, ev->cents % 100,
+               ev->refund_of);
+        r = loyalty_refund(engine, id, at, ev->refund_of, ev->cents, &out);
+        break;
+    }
+    if (r != LOYALTY_OK) {
+      print_error(r);
+      continue;
+    }
+    loyalty_member m;
+    if (loyalty_member_get(engine, ev->customer, &m) == LOYALTY_OK) {
+      char tier[32];
+      size_t written = 0;
+      if (loyalty_tier_name(engine, m.tier, tier, sizeof tier, &written) != LOYALTY_OK) tier[0] = '\0';
+      printf("  earned %" PRId64 ".%02" PRId64 ", clawed %" PRId64 ".%02" PRId64 "; balance %" PRId64 ".%02" PRId64
+             " points, level %s\n",
+             out.accrued / 100, out.accrued % 100, out.clawed / 100, out.clawed % 100, m.available / 100, m.available % 100,
+             tier);
+    }
+  }
+  loyalty_totals t;
+  if (loyalty_totals_get(engine, &t) == LOYALTY_OK) {
+    printf("end of shift: issued %" PRId64 ", redeemed %" PRId64 ", liability %" PRId64 " (hundredths of a point)\n", t.issued,
+           t.redeemed, t.liability);
+  }
+  r = loyalty_verify(engine);
+  loyalty_engine_free(engine);
+  return r == LOYALTY_OK ? 0 : 1;
+}

@@ -1,0 +1,695 @@
+//! The exported functions: the engine handle, one function per operation, the queries.
+
+use std::ffi::c_char;
+
+use loyalty_core::{
+    Adjust, Configure, Effect, Engine, Enroll, Line, MemberKind, NpsQuery, Operation, Order, Outcome, Program, Refund,
+    Survey, Tick, Transfer,
+};
+
+use crate::convert::{decimal, from_minor, optional_text, put, text, to_minor, to_minor_saturating};
+use crate::{guard, loyalty_result, write_str, Failure};
+
+/// An engine: a program and its state. Opaque. Create with `loyalty_engine_new`, free with
+/// `loyalty_engine_free`. Not thread-safe: one handle must not be used by two threads at once
+/// (guard it with a mutex); different handles are independent.
+#[derive(Debug)]
+pub struct loyalty_engine {
+    engine: Engine,
+    last: Option<Outcome>,
+}
+
+/// A summary of what an accepted operation did, in minor units of points. Values too large for
+/// `int64_t` saturate; `loyalty_outcome_json` gives the exact, complete outcome.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct loyalty_outcome {
+    /// Points accrued by the buyer of an order (X).
+    pub accrued: i64,
+    /// Campaign bonuses on an order.
+    pub campaign_bonus: i64,
+    /// Commissions paid up the referral chain, in all.
+    pub commissions: i64,
+    /// How many referrers earned a commission.
+    pub commission_count: u32,
+    /// Points spent on an order, or sent by a transfer.
+    pub points: i64,
+    /// A transfer's fee.
+    pub fee: i64,
+    /// Points a refund gave back to the buyer.
+    pub points_returned: i64,
+    /// Points a refund clawed back (accrual, bonuses and commissions).
+    pub clawed: i64,
+    /// Points credited as rewards (stamp cards, achievements, a survey, an adjustment).
+    pub rewards: i64,
+    /// How many members changed level.
+    pub tier_changes: u32,
+}
+
+/// A member as of the clock. Points in minor units at the points scale; `qualifying` and
+/// `to_next` in minor units of money (spend basis) or points (points basis).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct loyalty_member {
+    pub available: i64,
+    pub pending: i64,
+    pub qualifying: i64,
+    /// Index of the member's level (0 is the lowest); see `loyalty_tier_name`.
+    pub tier: u32,
+    pub has_next_tier: bool,
+    pub next_tier: u32,
+    pub to_next: i64,
+    pub orders: u64,
+    pub referrals: u64,
+    pub has_referrer: bool,
+    pub referrer: u64,
+}
+
+/// The program totals, in minor units of points.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct loyalty_totals {
+    pub issued: i64,
+    pub redeemed: i64,
+    pub expired: i64,
+    pub fees: i64,
+    pub liability: i64,
+}
+
+/// Filters of an NPS query. `segment` may be NULL; `member_kind` is -1 (any), 0 (new) or
+/// 1 (regular).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct loyalty_nps_query {
+    pub has_from: bool,
+    pub from: i64,
+    pub has_to: bool,
+    pub to: i64,
+    pub segment: *const c_char,
+    pub member_kind: i32,
+}
+
+/// An NPS report; `score_tenths` is the score × 10 (e.g. 333 for 33.3) when `has_score`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct loyalty_nps_report {
+    pub promoters: u64,
+    pub passives: u64,
+    pub detractors: u64,
+    pub responses: u64,
+    pub has_score: bool,
+    pub score_tenths: i64,
+}
+
+unsafe fn handle<'a>(p: *mut loyalty_engine) -> Result<&'a mut loyalty_engine, Failure> {
+    // SAFETY: the caller passes a handle from `loyalty_engine_new`, not used elsewhere meanwhile.
+    unsafe { p.as_mut() }.ok_or_else(|| Failure::null("engine"))
+}
+
+unsafe fn handle_ref<'a>(p: *const loyalty_engine) -> Result<&'a loyalty_engine, Failure> {
+    // SAFETY: as for `handle`.
+    unsafe { p.as_ref() }.ok_or_else(|| Failure::null("engine"))
+}
+
+impl loyalty_engine {
+    fn points_scale(&self) -> u32 {
+        self.engine.program().points_scale as u32
+    }
+
+    fn money_scale(&self) -> u32 {
+        self.engine.program().money_scale as u32
+    }
+
+    fn qualifying_scale(&self) -> u32 {
+        match self.engine.program().tiers.basis {
+            loyalty_core::Basis::Spend => self.money_scale(),
+            loyalty_core::Basis::Points => self.points_scale(),
+        }
+    }
+
+    /// Applies `op`; on success keeps the outcome and writes its summary through `out` (if not NULL).
+    unsafe fn apply(&mut self, op: &Operation, out: *mut loyalty_outcome) -> Result<(), Failure> {
+        let outcome = self.engine.apply(op)?;
+        let summary = summarize(&outcome, self.points_scale());
+        self.last = Some(outcome);
+        if !out.is_null() {
+            // SAFETY: non-NULL `out` points to a writable `loyalty_outcome`.
+            unsafe { out.write(summary) };
+        }
+        Ok(())
+    }
+}
+
+fn summarize(outcome: &Outcome, scale: u32) -> loyalty_outcome {
+    let m = |v| to_minor_saturating(v, scale);
+    let mut s = loyalty_outcome::default();
+    match &outcome.effect {
+        Effect::Ordered(o) => {
+            s.accrued = m(o.accrued);
+            s.campaign_bonus = o.campaign_bonuses.iter().map(|b| m(b.points)).fold(0, i64::saturating_add);
+            s.commissions = o.commissions.iter().map(|c| m(c.points)).fold(0, i64::saturating_add);
+            s.commission_count = o.commissions.len() as u32;
+            s.points = m(o.points_spent);
+            s.rewards = m(o.stamp_rewards).saturating_add(o.achievements.iter().map(|a| m(a.points)).fold(0, i64::saturating_add));
+            s.tier_changes = o.tier_changes.len() as u32;
+        }
+        Effect::Refunded(r) => {
+            s.points_returned = m(r.points_returned);
+            let clawed = r.campaign_bonuses_clawed.iter().map(|b| m(b.points)).chain(r.commissions_clawed.iter().map(|c| m(c.points)));
+            s.clawed = clawed.fold(m(r.accrual_clawed), i64::saturating_add);
+            s.tier_changes = r.tier_changes.len() as u32;
+        }
+        Effect::Transferred { points, fee, .. } => {
+            s.points = m(*points);
+            s.fee = m(*fee);
+        }
+        Effect::Adjusted { points, .. } | Effect::Surveyed { points, .. } => s.rewards = m(*points),
+        Effect::Enrolled { achievements, .. } => s.rewards = achievements.iter().map(|a| m(a.points)).fold(0, i64::saturating_add),
+        Effect::Ticked | Effect::Configured => {}
+    }
+    s
+}
+
+/// Creates an engine from a JSON program (SPEC section 2). On failure (`LOYALTY_INVALID_CONFIG`
+/// and a message naming the field) `*out` is left untouched.
+///
+/// # Safety
+/// `config_json` must be a NUL-terminated string; `out` must point to a `loyalty_engine *`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_engine_new(config_json: *const c_char, out: *mut *mut loyalty_engine) -> loyalty_result {
+    guard(|| {
+        let json = unsafe { text(config_json, "config_json") }?;
+        if out.is_null() {
+            return Err(Failure::null("out"));
+        }
+        let engine = Engine::new(Program::from_json(json)?)?;
+        let boxed = Box::into_raw(Box::new(loyalty_engine { engine, last: None }));
+        unsafe { put(out, boxed, "out") }
+    })
+}
+
+/// Frees an engine. NULL is accepted and does nothing.
+///
+/// # Safety
+/// `engine` must come from `loyalty_engine_new` and not be used after this call.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_engine_free(engine: *mut loyalty_engine) {
+    if !engine.is_null() {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            // SAFETY: the pointer came from `Box::into_raw` in `loyalty_engine_new`.
+            drop(unsafe { Box::from_raw(engine) });
+        }));
+    }
+}
+
+/// The program's money and points scales (decimal places of minor units).
+///
+/// # Safety
+/// `engine` must be a live handle; `money_scale` and `points_scale` must point to `uint32_t`s.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_engine_scales(engine: *const loyalty_engine, money_scale: *mut u32, points_scale: *mut u32) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle_ref(engine) }?;
+        if money_scale.is_null() || points_scale.is_null() {
+            return Err(Failure::null("scale out-parameter"));
+        }
+        unsafe { put(money_scale, h.money_scale(), "money_scale") }?;
+        unsafe { put(points_scale, h.points_scale(), "points_scale") }
+    })
+}
+
+/// Enrols `member`, referred by `*referrer` (NULL: no referrer). For a birthday, a closed
+/// programme's purchase or questionnaire, use `loyalty_apply_json`.
+///
+/// # Safety
+/// `engine` must be a live handle; `referrer` NULL or pointing to a `uint64_t`; `out` NULL or
+/// pointing to a `loyalty_outcome`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_enroll(
+    engine: *mut loyalty_engine,
+    id: u64,
+    at: i64,
+    member: u64,
+    referrer: *const u64,
+    out: *mut loyalty_outcome,
+) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle(engine) }?;
+        // SAFETY: NULL or a readable `uint64_t`.
+        let referrer = unsafe { referrer.as_ref() }.copied();
+        let op = Operation::Enroll(Enroll { id, at, member, referrer, ..Enroll::default() });
+        unsafe { h.apply(&op, out) }
+    })
+}
+
+/// An order of `amount` (minor units of money) paying `points` (minor units of points) with
+/// points.
+///
+/// # Safety
+/// `engine` must be a live handle; `out` NULL or pointing to a `loyalty_outcome`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_order(
+    engine: *mut loyalty_engine,
+    id: u64,
+    at: i64,
+    member: u64,
+    amount: i64,
+    points: i64,
+    out: *mut loyalty_outcome,
+) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle(engine) }?;
+        let (amount, points) = (from_minor(amount, h.money_scale()), from_minor(points, h.points_scale()));
+        let op = Operation::Order(Order { id, at, member, amount, points, lines: Vec::new() });
+        unsafe { h.apply(&op, out) }
+    })
+}
+
+/// `loyalty_order` with decimal strings; `points` may be NULL (none spent).
+///
+/// # Safety
+/// As `loyalty_order`; `amount` a NUL-terminated string, `points` NULL or one.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_order_str(
+    engine: *mut loyalty_engine,
+    id: u64,
+    at: i64,
+    member: u64,
+    amount: *const c_char,
+    points: *const c_char,
+    out: *mut loyalty_outcome,
+) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle(engine) }?;
+        let amount = unsafe { decimal(amount, "amount") }?;
+        let points = if points.is_null() { loyalty_core::Decimal::ZERO } else { unsafe { decimal(points, "points") }? };
+        let op = Operation::Order(Order { id, at, member, amount, points, lines: Vec::new() });
+        unsafe { h.apply(&op, out) }
+    })
+}
+
+/// Refunds `amount` (minor units of money) of order `order`.
+///
+/// # Safety
+/// `engine` must be a live handle; `out` NULL or pointing to a `loyalty_outcome`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_refund(engine: *mut loyalty_engine, id: u64, at: i64, order: u64, amount: i64, out: *mut loyalty_outcome) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle(engine) }?;
+        let op = Operation::Refund(Refund { id, at, order, amount: from_minor(amount, h.money_scale()) });
+        unsafe { h.apply(&op, out) }
+    })
+}
+
+/// `loyalty_refund` with a decimal string.
+///
+/// # Safety
+/// As `loyalty_refund`; `amount` a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_refund_str(
+    engine: *mut loyalty_engine,
+    id: u64,
+    at: i64,
+    order: u64,
+    amount: *const c_char,
+    out: *mut loyalty_outcome,
+) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle(engine) }?;
+        let op = Operation::Refund(Refund { id, at, order, amount: unsafe { decimal(amount, "amount") }? });
+        unsafe { h.apply(&op, out) }
+    })
+}
+
+/// Sends `points` (minor units) from `from` to `to`.
+///
+/// # Safety
+/// `engine` must be a live handle; `out` NULL or pointing to a `loyalty_outcome`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_transfer(
+    engine: *mut loyalty_engine,
+    id: u64,
+    at: i64,
+    from: u64,
+    to: u64,
+    points: i64,
+    out: *mut loyalty_outcome,
+) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle(engine) }?;
+        let op = Operation::Transfer(Transfer { id, at, from, to, points: from_minor(points, h.points_scale()) });
+        unsafe { h.apply(&op, out) }
+    })
+}
+
+/// `loyalty_transfer` with a decimal string.
+///
+/// # Safety
+/// As `loyalty_transfer`; `points` a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_transfer_str(
+    engine: *mut loyalty_engine,
+    id: u64,
+    at: i64,
+    from: u64,
+    to: u64,
+    points: *const c_char,
+    out: *mut loyalty_outcome,
+) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle(engine) }?;
+        let op = Operation::Transfer(Transfer { id, at, from, to, points: unsafe { decimal(points, "points") }? });
+        unsafe { h.apply(&op, out) }
+    })
+}
+
+/// A supervisor's correction of `points` (minor units; negative debits); `reason` may be NULL.
+///
+/// # Safety
+/// `engine` must be a live handle; `reason` NULL or a NUL-terminated string; `out` NULL or
+/// pointing to a `loyalty_outcome`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_adjust(
+    engine: *mut loyalty_engine,
+    id: u64,
+    at: i64,
+    member: u64,
+    points: i64,
+    reason: *const c_char,
+    out: *mut loyalty_outcome,
+) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle(engine) }?;
+        let reason = unsafe { optional_text(reason, "reason") }?.unwrap_or_default().to_owned();
+        let op = Operation::Adjust(Adjust { id, at, member, points: from_minor(points, h.points_scale()), reason });
+        unsafe { h.apply(&op, out) }
+    })
+}
+
+/// `loyalty_adjust` with a decimal string.
+///
+/// # Safety
+/// As `loyalty_adjust`; `points` a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_adjust_str(
+    engine: *mut loyalty_engine,
+    id: u64,
+    at: i64,
+    member: u64,
+    points: *const c_char,
+    reason: *const c_char,
+    out: *mut loyalty_outcome,
+) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle(engine) }?;
+        let points = unsafe { decimal(points, "points") }?;
+        let reason = unsafe { optional_text(reason, "reason") }?.unwrap_or_default().to_owned();
+        let op = Operation::Adjust(Adjust { id, at, member, points, reason });
+        unsafe { h.apply(&op, out) }
+    })
+}
+
+/// Moves the clock to `at`: releases, birthday gifts and expiries happen.
+///
+/// # Safety
+/// `engine` must be a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_tick(engine: *mut loyalty_engine, at: i64) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle(engine) }?;
+        unsafe { h.apply(&Operation::Tick(Tick { at }), std::ptr::null_mut()) }
+    })
+}
+
+/// The supervisor replaces the program (JSON) from `at` on.
+///
+/// # Safety
+/// `engine` must be a live handle; `program_json` a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_configure(engine: *mut loyalty_engine, id: u64, at: i64, program_json: *const c_char) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle(engine) }?;
+        let program = Program::from_json(unsafe { text(program_json, "program_json") }?)?;
+        unsafe { h.apply(&Operation::Configure(Box::new(Configure { id, at, program })), std::ptr::null_mut()) }
+    })
+}
+
+/// A survey answer `score` (0..=10) in `segment` (NULL: none).
+///
+/// # Safety
+/// `engine` must be a live handle; `segment` NULL or a NUL-terminated string; `out` NULL or
+/// pointing to a `loyalty_outcome`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_survey(
+    engine: *mut loyalty_engine,
+    id: u64,
+    at: i64,
+    member: u64,
+    score: i32,
+    segment: *const c_char,
+    out: *mut loyalty_outcome,
+) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle(engine) }?;
+        let segment = unsafe { optional_text(segment, "segment") }?.map(str::to_owned);
+        let op = Operation::Survey(Survey { id, at, member, score: i64::from(score), segment });
+        unsafe { h.apply(&op, out) }
+    })
+}
+
+/// Applies any operation in its JSON form (SPEC section 5 and 8: order lines, birthdays,
+/// closed-programme fields…), e.g. `{"op": "order", "id": 3, "at": 0, "member": 1, "amount": "10"}`.
+///
+/// # Safety
+/// `engine` must be a live handle; `op_json` a NUL-terminated string; `out` NULL or pointing to
+/// a `loyalty_outcome`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_apply_json(engine: *mut loyalty_engine, op_json: *const c_char, out: *mut loyalty_outcome) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle(engine) }?;
+        let op = Operation::from_json(unsafe { text(op_json, "op_json") }?)?;
+        unsafe { h.apply(&op, out) }
+    })
+}
+
+/// The complete outcome of the last accepted operation as JSON (effect and postings, decimals as
+/// strings). `LOYALTY_INVALID_INPUT` before any operation was accepted.
+///
+/// # Safety
+/// `engine` must be a live handle; `buf` must point to `len` bytes, `written` to a `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_outcome_json(engine: *const loyalty_engine, buf: *mut c_char, len: usize, written: *mut usize) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle_ref(engine) }?;
+        let last = h.last.as_ref().ok_or_else(|| Failure::new(loyalty_result::LOYALTY_INVALID_INPUT, "no operation was accepted yet"))?;
+        let json = serde_json::to_string(last).map_err(|e| Failure::new(loyalty_result::LOYALTY_PANIC, e.to_string()))?;
+        unsafe { write_str(&json, buf, len, written) }
+    })
+}
+
+/// Member `member` as of the clock.
+///
+/// # Safety
+/// `engine` must be a live handle; `out` must point to a `loyalty_member`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_member_get(engine: *const loyalty_engine, member: u64, out: *mut loyalty_member) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle_ref(engine) }?;
+        let v = h.engine.member(member)?;
+        let levels = &h.engine.program().tiers.levels;
+        let index = |name: &str| levels.iter().position(|l| l.name == name).unwrap_or(0) as u32;
+        let (ps, qs) = (h.points_scale(), h.qualifying_scale());
+        let view = loyalty_member {
+            available: to_minor(v.available, ps, "available")?,
+            pending: to_minor(v.pending, ps, "pending")?,
+            qualifying: to_minor(v.qualifying, qs, "qualifying")?,
+            tier: index(&v.tier),
+            has_next_tier: v.next_tier.is_some(),
+            next_tier: v.next_tier.as_deref().map_or(0, index),
+            to_next: v.to_next.map_or(Ok(0), |t| to_minor(t, qs, "to_next"))?,
+            orders: v.orders,
+            referrals: v.referrals,
+            has_referrer: v.referrer.is_some(),
+            referrer: v.referrer.unwrap_or(0),
+        };
+        unsafe { put(out, view, "out") }
+    })
+}
+
+/// Member `member` as JSON: every field of the member view, decimals as exact strings, stamps
+/// and achievements included.
+///
+/// # Safety
+/// `engine` must be a live handle; `buf` must point to `len` bytes, `written` to a `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_member_json(engine: *const loyalty_engine, member: u64, buf: *mut c_char, len: usize, written: *mut usize) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle_ref(engine) }?;
+        let view = h.engine.member(member)?;
+        let json = serde_json::to_string(&view).map_err(|e| Failure::new(loyalty_result::LOYALTY_PANIC, e.to_string()))?;
+        unsafe { write_str(&json, buf, len, written) }
+    })
+}
+
+/// The name of level `tier` (0 is the lowest).
+///
+/// # Safety
+/// `engine` must be a live handle; `buf` must point to `len` bytes, `written` to a `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_tier_name(engine: *const loyalty_engine, tier: u32, buf: *mut c_char, len: usize, written: *mut usize) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle_ref(engine) }?;
+        let level = h.engine.program().tiers.levels.get(tier as usize);
+        let level = level.ok_or_else(|| Failure::new(loyalty_result::LOYALTY_INVALID_INPUT, format!("no level {tier}")))?;
+        unsafe { write_str(&level.name, buf, len, written) }
+    })
+}
+
+/// The program totals, in minor units of points.
+///
+/// # Safety
+/// `engine` must be a live handle; `out` must point to a `loyalty_totals`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_totals_get(engine: *const loyalty_engine, out: *mut loyalty_totals) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle_ref(engine) }?;
+        let (t, ps) = (h.engine.totals(), h.points_scale());
+        let totals = loyalty_totals {
+            issued: to_minor(t.issued, ps, "issued")?,
+            redeemed: to_minor(t.redeemed, ps, "redeemed")?,
+            expired: to_minor(t.expired, ps, "expired")?,
+            fees: to_minor(t.fees, ps, "fees")?,
+            liability: to_minor(t.liability, ps, "liability")?,
+        };
+        unsafe { put(out, totals, "out") }
+    })
+}
+
+/// The program totals as JSON (decimals as exact strings).
+///
+/// # Safety
+/// `engine` must be a live handle; `buf` must point to `len` bytes, `written` to a `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_totals_json(engine: *const loyalty_engine, buf: *mut c_char, len: usize, written: *mut usize) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle_ref(engine) }?;
+        let json = serde_json::to_string(&h.engine.totals()).map_err(|e| Failure::new(loyalty_result::LOYALTY_PANIC, e.to_string()))?;
+        unsafe { write_str(&json, buf, len, written) }
+    })
+}
+
+/// The club price (SPEC 8.2) for `member` of one line of `amount` (minor units of money) in
+/// `category` (NULL: none), into `*price`.
+///
+/// # Safety
+/// `engine` must be a live handle; `category` NULL or a NUL-terminated string; `price` must
+/// point to an `int64_t`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_price(engine: *const loyalty_engine, member: u64, amount: i64, category: *const c_char, price: *mut i64) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle_ref(engine) }?;
+        let category = unsafe { optional_text(category, "category") }?;
+        let quote = h.engine.price(member, &[Line::new(category, from_minor(amount, h.money_scale()))])?;
+        unsafe { put(price, to_minor(quote, h.money_scale(), "price")?, "price") }
+    })
+}
+
+/// The club price of several lines given as JSON (`[{"category": "services", "amount": "600"}]`),
+/// written into `buf` as a decimal string.
+///
+/// # Safety
+/// `engine` must be a live handle; `lines_json` a NUL-terminated string; `buf` must point to
+/// `len` bytes, `written` to a `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_price_json(
+    engine: *const loyalty_engine,
+    member: u64,
+    lines_json: *const c_char,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle_ref(engine) }?;
+        let lines: Vec<Line> = serde_json::from_str(unsafe { text(lines_json, "lines_json") }?)
+            .map_err(|e| Failure::new(loyalty_result::LOYALTY_INVALID_INPUT, format!("lines_json: {e}")))?;
+        let quote = h.engine.price(member, &lines)?;
+        unsafe { write_str(&quote.to_string(), buf, len, written) }
+    })
+}
+
+/// The `n` members with the highest qualifying totals (ties by smaller id) into `ids`, which has
+/// room for `capacity`; `*count` gets how many were written.
+///
+/// # Safety
+/// `engine` must be a live handle; `ids` must point to `capacity` `uint64_t`s; `count` to a
+/// `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_leaderboard(engine: *const loyalty_engine, n: usize, ids: *mut u64, capacity: usize, count: *mut usize) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle_ref(engine) }?;
+        if ids.is_null() || count.is_null() {
+            return Err(Failure::null("ids or count"));
+        }
+        let top = h.engine.leaderboard(n);
+        if top.len() > capacity {
+            return Err(Failure::new(
+                loyalty_result::LOYALTY_BUFFER_TOO_SMALL,
+                format!("room for {capacity} ids: {} needed", top.len()),
+            ));
+        }
+        // SAFETY: `ids` has room for `capacity ≥ top.len()` values.
+        unsafe { std::ptr::copy_nonoverlapping(top.as_ptr(), ids, top.len()) };
+        unsafe { put(count, top.len(), "count") }
+    })
+}
+
+/// The NPS of the survey answers matching `query` (NULL: all answers).
+///
+/// # Safety
+/// `engine` must be a live handle; `query` NULL or pointing to a `loyalty_nps_query` (whose
+/// `segment` is NULL or a NUL-terminated string); `out` must point to a `loyalty_nps_report`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_nps(engine: *const loyalty_engine, query: *const loyalty_nps_query, out: *mut loyalty_nps_report) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle_ref(engine) }?;
+        // SAFETY: NULL or a readable query.
+        let q = match unsafe { query.as_ref() } {
+            None => NpsQuery::default(),
+            Some(q) => NpsQuery {
+                from: q.has_from.then_some(q.from),
+                to: q.has_to.then_some(q.to),
+                segment: unsafe { optional_text(q.segment, "segment") }?.map(str::to_owned),
+                member_kind: match q.member_kind {
+                    -1 => None,
+                    0 => Some(MemberKind::New),
+                    1 => Some(MemberKind::Regular),
+                    other => return Err(Failure::new(loyalty_result::LOYALTY_INVALID_INPUT, format!("member_kind {other} is not -1, 0 or 1"))),
+                },
+            },
+        };
+        let r = h.engine.nps(&q);
+        let report = loyalty_nps_report {
+            promoters: r.promoters,
+            passives: r.passives,
+            detractors: r.detractors,
+            responses: r.responses,
+            has_score: r.score.is_some(),
+            score_tenths: r.score.map_or(0, |s| to_minor_saturating(s, 1)),
+        };
+        unsafe { put(out, report, "out") }
+    })
+}
+
+/// Checks the ledger invariant (`issued = redeemed + expired + fees + liability`);
+/// `LOYALTY_PANIC` with a message if it is broken (it never should be).
+///
+/// # Safety
+/// `engine` must be a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_verify(engine: *const loyalty_engine) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle_ref(engine) }?;
+        h.engine.verify().map_err(|m| Failure::new(loyalty_result::LOYALTY_PANIC, m))
+    })
+}

@@ -1,0 +1,302 @@
+/*
+ * C tests of the loyalty C API: the Falcon scenario (../shared/scenarios/01_falcon_basics.json)
+ * in full, the engagement API, and every error path a caller can hit. Built with
+ * -std=c11 -Wall -Wextra -Werror and run under valgrind by scripts/test-c.sh.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "loyalty.h"
+
+static int passed = 0;
+static int failed = 0;
+
+static void check(int ok, const char *what, int line) {
+  if (ok) {
+    passed++;
+    return;
+  }
+  failed++;
+  char message[512];
+  size_t written = 0;
+  if (loyalty_last_error_message(message, sizeof message, &written) != LOYALTY_OK) {
+    strcpy(message, "(no message)");
+  }
+  fprintf(stderr, "FAIL line %d: %s (last error: %s)\n", line, what, message);
+}
+
+#define CHECK(cond) check((cond), #cond, __LINE__)
+#define OK(call) check((call) == LOYALTY_OK, #call, __LINE__)
+#define FAILS(call, code) check((call) == (code), #call " == " #code, __LINE__)
+
+static const char *FALCON =
+    "{\"name\": \"Falcon Club\", \"tiers\": {\"levels\": ["
+    "{\"name\": \"Bunny\", \"threshold\": \"0\", \"accrual_rate\": \"0.03\", \"referral_rates\": [\"0.01\"]},"
+    "{\"name\": \"Wolf\", \"threshold\": \"2500\", \"accrual_rate\": \"0.05\", \"referral_rates\": [\"0.02\"]},"
+    "{\"name\": \"Lion\", \"threshold\": \"10000\", \"accrual_rate\": \"0.07\", \"referral_rates\": [\"0.03\", \"0.01\"]}]}}";
+
+static int64_t available(const loyalty_engine *e, uint64_t member) {
+  loyalty_member m;
+  if (loyalty_member_get(e, member, &m) != LOYALTY_OK) return INT64_MIN;
+  return m.available;
+}
+
+static void expect_totals(const loyalty_engine *e, int64_t issued, int64_t redeemed, int64_t liability) {
+  loyalty_totals t;
+  OK(loyalty_totals_get(e, &t));
+  CHECK(t.issued == issued);
+  CHECK(t.redeemed == redeemed);
+  CHECK(t.expired == 0);
+  CHECK(t.fees == 0);
+  CHECK(t.liability == liability);
+}
+
+/* ../shared/scenarios/01_falcon_basics.json, step by step, amounts in minor units. */
+static void falcon_scenario(void) {
+  loyalty_engine *e = NULL;
+  OK(loyalty_engine_new(FALCON, &e));
+  uint32_t money_scale = 9, points_scale = 9;
+  OK(loyalty_engine_scales(e, &money_scale, &points_scale));
+  CHECK(money_scale == 2 && points_scale == 2);
+
+  uint64_t one = 1, two = 2;
+  OK(loyalty_enroll(e, 1, 1767225600, 1, NULL, NULL));
+  OK(loyalty_enroll(e, 2, 1767225600, 2, &one, NULL));
+  OK(loyalty_enroll(e, 3, 1767225660, 3, &two, NULL));
+
+  loyalty_outcome out;
+  OK(loyalty_order(e, 10, 1767229200, 2, 100000, 0, &out));
+  CHECK(out.accrued == 3000 && out.commissions == 1000 && out.commission_count == 1);
+  loyalty_member m;
+  OK(loyalty_member_get(e, 2, &m));
+  CHECK(m.available == 3000 && m.pending == 0 && m.tier == 0 && m.qualifying == 100000);
+  CHECK(m.has_next_tier && m.next_tier == 1 && m.to_next == 150000);
+  CHECK(m.has_referrer && m.referrer == 1 && m.orders == 1);
+  char name[16];
+  size_t written = 0;
+  OK(loyalty_tier_name(e, m.tier, name, sizeof name, &written));
+  CHECK(strcmp(name, "Bunny") == 0 && written == 5);
+  CHECK(available(e, 1) == 1000);
+
+  OK(loyalty_order(e, 11, 1767232800, 3, 200000, 0, NULL));
+  CHECK(available(e, 3) == 6000);
+  CHECK(available(e, 2) == 5000);
+  CHECK(available(e, 1) == 1000);
+
+  OK(loyalty_order(e, 12, 1767312000, 2, 160000, 0, &out));
+  CHECK(out.tier_changes == 1);
+  OK(loyalty_member_get(e, 2, &m));
+  CHECK(m.available == 9800 && m.tier == 1 && m.qualifying == 260000 && m.next_tier == 2 && m.to_next == 740000);
+  CHECK(available(e, 1) == 2600);
+
+  OK(loyalty_order(e, 13, 1767398400, 2, 50000, 9800, &out));
+  CHECK(out.points == 9800 && out.accrued == 2010);
+  OK(loyalty_member_get(e, 2, &m));
+  CHECK(m.available == 2010 && m.qualifying == 300200);
+  CHECK(available(e, 1) == 3002);
+
+  OK(loyalty_transfer(e, 14, 1767484800, 1, 3, 2000, &out));
+  CHECK(out.points == 2000 && out.fee == 0);
+  CHECK(available(e, 1) == 1002);
+  CHECK(available(e, 3) == 8000);
+  expect_totals(e, 20812, 9800, 11012);
+
+  /* A retry, later, with the same content: the original outcome, nothing changes. */
+  OK(loyalty_order_str(e, 13, 1767571200, 2, "500", "98", &out));
+  CHECK(out.accrued == 2010);
+  CHECK(available(e, 2) == 2010);
+  FAILS(loyalty_order(e, 13, 1767571200, 2, 50100, 0, NULL), LOYALTY_ID_CONFLICT);
+  FAILS(loyalty_order(e, 15, 1767225600, 2, 100, 0, NULL), LOYALTY_TIME_WENT_BACKWARDS);
+  FAILS(loyalty_order(e, 16, 1767571200, 99, 100, 0, NULL), LOYALTY_UNKNOWN_MEMBER);
+  FAILS(loyalty_order(e, 17, 1767571200, 2, 0, 0, NULL), LOYALTY_INVALID_AMOUNT);
+  FAILS(loyalty_order_str(e, 18, 1767571200, 2, "10.001", NULL, NULL), LOYALTY_INVALID_AMOUNT);
+  FAILS(loyalty_order(e, 19, 1767571200, 2, 1000, 2010, NULL), LOYALTY_REDEMPTION_CAP);
+  FAILS(loyalty_order(e, 20, 1767571200, 2, 10000, 2011, NULL), LOYALTY_INSUFFICIENT_POINTS);
+  FAILS(loyalty_enroll(e, 21, 1767571200, 2, NULL, NULL), LOYALTY_MEMBER_EXISTS);
+  uint64_t four = 4, five = 5;
+  FAILS(loyalty_enroll(e, 22, 1767571200, 4, &four, NULL), LOYALTY_SELF_REFERRAL);
+  FAILS(loyalty_enroll(e, 23, 1767571200, 4, &five, NULL), LOYALTY_UNKNOWN_REFERRER);
+  expect_totals(e, 20812, 9800, 11012);
+  OK(loyalty_verify(e));
+
+  /* The full outcome of the last accepted operation, as JSON. */
+  char json[2048];
+  OK(loyalty_outcome_json(e, json, sizeof json, &written));
+  CHECK(strstr(json, "\"transferred\"") != NULL || strstr(json, "\"ordered\"") != NULL);
+  CHECK(strlen(json) == written);
+  loyalty_engine_free(e);
+}
+
+/* Refunds, adjustments, pending points and the string forms. */
+static void refunds_and_adjustments(void) {
+  loyalty_engine *e = NULL;
+  OK(loyalty_engine_new("{\"rounding\": \"half_even\", \"tiers\": {\"levels\": [{\"name\": \"One\", "
+                        "\"threshold\": \"0\", \"accrual_rate\": \"0.07\", \"referral_rates\": [\"0.033\"]}]}}",
+                        &e));
+  uint64_t one = 1;
+  OK(loyalty_enroll(e, 1, 0, 1, NULL, NULL));
+  OK(loyalty_enroll(e, 2, 0, 2, &one, NULL));
+  OK(loyalty_adjust(e, 3, 0, 2, 10000, "welcome", NULL));
+  OK(loyalty_order(e, 4, 0, 2, 30000, 10000, NULL));
+  CHECK(available(e, 2) == 1400);
+  CHECK(available(e, 1) == 660);
+  loyalty_outcome out;
+  OK(loyalty_refund_str(e, 5, 0, 4, "100", &out));
+  CHECK(out.points_returned == 3333 && out.clawed == 467 + 220);
+  CHECK(available(e, 2) == 4266);
+  OK(loyalty_refund(e, 6, 0, 4, 20000, NULL));
+  CHECK(available(e, 2) == 10000 && available(e, 1) == 0);
+  FAILS(loyalty_refund(e, 7, 0, 4, 1, NULL), LOYALTY_REFUND_EXCEEDS_ORDER);
+  FAILS(loyalty_refund(e, 7, 0, 99, 1, NULL), LOYALTY_UNKNOWN_ORDER);
+  OK(loyalty_adjust_str(e, 8, 1, 2, "-0.5", NULL, &out));
+  CHECK(out.rewards == -50 && available(e, 2) == 9950);
+  FAILS(loyalty_adjust(e, 9, 1, 2, 0, NULL, NULL), LOYALTY_INVALID_AMOUNT);
+  FAILS(loyalty_transfer_str(e, 9, 1, 2, 2, "1", NULL), LOYALTY_SELF_TRANSFER);
+  OK(loyalty_transfer_str(e, 9, 1, 2, 1, "1.25", NULL));
+  CHECK(available(e, 1) == 125);
+  OK(loyalty_tick(e, 86400));
+  FAILS(loyalty_tick(e, 0), LOYALTY_TIME_WENT_BACKWARDS);
+  OK(loyalty_verify(e));
+  loyalty_engine_free(e);
+}
+
+/* SPEC section 8 through the C API: lines, prices, campaigns, stamps, birthdays, surveys, NPS. */
+static void engagement(void) {
+  loyalty_engine *e = NULL;
+  OK(loyalty_engine_new(
+      "{\"tiers\": {\"levels\": [{\"name\": \"Club\", \"threshold\": \"0\", \"accrual_rate\": \"0.02\", "
+      "\"discount\": \"0.10\"}, {\"name\": \"Platinum\", \"threshold\": \"100000\", \"accrual_rate\": \"0.05\", "
+      "\"discount\": \"0.15\"}]}, \"campaigns\": [{\"name\": \"Women's Day\", \"from\": 1772323200, \"to\": "
+      "1772928000, \"categories\": [\"services\"], \"discount\": \"0.15\", \"multiplier\": \"2\", \"budget\": \"100\"}], "
+      "\"stamps\": [{\"name\": \"coffee\", \"category\": \"coffee\", \"min_amount\": \"3\", \"card_size\": 2, "
+      "\"reward_points\": \"10\"}], \"birthday\": {\"points\": \"100\"}, \"achievements\": [{\"name\": \"First\", "
+      "\"orders\": 1, \"points\": \"5\"}], \"surveys\": {\"points\": \"10\", \"cooldown_days\": 30}}",
+      &e));
+  OK(loyalty_apply_json(e, "{\"op\": \"enroll\", \"id\": 1, \"at\": 1767225600, \"member\": 1, \"birthday\": \"01-10\"}", NULL));
+  OK(loyalty_enroll(e, 2, 1767225600, 2, NULL, NULL));
+  int64_t price = 0;
+  OK(loyalty_price(e, 1, 4000000, "furniture", &price));
+  CHECK(price == 3600000);
+  OK(loyalty_tick(e, 1772326800));
+  /* The birthday passed: member 1 got the gift. */
+  CHECK(available(e, 1) == 10000);
+  OK(loyalty_price(e, 1, 100000, "services", &price));
+  CHECK(price == 85000);
+  char buf[256];
+  size_t written = 0;
+  OK(loyalty_price_json(e, 1, "[{\"category\": \"furniture\", \"amount\": \"1000\"}, {\"category\": \"services\", \"amount\": \"1000\"}]",
+                        buf, sizeof buf, &written));
+  CHECK(strcmp(buf, "1750.00") == 0);
+  loyalty_outcome out;
+  OK(loyalty_apply_json(e,
+                        "{\"op\": \"order\", \"id\": 3, \"at\": 1772326800, \"member\": 2, \"amount\": \"3000\", \"lines\": "
+                        "[{\"category\": \"services\", \"amount\": \"2000\"}, {\"category\": \"coffee\", \"amount\": \"1000\"}]}",
+                        &out));
+  CHECK(out.accrued == 6000 && out.campaign_bonus == 4000 && out.rewards == 500);
+  FAILS(loyalty_apply_json(e, "{\"op\": \"order\", \"id\": 4, \"at\": 1772326800, \"member\": 2, \"amount\": \"100\", \"lines\": "
+                              "[{\"category\": \"\", \"amount\": \"100\"}]}", NULL),
+        LOYALTY_INVALID_INPUT);
+  OK(loyalty_member_json(e, 2, buf, sizeof buf, &written));
+  CHECK(strstr(buf, "\"coffee\":1") != NULL && strstr(buf, "\"First\"") != NULL);
+
+  uint64_t ids[4] = {0, 0, 0, 0};
+  size_t count = 0;
+  OK(loyalty_leaderboard(e, 2, ids, 4, &count));
+  CHECK(count == 2 && ids[0] == 2 && ids[1] == 1);
+  FAILS(loyalty_leaderboard(e, 2, ids, 1, &count), LOYALTY_BUFFER_TOO_SMALL);
+
+  OK(loyalty_survey(e, 5, 1772326800, 1, 10, "hair", &out));
+  CHECK(out.rewards == 1000);
+  OK(loyalty_survey(e, 6, 1772326800, 2, 3, NULL, &out));
+  OK(loyalty_survey(e, 7, 1772326801, 2, 8, "hair", &out));
+  CHECK(out.rewards == 0);
+  FAILS(loyalty_survey(e, 8, 1772326801, 2, 11, NULL, NULL), LOYALTY_INVALID_INPUT);
+  loyalty_nps_report nps;
+  OK(loyalty_nps(e, NULL, &nps));
+  CHECK(nps.responses == 3 && nps.promoters == 1 && nps.detractors == 1 && nps.has_score && nps.score_tenths == 0);
+  loyalty_nps_query q = {false, 0, false, 0, "hair", -1};
+  OK(loyalty_nps(e, &q, &nps));
+  CHECK(nps.responses == 2 && nps.score_tenths == 500);
+  q.segment = "spa";
+  OK(loyalty_nps(e, &q, &nps));
+  CHECK(nps.responses == 0 && !nps.has_score);
+  q.member_kind = 7;
+  FAILS(loyalty_nps(e, &q, &nps), LOYALTY_INVALID_INPUT);
+  OK(loyalty_configure(e, 9, 1772326801, "{\"tiers\": {\"levels\": [{\"name\": \"Club\", \"threshold\": \"0\", \"accrual_rate\": \"0.5\"}]}}"));
+  FAILS(loyalty_configure(e, 10, 1772326801, "{\"money_scale\": 3, \"tiers\": {\"levels\": [{\"name\": \"A\", \"threshold\": \"0\", \"accrual_rate\": \"1\"}]}}"),
+        LOYALTY_INVALID_CONFIG);
+  OK(loyalty_verify(e));
+  loyalty_engine_free(e);
+}
+
+/* Bad input of every kind: an error with a message, never a crash, and no out-parameter written. */
+static void error_paths(void) {
+  loyalty_engine *e = (loyalty_engine *)0x1;
+  FAILS(loyalty_engine_new(NULL, &e), LOYALTY_NULL_POINTER);
+  CHECK(e == (loyalty_engine *)0x1);
+  FAILS(loyalty_engine_new("{not json", &e), LOYALTY_INVALID_CONFIG);
+  FAILS(loyalty_engine_new("{\"tiers\": {\"levels\": []}}", &e), LOYALTY_INVALID_CONFIG);
+  char message[256];
+  size_t written = 0;
+  OK(loyalty_last_error_message(message, sizeof message, &written));
+  CHECK(strstr(message, "tiers.levels") != NULL);
+  FAILS(loyalty_engine_new("{\"tiers\": {\"levels\": [{\"name\": \"A\", \"threshold\": \"0\", \"accrual_rate\": \"1\"}]}, \"transfer\": {}}", &e),
+        LOYALTY_INVALID_CONFIG);
+  CHECK(e == (loyalty_engine *)0x1);
+  const char bad_utf8[] = {'{', '"', 'n', 'a', 'm', 'e', '"', ':', '"', (char)0xff, '"', '}', 0};
+  FAILS(loyalty_engine_new(bad_utf8, &e), LOYALTY_INVALID_UTF8);
+  FAILS(loyalty_engine_new(FALCON, NULL), LOYALTY_NULL_POINTER);
+
+  loyalty_engine_free(NULL);
+  FAILS(loyalty_enroll(NULL, 1, 0, 1, NULL, NULL), LOYALTY_NULL_POINTER);
+  FAILS(loyalty_tick(NULL, 0), LOYALTY_NULL_POINTER);
+  loyalty_member m;
+  FAILS(loyalty_member_get(NULL, 1, &m), LOYALTY_NULL_POINTER);
+  FAILS(loyalty_verify(NULL), LOYALTY_NULL_POINTER);
+
+  e = NULL;
+  OK(loyalty_engine_new(FALCON, &e));
+  OK(loyalty_enroll(e, 1, 0, 1, NULL, NULL));
+  FAILS(loyalty_member_get(e, 1, NULL), LOYALTY_NULL_POINTER);
+  FAILS(loyalty_order_str(e, 2, 0, 1, NULL, NULL, NULL), LOYALTY_NULL_POINTER);
+  FAILS(loyalty_order_str(e, 2, 0, 1, "12,50", NULL, NULL), LOYALTY_INVALID_AMOUNT);
+  FAILS(loyalty_order_str(e, 2, 0, 1, "1.000000000000000000000000000001", NULL, NULL), LOYALTY_INVALID_AMOUNT);
+  FAILS(loyalty_order_str(e, 2, 0, 1, "99999999999999999999999999999999", NULL, NULL), LOYALTY_INVALID_AMOUNT);
+  FAILS(loyalty_order(e, 2, 0, 1, INT64_MAX, 0, NULL), LOYALTY_INVALID_AMOUNT);
+  FAILS(loyalty_order(e, 2, 0, 1, INT64_MIN, 0, NULL), LOYALTY_INVALID_AMOUNT);
+  FAILS(loyalty_adjust(e, 2, 0, 1, INT64_MIN, NULL, NULL), LOYALTY_INVALID_AMOUNT);
+  FAILS(loyalty_order_str(e, 2, 0, 1, bad_utf8, NULL, NULL), LOYALTY_INVALID_UTF8);
+  FAILS(loyalty_survey(e, 2, 0, 1, 5, bad_utf8, NULL), LOYALTY_INVALID_UTF8);
+  FAILS(loyalty_apply_json(e, "{\"op\": \"order\", \"id\": 2}", NULL), LOYALTY_INVALID_INPUT);
+  FAILS(loyalty_apply_json(e, NULL, NULL), LOYALTY_NULL_POINTER);
+  FAILS(loyalty_order(e, 2, INT64_MIN, 1, 100, 0, NULL), LOYALTY_TIME_WENT_BACKWARDS);
+  OK(loyalty_order(e, 2, INT64_MAX, 1, 100, 0, NULL));
+  OK(loyalty_tick(e, INT64_MAX));
+  FAILS(loyalty_tier_name(e, 7, message, sizeof message, &written), LOYALTY_INVALID_INPUT);
+
+  /* A buffer too small: nothing written, and the message says what is needed. */
+  char tiny[4] = {'x', 'x', 'x', 'x'};
+  size_t untouched = 12345;
+  FAILS(loyalty_member_json(e, 1, tiny, sizeof tiny, &untouched), LOYALTY_BUFFER_TOO_SMALL);
+  CHECK(tiny[0] == 'x' && untouched == 12345);
+  OK(loyalty_last_error_message(message, sizeof message, &written));
+  CHECK(strstr(message, "too small") != NULL);
+  FAILS(loyalty_last_error_message(tiny, sizeof tiny, &written), LOYALTY_BUFFER_TOO_SMALL);
+  FAILS(loyalty_last_error_message(NULL, 10, &written), LOYALTY_NULL_POINTER);
+  FAILS(loyalty_outcome_json(e, NULL, 0, &written), LOYALTY_NULL_POINTER);
+
+  CHECK(strcmp(loyalty_result_name(LOYALTY_INSUFFICIENT_POINTS), "InsufficientPoints") == 0);
+  CHECK(strcmp(loyalty_result_name(LOYALTY_OK), "Ok") == 0);
+  CHECK(strcmp(loyalty_result_name(LOYALTY_BUFFER_TOO_SMALL), "BufferTooSmall") == 0);
+  OK(loyalty_verify(e));
+  loyalty_engine_free(e);
+}
+
+int main(void) {
+  falcon_scenario();
+  refunds_and_adjustments();
+  engagement();
+  error_paths();
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,220 @@
+"""Scenario runner for the C binding: plays SPEC section 7 scenario files through the exported C
+functions (loaded with ctypes), the typed ones wherever a step fits them.
+
+    python3 loyalty-ffi/tests/scenario_c_api.py target/release/libloyalty.so FILE...
+
+Prints `ok FILE` or `FAIL FILE step N: what differed`; exits non-zero if any failed.
+"""
+
+import ctypes as C
+import json
+import sys
+from decimal import Decimal
+
+
+class Outcome(C.Structure):
+    _fields_ = [("accrued", C.c_int64), ("campaign_bonus", C.c_int64), ("commissions", C.c_int64),
+                ("commission_count", C.c_uint32), ("points", C.c_int64), ("fee", C.c_int64),
+                ("points_returned", C.c_int64), ("clawed", C.c_int64), ("rewards", C.c_int64),
+                ("tier_changes", C.c_uint32)]
+
+
+class NpsQuery(C.Structure):
+    _fields_ = [("has_from", C.c_bool), ("from_", C.c_int64), ("has_to", C.c_bool), ("to", C.c_int64),
+                ("segment", C.c_char_p), ("member_kind", C.c_int32)]
+
+
+class NpsReport(C.Structure):
+    _fields_ = [("promoters", C.c_uint64), ("passives", C.c_uint64), ("detractors", C.c_uint64),
+                ("responses", C.c_uint64), ("has_score", C.c_bool), ("score_tenths", C.c_int64)]
+
+
+class Failure(Exception):
+    pass
+
+
+class Api:
+    def __init__(self, path):
+        lib = C.CDLL(path)
+        self.lib = lib
+        lib.loyalty_result_name.restype = C.c_char_p
+        u64, i64, s, out = C.c_uint64, C.c_int64, C.c_char_p, C.POINTER(Outcome)
+        sigs = {
+            "loyalty_engine_new": [s, C.POINTER(C.c_void_p)],
+            "loyalty_engine_free": [C.c_void_p],
+            "loyalty_enroll": [C.c_void_p, u64, i64, u64, C.POINTER(u64), out],
+            "loyalty_order_str": [C.c_void_p, u64, i64, u64, s, s, out],
+            "loyalty_refund_str": [C.c_void_p, u64, i64, u64, s, out],
+            "loyalty_transfer_str": [C.c_void_p, u64, i64, u64, u64, s, out],
+            "loyalty_adjust_str": [C.c_void_p, u64, i64, u64, s, s, out],
+            "loyalty_tick": [C.c_void_p, i64],
+            "loyalty_configure": [C.c_void_p, u64, i64, s],
+            "loyalty_survey": [C.c_void_p, u64, i64, u64, C.c_int32, s, out],
+            "loyalty_apply_json": [C.c_void_p, s, out],
+            "loyalty_member_json": [C.c_void_p, u64, C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)],
+            "loyalty_totals_json": [C.c_void_p, C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)],
+            "loyalty_price_json": [C.c_void_p, u64, s, C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)],
+            "loyalty_leaderboard": [C.c_void_p, C.c_size_t, C.POINTER(u64), C.c_size_t, C.POINTER(C.c_size_t)],
+            "loyalty_nps": [C.c_void_p, C.POINTER(NpsQuery), C.POINTER(NpsReport)],
+            "loyalty_verify": [C.c_void_p],
+            "loyalty_last_error_message": [C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)],
+        }
+        for name, args in sigs.items():
+            getattr(lib, name).argtypes = args
+
+    def name(self, result):
+        return self.lib.loyalty_result_name(result).decode()
+
+    def message(self):
+        buf, n = C.create_string_buffer(1024), C.c_size_t()
+        self.lib.loyalty_last_error_message(buf, len(buf), C.byref(n))
+        return buf.value.decode(errors="replace")
+
+    def text(self, fn, *args):
+        """Calls a function that writes a string into a buffer, growing the buffer as asked."""
+        size = 256
+        while True:
+            buf, n = C.create_string_buffer(size), C.c_size_t()
+            r = fn(*args, buf, size, C.byref(n))
+            if r == 0:
+                return buf.value.decode()
+            if self.name(r) != "BufferTooSmall":
+                raise Failure(f"{self.name(r)}: {self.message()}")
+            size *= 4
+
+
+def enc(v):
+    return None if v is None else str(v).encode()
+
+
+def same(field, got, want):
+    if want is None or got is None:
+        if got != want:
+            raise Failure(f"{field} is {got}, expected {want}")
+    elif Decimal(str(got)) != Decimal(str(want)):
+        raise Failure(f"{field} is {got}, expected {want}")
+
+
+def operation(api, e, step):
+    """Calls the typed function that fits the step (the JSON form when none does)."""
+    lib, kind = api.lib, step["op"]
+    ints = all(isinstance(step.get(k, 0), int) for k in ("id", "at", "member", "referrer", "order", "from", "to"))
+    out = C.byref(Outcome())
+    if not ints:
+        return lib.loyalty_apply_json(e, json.dumps(step).encode(), out)
+    i, at = step.get("id", 0), step["at"]
+    if kind == "enroll" and not {"birthday", "purchase", "questionnaire"} & step.keys():
+        ref = C.c_uint64(step["referrer"]) if "referrer" in step else None
+        return lib.loyalty_enroll(e, i, at, step["member"], C.byref(ref) if ref is not None else None, out)
+    if kind == "order" and "lines" not in step:
+        return lib.loyalty_order_str(e, i, at, step["member"], enc(step["amount"]), enc(step.get("points")), out)
+    if kind == "refund":
+        return lib.loyalty_refund_str(e, i, at, step["order"], enc(step["amount"]), out)
+    if kind == "transfer":
+        return lib.loyalty_transfer_str(e, i, at, step["from"], step["to"], enc(step["points"]), out)
+    if kind == "adjust":
+        return lib.loyalty_adjust_str(e, i, at, step["member"], enc(step["points"]), enc(step.get("reason")), out)
+    if kind == "tick":
+        return lib.loyalty_tick(e, at)
+    if kind == "configure":
+        return lib.loyalty_configure(e, i, at, json.dumps(step["program"]).encode())
+    if kind == "survey" and isinstance(step.get("score"), int) and -2**31 <= step["score"] < 2**31:
+        return lib.loyalty_survey(e, i, at, step["member"], step["score"], enc(step.get("segment")), out)
+    return lib.loyalty_apply_json(e, json.dumps(step).encode(), out)
+
+
+def play(api, e, step):
+    lib = api.lib
+    if "op" in step:
+        step = dict(step)
+        expected = step.pop("expect_error", None)
+        r = operation(api, e, step)
+        got = None if r == 0 else api.name(r)
+        if got != expected:
+            detail = f" ({api.message()})" if got else ""
+            raise Failure(f"expected {expected or 'success'}, got {got or 'success'}{detail}")
+    elif "expect" in step:
+        want = step["expect"]
+        view = json.loads(api.text(lib.loyalty_member_json, e, want["member"]))
+        for field, value in want.items():
+            if field in ("available", "pending", "qualifying", "to_next"):
+                same(field, view[field], value)
+            elif field == "stamps":
+                for card, count in value.items():
+                    if view["stamps"].get(card, 0) != count:
+                        raise Failure(f"stamps[{card}] is {view['stamps'].get(card, 0)}, expected {count}")
+            elif field != "member" and view[field] != value:
+                raise Failure(f"member {want['member']}: {field} is {view[field]}, expected {value}")
+    elif "expect_totals" in step:
+        totals = json.loads(api.text(lib.loyalty_totals_json, e))
+        for field, value in step["expect_totals"].items():
+            same(field, totals[field], value)
+    elif "expect_price" in step:
+        want = step["expect_price"]
+        lines = want.get("lines") or [{k: want[k] for k in ("category", "amount") if k in want}]
+        same("price", api.text(lib.loyalty_price_json, e, want["member"], json.dumps(lines).encode()), want["price"])
+    elif "expect_leaderboard" in step:
+        want = step["expect_leaderboard"]
+        ids, count = (C.c_uint64 * max(1, want["n"]))(), C.c_size_t()
+        if lib.loyalty_leaderboard(e, want["n"], ids, len(ids), C.byref(count)) != 0:
+            raise Failure(api.message())
+        if list(ids[:count.value]) != want["members"]:
+            raise Failure(f"leaderboard {list(ids[:count.value])}, expected {want['members']}")
+    elif "expect_nps" in step:
+        want = step["expect_nps"]
+        kind = {None: -1, "new": 0, "regular": 1}[want.get("member_kind")]
+        q = NpsQuery("from" in want, want.get("from", 0), "to" in want, want.get("to", 0), enc(want.get("segment")), kind)
+        report = NpsReport()
+        if lib.loyalty_nps(e, C.byref(q), C.byref(report)) != 0:
+            raise Failure(api.message())
+        score = Decimal(report.score_tenths) / 10 if report.has_score else None
+        if "responses" in want and report.responses != want["responses"]:
+            raise Failure(f"responses is {report.responses}, expected {want['responses']}")
+        if "nps" in want:
+            same("nps", score, want["nps"])
+    else:
+        raise Failure(f"unknown step {step}")
+    if lib.loyalty_verify(e) != 0:
+        raise Failure(f"invariant broken: {api.message()}")
+
+
+def run(api, scenario):
+    e = C.c_void_p()
+    r = api.lib.loyalty_engine_new(json.dumps(scenario["program"]).encode(), C.byref(e))
+    if "expect_error" in scenario:
+        if r == 0:
+            api.lib.loyalty_engine_free(e)
+            raise Failure(f"expected {scenario['expect_error']}, program accepted")
+        if api.name(r) != scenario["expect_error"]:
+            raise Failure(f"expected {scenario['expect_error']}, got {api.name(r)}")
+        return
+    if r != 0:
+        raise Failure(f"program refused: {api.name(r)}: {api.message()}")
+    try:
+        for n, step in enumerate(scenario["steps"], 1):
+            try:
+                play(api, e, step)
+            except Failure as f:
+                raise Failure(f"step {n}: {f}") from None
+    finally:
+        api.lib.loyalty_engine_free(e)
+
+
+def main(argv):
+    if len(argv) < 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    api, failed = Api(argv[1]), 0
+    for path in argv[2:]:
+        try:
+            with open(path, encoding="utf-8") as f:
+                run(api, json.load(f))
+            print(f"ok {path}")
+        except Failure as why:
+            failed += 1
+            print(f"FAIL {path} {why}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The C binding: the committed header matches the sources; the C tests and the POS example
+# build warning-free (-Wall -Wextra -Werror) against the static library and run clean under
+# valgrind; every scenario plays through the C API.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SCENARIOS=${LOYALTY_SCENARIOS:-../shared/scenarios}
+CFLAGS=(-std=c11 -Wall -Wextra -Werror -O1 -g -Iloyalty-ffi/include)
+LIBS=(-lpthread -ldl -lm)
+
+scripts/header.sh --check
+cargo build --release --locked -p loyalty-ffi
+mkdir -p build
+sed "s|@PREFIX@|$PWD|" loyalty-ffi/loyalty.pc.in > build/loyalty.pc
+
+gcc "${CFLAGS[@]}" loyalty-ffi/tests/c/test_loyalty.c target/release/libloyalty.a "${LIBS[@]}" -o build/test_loyalty
+# The example links through pkg-config, as firmware would.
+gcc "${CFLAGS[@]}" examples/pos_terminal.c $(PKG_CONFIG_PATH=build pkg-config --cflags --libs --static loyalty | sed 's/-lloyalty/-l:libloyalty.a/') -o build/pos_terminal
+
+VALGRIND=(valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible)
+"${VALGRIND[@]}" build/test_loyalty
+"${VALGRIND[@]}" build/pos_terminal > build/pos_terminal.out
+tail -n 1 build/pos_terminal.out
+
+strip -o build/libloyalty.stripped.a target/release/libloyalty.a 2>/dev/null || true
+strip -o build/pos_terminal.stripped build/pos_terminal
+echo "sizes: static library $(stat -c %s build/libloyalty.stripped.a) bytes stripped, pos_terminal $(stat -c %s build/pos_terminal.stripped) bytes stripped"
+
+python3 loyalty-ffi/tests/scenario_c_api.py target/release/libloyalty.so "$SCENARIOS"/*.json scenarios/*.json
