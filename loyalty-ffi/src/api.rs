@@ -3,11 +3,13 @@
 use std::ffi::c_char;
 
 use loyalty_core::{
-    Adjust, Configure, Effect, Engine, Enroll, Line, MemberKind, NpsQuery, Operation, Order, Outcome, Program, Refund,
-    Survey, Tick, Transfer,
+    Adjust, Configure, Effect, Engine, Enroll, Line, MemberKind, NpsQuery, Operation, Order,
+    Outcome, Program, Refund, Survey, Tick, Transfer,
 };
 
-use crate::convert::{decimal, from_minor, optional_text, put, text, to_minor, to_minor_saturating};
+use crate::convert::{
+    decimal, from_minor, optional_text, put, text, to_minor, to_minor_saturating,
+};
 use crate::{guard, loyalty_result, write_str, Failure};
 
 /// An engine: a program and its state. Opaque. Create with `loyalty_engine_new`, free with
@@ -146,16 +148,33 @@ fn summarize(outcome: &Outcome, scale: u32) -> loyalty_outcome {
     match &outcome.effect {
         Effect::Ordered(o) => {
             s.accrued = m(o.accrued);
-            s.campaign_bonus = o.campaign_bonuses.iter().map(|b| m(b.points)).fold(0, i64::saturating_add);
-            s.commissions = o.commissions.iter().map(|c| m(c.points)).fold(0, i64::saturating_add);
+            s.campaign_bonus = o
+                .campaign_bonuses
+                .iter()
+                .map(|b| m(b.points))
+                .fold(0, i64::saturating_add);
+            s.commissions = o
+                .commissions
+                .iter()
+                .map(|c| m(c.points))
+                .fold(0, i64::saturating_add);
             s.commission_count = o.commissions.len() as u32;
             s.points = m(o.points_spent);
-            s.rewards = m(o.stamp_rewards).saturating_add(o.achievements.iter().map(|a| m(a.points)).fold(0, i64::saturating_add));
+            s.rewards = m(o.stamp_rewards).saturating_add(
+                o.achievements
+                    .iter()
+                    .map(|a| m(a.points))
+                    .fold(0, i64::saturating_add),
+            );
             s.tier_changes = o.tier_changes.len() as u32;
         }
         Effect::Refunded(r) => {
             s.points_returned = m(r.points_returned);
-            let clawed = r.campaign_bonuses_clawed.iter().map(|b| m(b.points)).chain(r.commissions_clawed.iter().map(|c| m(c.points)));
+            let clawed = r
+                .campaign_bonuses_clawed
+                .iter()
+                .map(|b| m(b.points))
+                .chain(r.commissions_clawed.iter().map(|c| m(c.points)));
             s.clawed = clawed.fold(m(r.accrual_clawed), i64::saturating_add);
             s.tier_changes = r.tier_changes.len() as u32;
         }
@@ -164,7 +183,12 @@ fn summarize(outcome: &Outcome, scale: u32) -> loyalty_outcome {
             s.fee = m(*fee);
         }
         Effect::Adjusted { points, .. } | Effect::Surveyed { points, .. } => s.rewards = m(*points),
-        Effect::Enrolled { achievements, .. } => s.rewards = achievements.iter().map(|a| m(a.points)).fold(0, i64::saturating_add),
+        Effect::Enrolled { achievements, .. } => {
+            s.rewards = achievements
+                .iter()
+                .map(|a| m(a.points))
+                .fold(0, i64::saturating_add)
+        }
         Effect::Ticked | Effect::Configured => {}
     }
     s
@@ -176,7 +200,10 @@ fn summarize(outcome: &Outcome, scale: u32) -> loyalty_outcome {
 /// # Safety
 /// `config_json` must be a NUL-terminated string; `out` must point to a `loyalty_engine *`.
 #[no_mangle]
-pub unsafe extern "C" fn loyalty_engine_new(config_json: *const c_char, out: *mut *mut loyalty_engine) -> loyalty_result {
+pub unsafe extern "C" fn loyalty_engine_new(
+    config_json: *const c_char,
+    out: *mut *mut loyalty_engine,
+) -> loyalty_result {
     guard(|| {
         let json = unsafe { text(config_json, "config_json") }?;
         if out.is_null() {
@@ -207,7 +234,11 @@ pub unsafe extern "C" fn loyalty_engine_free(engine: *mut loyalty_engine) {
 /// # Safety
 /// `engine` must be a live handle; `money_scale` and `points_scale` must point to `uint32_t`s.
 #[no_mangle]
-pub unsafe extern "C" fn loyalty_engine_scales(engine: *const loyalty_engine, money_scale: *mut u32, points_scale: *mut u32) -> loyalty_result {
+pub unsafe extern "C" fn loyalty_engine_scales(
+    engine: *const loyalty_engine,
+    money_scale: *mut u32,
+    points_scale: *mut u32,
+) -> loyalty_result {
     guard(|| {
         let h = unsafe { handle_ref(engine) }?;
         if money_scale.is_null() || points_scale.is_null() {
@@ -237,7 +268,13 @@ pub unsafe extern "C" fn loyalty_enroll(
         let h = unsafe { handle(engine) }?;
         // SAFETY: NULL or a readable `uint64_t`.
         let referrer = unsafe { referrer.as_ref() }.copied();
-        let op = Operation::Enroll(Enroll { id, at, member, referrer, ..Enroll::default() });
+        let op = Operation::Enroll(Enroll {
+            id,
+            at,
+            member,
+            referrer,
+            ..Enroll::default()
+        });
         unsafe { h.apply(&op, out) }
     })
 }
@@ -259,8 +296,18 @@ pub unsafe extern "C" fn loyalty_order(
 ) -> loyalty_result {
     guard(|| {
         let h = unsafe { handle(engine) }?;
-        let (amount, points) = (from_minor(amount, h.money_scale()), from_minor(points, h.points_scale()));
-        let op = Operation::Order(Order { id, at, member, amount, points, lines: Vec::new() });
+        let (amount, points) = (
+            from_minor(amount, h.money_scale()),
+            from_minor(points, h.points_scale()),
+        );
+        let op = Operation::Order(Order {
+            id,
+            at,
+            member,
+            amount,
+            points,
+            lines: Vec::new(),
+        });
         unsafe { h.apply(&op, out) }
     })
 }
@@ -282,8 +329,19 @@ pub unsafe extern "C" fn loyalty_order_str(
     guard(|| {
         let h = unsafe { handle(engine) }?;
         let amount = unsafe { decimal(amount, "amount") }?;
-        let points = if points.is_null() { loyalty_core::Decimal::ZERO } else { unsafe { decimal(points, "points") }? };
-        let op = Operation::Order(Order { id, at, member, amount, points, lines: Vec::new() });
+        let points = if points.is_null() {
+            loyalty_core::Decimal::ZERO
+        } else {
+            unsafe { decimal(points, "points") }?
+        };
+        let op = Operation::Order(Order {
+            id,
+            at,
+            member,
+            amount,
+            points,
+            lines: Vec::new(),
+        });
         unsafe { h.apply(&op, out) }
     })
 }
@@ -293,10 +351,22 @@ pub unsafe extern "C" fn loyalty_order_str(
 /// # Safety
 /// `engine` must be a live handle; `out` NULL or pointing to a `loyalty_outcome`.
 #[no_mangle]
-pub unsafe extern "C" fn loyalty_refund(engine: *mut loyalty_engine, id: u64, at: i64, order: u64, amount: i64, out: *mut loyalty_outcome) -> loyalty_result {
+pub unsafe extern "C" fn loyalty_refund(
+    engine: *mut loyalty_engine,
+    id: u64,
+    at: i64,
+    order: u64,
+    amount: i64,
+    out: *mut loyalty_outcome,
+) -> loyalty_result {
     guard(|| {
         let h = unsafe { handle(engine) }?;
-        let op = Operation::Refund(Refund { id, at, order, amount: from_minor(amount, h.money_scale()) });
+        let op = Operation::Refund(Refund {
+            id,
+            at,
+            order,
+            amount: from_minor(amount, h.money_scale()),
+        });
         unsafe { h.apply(&op, out) }
     })
 }
@@ -316,7 +386,12 @@ pub unsafe extern "C" fn loyalty_refund_str(
 ) -> loyalty_result {
     guard(|| {
         let h = unsafe { handle(engine) }?;
-        let op = Operation::Refund(Refund { id, at, order, amount: unsafe { decimal(amount, "amount") }? });
+        let op = Operation::Refund(Refund {
+            id,
+            at,
+            order,
+            amount: unsafe { decimal(amount, "amount") }?,
+        });
         unsafe { h.apply(&op, out) }
     })
 }
@@ -337,7 +412,13 @@ pub unsafe extern "C" fn loyalty_transfer(
 ) -> loyalty_result {
     guard(|| {
         let h = unsafe { handle(engine) }?;
-        let op = Operation::Transfer(Transfer { id, at, from, to, points: from_minor(points, h.points_scale()) });
+        let op = Operation::Transfer(Transfer {
+            id,
+            at,
+            from,
+            to,
+            points: from_minor(points, h.points_scale()),
+        });
         unsafe { h.apply(&op, out) }
     })
 }
@@ -358,7 +439,13 @@ pub unsafe extern "C" fn loyalty_transfer_str(
 ) -> loyalty_result {
     guard(|| {
         let h = unsafe { handle(engine) }?;
-        let op = Operation::Transfer(Transfer { id, at, from, to, points: unsafe { decimal(points, "points") }? });
+        let op = Operation::Transfer(Transfer {
+            id,
+            at,
+            from,
+            to,
+            points: unsafe { decimal(points, "points") }?,
+        });
         unsafe { h.apply(&op, out) }
     })
 }
@@ -380,8 +467,16 @@ pub unsafe extern "C" fn loyalty_adjust(
 ) -> loyalty_result {
     guard(|| {
         let h = unsafe { handle(engine) }?;
-        let reason = unsafe { optional_text(reason, "reason") }?.unwrap_or_default().to_owned();
-        let op = Operation::Adjust(Adjust { id, at, member, points: from_minor(points, h.points_scale()), reason });
+        let reason = unsafe { optional_text(reason, "reason") }?
+            .unwrap_or_default()
+            .to_owned();
+        let op = Operation::Adjust(Adjust {
+            id,
+            at,
+            member,
+            points: from_minor(points, h.points_scale()),
+            reason,
+        });
         unsafe { h.apply(&op, out) }
     })
 }
@@ -403,8 +498,16 @@ pub unsafe extern "C" fn loyalty_adjust_str(
     guard(|| {
         let h = unsafe { handle(engine) }?;
         let points = unsafe { decimal(points, "points") }?;
-        let reason = unsafe { optional_text(reason, "reason") }?.unwrap_or_default().to_owned();
-        let op = Operation::Adjust(Adjust { id, at, member, points, reason });
+        let reason = unsafe { optional_text(reason, "reason") }?
+            .unwrap_or_default()
+            .to_owned();
+        let op = Operation::Adjust(Adjust {
+            id,
+            at,
+            member,
+            points,
+            reason,
+        });
         unsafe { h.apply(&op, out) }
     })
 }
@@ -426,11 +529,21 @@ pub unsafe extern "C" fn loyalty_tick(engine: *mut loyalty_engine, at: i64) -> l
 /// # Safety
 /// `engine` must be a live handle; `program_json` a NUL-terminated string.
 #[no_mangle]
-pub unsafe extern "C" fn loyalty_configure(engine: *mut loyalty_engine, id: u64, at: i64, program_json: *const c_char) -> loyalty_result {
+pub unsafe extern "C" fn loyalty_configure(
+    engine: *mut loyalty_engine,
+    id: u64,
+    at: i64,
+    program_json: *const c_char,
+) -> loyalty_result {
     guard(|| {
         let h = unsafe { handle(engine) }?;
         let program = Program::from_json(unsafe { text(program_json, "program_json") }?)?;
-        unsafe { h.apply(&Operation::Configure(Box::new(Configure { id, at, program })), std::ptr::null_mut()) }
+        unsafe {
+            h.apply(
+                &Operation::Configure(Box::new(Configure { id, at, program })),
+                std::ptr::null_mut(),
+            )
+        }
     })
 }
 
@@ -452,7 +565,13 @@ pub unsafe extern "C" fn loyalty_survey(
     guard(|| {
         let h = unsafe { handle(engine) }?;
         let segment = unsafe { optional_text(segment, "segment") }?.map(str::to_owned);
-        let op = Operation::Survey(Survey { id, at, member, score: i64::from(score), segment });
+        let op = Operation::Survey(Survey {
+            id,
+            at,
+            member,
+            score: i64::from(score),
+            segment,
+        });
         unsafe { h.apply(&op, out) }
     })
 }
@@ -464,7 +583,11 @@ pub unsafe extern "C" fn loyalty_survey(
 /// `engine` must be a live handle; `op_json` a NUL-terminated string; `out` NULL or pointing to
 /// a `loyalty_outcome`.
 #[no_mangle]
-pub unsafe extern "C" fn loyalty_apply_json(engine: *mut loyalty_engine, op_json: *const c_char, out: *mut loyalty_outcome) -> loyalty_result {
+pub unsafe extern "C" fn loyalty_apply_json(
+    engine: *mut loyalty_engine,
+    op_json: *const c_char,
+    out: *mut loyalty_outcome,
+) -> loyalty_result {
     guard(|| {
         let h = unsafe { handle(engine) }?;
         let op = Operation::from_json(unsafe { text(op_json, "op_json") }?)?;
@@ -478,11 +601,22 @@ pub unsafe extern "C" fn loyalty_apply_json(engine: *mut loyalty_engine, op_json
 /// # Safety
 /// `engine` must be a live handle; `buf` must point to `len` bytes, `written` to a `size_t`.
 #[no_mangle]
-pub unsafe extern "C" fn loyalty_outcome_json(engine: *const loyalty_engine, buf: *mut c_char, len: usize, written: *mut usize) -> loyalty_result {
+pub unsafe extern "C" fn loyalty_outcome_json(
+    engine: *const loyalty_engine,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> loyalty_result {
     guard(|| {
         let h = unsafe { handle_ref(engine) }?;
-        let last = h.last.as_ref().ok_or_else(|| Failure::new(loyalty_result::LOYALTY_INVALID_INPUT, "no operation was accepted yet"))?;
-        let json = serde_json::to_string(last).map_err(|e| Failure::new(loyalty_result::LOYALTY_PANIC, e.to_string()))?;
+        let last = h.last.as_ref().ok_or_else(|| {
+            Failure::new(
+                loyalty_result::LOYALTY_INVALID_INPUT,
+                "no operation was accepted yet",
+            )
+        })?;
+        let json = serde_json::to_string(last)
+            .map_err(|e| Failure::new(loyalty_result::LOYALTY_PANIC, e.to_string()))?;
         unsafe { write_str(&json, buf, len, written) }
     })
 }
@@ -492,7 +626,11 @@ pub unsafe extern "C" fn loyalty_outcome_json(engine: *const loyalty_engine, buf
 /// # Safety
 /// `engine` must be a live handle; `out` must point to a `loyalty_member`.
 #[no_mangle]
-pub unsafe extern "C" fn loyalty_member_get(engine: *const loyalty_engine, member: u64, out: *mut loyalty_member) -> loyalty_result {
+pub unsafe extern "C" fn loyalty_member_get(
+    engine: *const loyalty_engine,
+    member: u64,
+    out: *mut loyalty_member,
+) -> loyalty_result {
     guard(|| {
         let h = unsafe { handle_ref(engine) }?;
         let v = h.engine.member(member)?;
@@ -522,11 +660,18 @@ pub unsafe extern "C" fn loyalty_member_get(engine: *const loyalty_engine, membe
 /// # Safety
 /// `engine` must be a live handle; `buf` must point to `len` bytes, `written` to a `size_t`.
 #[no_mangle]
-pub unsafe extern "C" fn loyalty_member_json(engine: *const loyalty_engine, member: u64, buf: *mut c_char, len: usize, written: *mut usize) -> loyalty_result {
+pub unsafe extern "C" fn loyalty_member_json(
+    engine: *const loyalty_engine,
+    member: u64,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> loyalty_result {
     guard(|| {
         let h = unsafe { handle_ref(engine) }?;
         let view = h.engine.member(member)?;
-        let json = serde_json::to_string(&view).map_err(|e| Failure::new(loyalty_result::LOYALTY_PANIC, e.to_string()))?;
+        let json = serde_json::to_string(&view)
+            .map_err(|e| Failure::new(loyalty_result::LOYALTY_PANIC, e.to_string()))?;
         unsafe { write_str(&json, buf, len, written) }
     })
 }
@@ -536,11 +681,22 @@ pub unsafe extern "C" fn loyalty_member_json(engine: *const loyalty_engine, memb
 /// # Safety
 /// `engine` must be a live handle; `buf` must point to `len` bytes, `written` to a `size_t`.
 #[no_mangle]
-pub unsafe extern "C" fn loyalty_tier_name(engine: *const loyalty_engine, tier: u32, buf: *mut c_char, len: usize, written: *mut usize) -> loyalty_result {
+pub unsafe extern "C" fn loyalty_tier_name(
+    engine: *const loyalty_engine,
+    tier: u32,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> loyalty_result {
     guard(|| {
         let h = unsafe { handle_ref(engine) }?;
         let level = h.engine.program().tiers.levels.get(tier as usize);
-        let level = level.ok_or_else(|| Failure::new(loyalty_result::LOYALTY_INVALID_INPUT, format!("no level {tier}")))?;
+        let level = level.ok_or_else(|| {
+            Failure::new(
+                loyalty_result::LOYALTY_INVALID_INPUT,
+                format!("no level {tier}"),
+            )
+        })?;
         unsafe { write_str(&level.name, buf, len, written) }
     })
 }
@@ -550,7 +706,10 @@ pub unsafe extern "C" fn loyalty_tier_name(engine: *const loyalty_engine, tier: 
 /// # Safety
 /// `engine` must be a live handle; `out` must point to a `loyalty_totals`.
 #[no_mangle]
-pub unsafe extern "C" fn loyalty_totals_get(engine: *const loyalty_engine, out: *mut loyalty_totals) -> loyalty_result {
+pub unsafe extern "C" fn loyalty_totals_get(
+    engine: *const loyalty_engine,
+    out: *mut loyalty_totals,
+) -> loyalty_result {
     guard(|| {
         let h = unsafe { handle_ref(engine) }?;
         let (t, ps) = (h.engine.totals(), h.points_scale());
@@ -570,10 +729,16 @@ pub unsafe extern "C" fn loyalty_totals_get(engine: *const loyalty_engine, out: 
 /// # Safety
 /// `engine` must be a live handle; `buf` must point to `len` bytes, `written` to a `size_t`.
 #[no_mangle]
-pub unsafe extern "C" fn loyalty_totals_json(engine: *const loyalty_engine, buf: *mut c_char, len: usize, written: *mut usize) -> loyalty_result {
+pub unsafe extern "C" fn loyalty_totals_json(
+    engine: *const loyalty_engine,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> loyalty_result {
     guard(|| {
         let h = unsafe { handle_ref(engine) }?;
-        let json = serde_json::to_string(&h.engine.totals()).map_err(|e| Failure::new(loyalty_result::LOYALTY_PANIC, e.to_string()))?;
+        let json = serde_json::to_string(&h.engine.totals())
+            .map_err(|e| Failure::new(loyalty_result::LOYALTY_PANIC, e.to_string()))?;
         unsafe { write_str(&json, buf, len, written) }
     })
 }
@@ -585,11 +750,20 @@ pub unsafe extern "C" fn loyalty_totals_json(engine: *const loyalty_engine, buf:
 /// `engine` must be a live handle; `category` NULL or a NUL-terminated string; `price` must
 /// point to an `int64_t`.
 #[no_mangle]
-pub unsafe extern "C" fn loyalty_price(engine: *const loyalty_engine, member: u64, amount: i64, category: *const c_char, price: *mut i64) -> loyalty_result {
+pub unsafe extern "C" fn loyalty_price(
+    engine: *const loyalty_engine,
+    member: u64,
+    amount: i64,
+    category: *const c_char,
+    price: *mut i64,
+) -> loyalty_result {
     guard(|| {
         let h = unsafe { handle_ref(engine) }?;
         let category = unsafe { optional_text(category, "category") }?;
-        let quote = h.engine.price(member, &[Line::new(category, from_minor(amount, h.money_scale()))])?;
+        let quote = h.engine.price(
+            member,
+            &[Line::new(category, from_minor(amount, h.money_scale()))],
+        )?;
         unsafe { put(price, to_minor(quote, h.money_scale(), "price")?, "price") }
     })
 }
@@ -612,7 +786,12 @@ pub unsafe extern "C" fn loyalty_price_json(
     guard(|| {
         let h = unsafe { handle_ref(engine) }?;
         let lines: Vec<Line> = serde_json::from_str(unsafe { text(lines_json, "lines_json") }?)
-            .map_err(|e| Failure::new(loyalty_result::LOYALTY_INVALID_INPUT, format!("lines_json: {e}")))?;
+            .map_err(|e| {
+                Failure::new(
+                    loyalty_result::LOYALTY_INVALID_INPUT,
+                    format!("lines_json: {e}"),
+                )
+            })?;
         let quote = h.engine.price(member, &lines)?;
         unsafe { write_str(&quote.to_string(), buf, len, written) }
     })
@@ -625,7 +804,13 @@ pub unsafe extern "C" fn loyalty_price_json(
 /// `engine` must be a live handle; `ids` must point to `capacity` `uint64_t`s; `count` to a
 /// `size_t`.
 #[no_mangle]
-pub unsafe extern "C" fn loyalty_leaderboard(engine: *const loyalty_engine, n: usize, ids: *mut u64, capacity: usize, count: *mut usize) -> loyalty_result {
+pub unsafe extern "C" fn loyalty_leaderboard(
+    engine: *const loyalty_engine,
+    n: usize,
+    ids: *mut u64,
+    capacity: usize,
+    count: *mut usize,
+) -> loyalty_result {
     guard(|| {
         let h = unsafe { handle_ref(engine) }?;
         if ids.is_null() || count.is_null() {
@@ -650,7 +835,11 @@ pub unsafe extern "C" fn loyalty_leaderboard(engine: *const loyalty_engine, n: u
 /// `engine` must be a live handle; `query` NULL or pointing to a `loyalty_nps_query` (whose
 /// `segment` is NULL or a NUL-terminated string); `out` must point to a `loyalty_nps_report`.
 #[no_mangle]
-pub unsafe extern "C" fn loyalty_nps(engine: *const loyalty_engine, query: *const loyalty_nps_query, out: *mut loyalty_nps_report) -> loyalty_result {
+pub unsafe extern "C" fn loyalty_nps(
+    engine: *const loyalty_engine,
+    query: *const loyalty_nps_query,
+    out: *mut loyalty_nps_report,
+) -> loyalty_result {
     guard(|| {
         let h = unsafe { handle_ref(engine) }?;
         // SAFETY: NULL or a readable query.
@@ -664,7 +853,12 @@ pub unsafe extern "C" fn loyalty_nps(engine: *const loyalty_engine, query: *cons
                     -1 => None,
                     0 => Some(MemberKind::New),
                     1 => Some(MemberKind::Regular),
-                    other => return Err(Failure::new(loyalty_result::LOYALTY_INVALID_INPUT, format!("member_kind {other} is not -1, 0 or 1"))),
+                    other => {
+                        return Err(Failure::new(
+                            loyalty_result::LOYALTY_INVALID_INPUT,
+                            format!("member_kind {other} is not -1, 0 or 1"),
+                        ))
+                    }
                 },
             },
         };
@@ -690,6 +884,8 @@ pub unsafe extern "C" fn loyalty_nps(engine: *const loyalty_engine, query: *cons
 pub unsafe extern "C" fn loyalty_verify(engine: *const loyalty_engine) -> loyalty_result {
     guard(|| {
         let h = unsafe { handle_ref(engine) }?;
-        h.engine.verify().map_err(|m| Failure::new(loyalty_result::LOYALTY_PANIC, m))
+        h.engine
+            .verify()
+            .map_err(|m| Failure::new(loyalty_result::LOYALTY_PANIC, m))
     })
 }

@@ -13,11 +13,19 @@ pub(crate) unsafe fn text<'a>(p: *const c_char, what: &str) -> Result<&'a str, F
     }
     // SAFETY: the caller promises a NUL-terminated string that outlives the call.
     let raw = unsafe { CStr::from_ptr(p) };
-    raw.to_str().map_err(|e| Failure::new(loyalty_result::LOYALTY_INVALID_UTF8, format!("{what} is not UTF-8: {e}")))
+    raw.to_str().map_err(|e| {
+        Failure::new(
+            loyalty_result::LOYALTY_INVALID_UTF8,
+            format!("{what} is not UTF-8: {e}"),
+        )
+    })
 }
 
 /// An optional UTF-8 string argument (NULL: none).
-pub(crate) unsafe fn optional_text<'a>(p: *const c_char, what: &str) -> Result<Option<&'a str>, Failure> {
+pub(crate) unsafe fn optional_text<'a>(
+    p: *const c_char,
+    what: &str,
+) -> Result<Option<&'a str>, Failure> {
     if p.is_null() {
         Ok(None)
     } else {
@@ -28,7 +36,12 @@ pub(crate) unsafe fn optional_text<'a>(p: *const c_char, what: &str) -> Result<O
 /// A decimal string argument; a malformed one is `LOYALTY_INVALID_AMOUNT`.
 pub(crate) unsafe fn decimal(p: *const c_char, what: &str) -> Result<Decimal, Failure> {
     let s = unsafe { text(p, what) }?;
-    loyalty_core::parse_decimal(s).map_err(|e| Failure::new(loyalty_result::LOYALTY_INVALID_AMOUNT, format!("{what}: {}", e.message())))
+    loyalty_core::parse_decimal(s).map_err(|e| {
+        Failure::new(
+            loyalty_result::LOYALTY_INVALID_AMOUNT,
+            format!("{what}: {}", e.message()),
+        )
+    })
 }
 
 /// Minor units at `scale` as a decimal: 123450 at scale 2 is 1234.50. Always exact.
@@ -50,8 +63,14 @@ pub(crate) fn to_minor(v: Decimal, scale: u32, what: &str) -> Result<i64, Failur
 /// Like [`to_minor`] for outcome summaries, where the operation already happened: saturates
 /// (and truncates extra places) instead of failing. The JSON outcome is always exact.
 pub(crate) fn to_minor_saturating(v: Decimal, scale: u32) -> i64 {
-    let scaled = v.saturating_mul(Decimal::from(10_i64.pow(scale.min(18)))).trunc();
-    i64::try_from(scaled).unwrap_or(if scaled.is_sign_negative() { i64::MIN } else { i64::MAX })
+    let scaled = v
+        .saturating_mul(Decimal::from(10_i64.pow(scale.min(18))))
+        .trunc();
+    i64::try_from(scaled).unwrap_or(if scaled.is_sign_negative() {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
 }
 
 /// Writes `value` through `out` (which must not be NULL).

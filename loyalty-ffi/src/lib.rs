@@ -83,7 +83,10 @@ impl loyalty_result {
 
     fn from_kind(kind: ErrorKind) -> loyalty_result {
         let code = kind.code() as usize;
-        Self::FROM_KIND.get(code.wrapping_sub(1)).copied().unwrap_or(loyalty_result::LOYALTY_PANIC)
+        Self::FROM_KIND
+            .get(code.wrapping_sub(1))
+            .copied()
+            .unwrap_or(loyalty_result::LOYALTY_PANIC)
     }
 
     /// The SPEC name of the result (`"InsufficientPoints"`), or the binding's own name.
@@ -126,17 +129,26 @@ pub(crate) struct Failure {
 
 impl Failure {
     pub(crate) fn new(result: loyalty_result, message: impl Into<String>) -> Failure {
-        Failure { result, message: message.into() }
+        Failure {
+            result,
+            message: message.into(),
+        }
     }
 
     pub(crate) fn null(what: &str) -> Failure {
-        Failure::new(loyalty_result::LOYALTY_NULL_POINTER, format!("{what} is NULL"))
+        Failure::new(
+            loyalty_result::LOYALTY_NULL_POINTER,
+            format!("{what} is NULL"),
+        )
     }
 }
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Failure {
-        Failure { result: loyalty_result::from_kind(e.kind()), message: e.message().to_owned() }
+        Failure {
+            result: loyalty_result::from_kind(e.kind()),
+            message: e.message().to_owned(),
+        }
     }
 }
 
@@ -157,7 +169,9 @@ pub(crate) fn guard(body: impl FnOnce() -> Result<(), Failure>) -> loyalty_resul
             f.result
         }
         Err(_) => {
-            set_last_error(String::from("internal error (a panic was caught at the C boundary)"));
+            set_last_error(String::from(
+                "internal error (a panic was caught at the C boundary)",
+            ));
             loyalty_result::LOYALTY_PANIC
         }
     }
@@ -165,7 +179,12 @@ pub(crate) fn guard(body: impl FnOnce() -> Result<(), Failure>) -> loyalty_resul
 
 /// Copies `text` and a NUL into `buf` of `len` bytes; `*written` gets the length without the
 /// NUL. `LOYALTY_BUFFER_TOO_SMALL` (nothing written) if it does not fit.
-pub(crate) unsafe fn write_str(text: &str, buf: *mut c_char, len: usize, written: *mut usize) -> Result<(), Failure> {
+pub(crate) unsafe fn write_str(
+    text: &str,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> Result<(), Failure> {
     if buf.is_null() {
         return Err(Failure::null("buf"));
     }
@@ -194,10 +213,16 @@ pub(crate) unsafe fn write_str(text: &str, buf: *mut c_char, len: usize, written
 /// # Safety
 /// `buf` must point to `len` writable bytes and `written` to a `size_t`.
 #[no_mangle]
-pub unsafe extern "C" fn loyalty_last_error_message(buf: *mut c_char, len: usize, written: *mut usize) -> loyalty_result {
+pub unsafe extern "C" fn loyalty_last_error_message(
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> loyalty_result {
     // The message must survive this call's own failure, so it is read before `guard` runs.
     let message = LAST_ERROR.with(|e| e.borrow().clone());
-    let result = catch_unwind(AssertUnwindSafe(|| unsafe { write_str(&message, buf, len, written) }));
+    let result = catch_unwind(AssertUnwindSafe(|| unsafe {
+        write_str(&message, buf, len, written)
+    }));
     match result {
         Ok(Ok(())) => loyalty_result::LOYALTY_OK,
         Ok(Err(f)) => f.result,
