@@ -187,7 +187,7 @@ fn summarize(outcome: &Outcome, scale: u32) -> loyalty_outcome {
             s.rewards = achievements
                 .iter()
                 .map(|a| m(a.points))
-                .fold(0, i64::saturating_add)
+                .fold(0, i64::saturating_add);
         }
         Effect::Ticked | Effect::Configured => {}
     }
