@@ -1,1 +1,26 @@
+//! Python binding of the loyalty engine: the native module `loyalty._loyalty`, wrapped by the
+//! `loyalty` package (`python/loyalty/`). Decimals in and out, never floats; one exception
+//! class per SPEC error name; a batch API that runs without the GIL.
 
+mod convert;
+mod engine;
+mod errors;
+mod types;
+
+use pyo3::prelude::*;
+
+/// The native module.
+#[pymodule]
+fn _loyalty(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<engine::Engine>()?;
+    m.add_class::<types::Outcome>()?;
+    m.add_class::<types::Commission>()?;
+    m.add_class::<types::TierChange>()?;
+    m.add_class::<types::Posting>()?;
+    m.add_class::<types::Member>()?;
+    m.add_class::<types::Totals>()?;
+    m.add_class::<types::Nps>()?;
+    m.add_class::<types::BatchResult>()?;
+    errors::register(m)?;
+    Ok(())
+}

@@ -1,0 +1,152 @@
+//! Conversions between Python values and the core's: `Decimal` in and out (never `float`), ids,
+//! times (int seconds or aware `datetime`), errors.
+
+use loyalty_core::{Decimal, Error, ErrorKind};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::sync::GILOnceCell;
+use pyo3::types::{PyBool, PyFloat, PyInt, PyString, PyType};
+
+use crate::errors;
+
+static DECIMAL: GILOnceCell<Py<PyType>> = GILOnceCell::new();
+
+fn decimal_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    DECIMAL
+        .get_or_try_init(py, || {
+            let t = py.import_bound("decimal")?.getattr("Decimal")?;
+            Ok::<_, PyErr>(t.downcast_into::<PyType>()?.unbind())
+        })
+        .map(|t| t.bind(py))
+}
+
+/// A core decimal as a Python `decimal.Decimal`.
+pub(crate) fn decimal_out(py: Python<'_>, v: Decimal) -> PyResult<PyObject> {
+    Ok(decimal_type(py)?.call1((v.to_string(),))?.unbind())
+}
+
+/// A core error as the Python exception of its kind.
+pub(crate) fn error(e: &Error) -> PyErr {
+    errors::new_err(e.kind(), e.message().to_owned())
+}
+
+fn invalid(kind: ErrorKind, message: String) -> PyErr {
+    errors::new_err(kind, message)
+}
+
+/// An amount from a `Decimal`, an `int` or a `str`. A `float` is a `TypeError`: binary floats are
+/// how balances end up as 268.28000000000003.
+pub(crate) fn amount(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Decimal> {
+    if obj.is_instance_of::<PyBool>() {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be a Decimal, int or str, not bool"
+        )));
+    }
+    if obj.is_instance_of::<PyFloat>() {
+        return Err(PyTypeError::new_err(format!(
+            "{what} {} is a float; floats are inexact, pass a Decimal, int or str",
+            obj.repr()
+                .map_or_else(|_| String::from("?"), |r| r.to_string())
+        )));
+    }
+    let text: String = if obj.is_instance_of::<PyInt>() {
+        if let Ok(v) = obj.extract::<i64>() {
+            return Ok(Decimal::from(v));
+        }
+        obj.str()?.to_string()
+    } else if obj.is_instance_of::<PyString>() {
+        obj.extract()?
+    } else if obj.is_instance(decimal_type(obj.py())?)? {
+        // Fixed-point form: str() would give "1E+5" for some values.
+        obj.call_method1("__format__", ("f",))?.extract()?
+    } else {
+        let type_name = obj
+            .get_type()
+            .name()
+            .map_or_else(|_| String::from("?"), |n| n.to_string());
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be a Decimal, int or str, not {type_name}"
+        )));
+    };
+    loyalty_core::parse_decimal(&text)
+        .map_err(|e| invalid(ErrorKind::InvalidAmount, format!("{what}: {}", e.message())))
+}
+
+/// An unsigned 64-bit id.
+pub(crate) fn id(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<u64> {
+    if obj.is_instance_of::<PyBool>() || !obj.is_instance_of::<PyInt>() {
+        return Err(PyTypeError::new_err(format!("{what} must be an int")));
+    }
+    obj.extract::<u64>().map_err(|_| {
+        invalid(
+            ErrorKind::InvalidInput,
+            format!("{what} {} is not an unsigned 64-bit integer", repr(obj)),
+        )
+    })
+}
+
+/// A time: Unix seconds as an `int`, or a timezone-aware `datetime` (whole seconds, floored).
+pub(crate) fn time(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> {
+    let py = obj.py();
+    if obj.is_instance_of::<PyBool>() {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be an int or an aware datetime, not bool"
+        )));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        return obj.extract::<i64>().map_err(|_| {
+            invalid(
+                ErrorKind::InvalidInput,
+                format!("{what} {} is outside the signed 64-bit range", repr(obj)),
+            )
+        });
+    }
+    let datetime = py.import_bound("datetime")?;
+    if obj.is_instance(&datetime.getattr("datetime")?)? {
+        if obj.call_method0("utcoffset")?.is_none() {
+            return Err(invalid(
+                ErrorKind::InvalidInput,
+                format!(
+                    "{what} {} is a naive datetime; pass an aware one (tzinfo set)",
+                    repr(obj)
+                ),
+            ));
+        }
+        let utc = datetime.getattr("timezone")?.getattr("utc")?;
+        let epoch = datetime
+            .getattr("datetime")?
+            .call1((1970, 1, 1, 0, 0, 0, 0, utc))?;
+        let second = datetime.getattr("timedelta")?.call1((0, 1))?;
+        let seconds = obj
+            .call_method1("__sub__", (epoch,))?
+            .call_method1("__floordiv__", (second,))?;
+        return seconds.extract::<i64>();
+    }
+    Err(PyTypeError::new_err(format!(
+        "{what} must be an int or an aware datetime"
+    )))
+}
+
+/// `repr(obj)`, for messages.
+pub(crate) fn repr(obj: &Bound<'_, PyAny>) -> String {
+    obj.repr()
+        .map_or_else(|_| String::from("?"), |r| r.to_string())
+}
+
+/// A sequence (list, tuple, or anything with `tolist()`, such as a numpy array) as a list.
+pub(crate) fn column<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    let source = if obj.hasattr("tolist")? {
+        obj.call_method0("tolist")?
+    } else {
+        obj.clone()
+    };
+    if source.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be a sequence, not str"
+        )));
+    }
+    source
+        .iter()
+        .map_err(|_| PyTypeError::new_err(format!("{what} must be a sequence")))?
+        .collect()
+}

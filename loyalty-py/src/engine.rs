@@ -1,0 +1,477 @@
+//! `loyalty.Engine`: every operation and query of SPEC sections 5–8, plus the batch API.
+
+use loyalty_core::{
+    Adjust, Configure, Decimal, Engine as CoreEngine, Enroll, Line, MemberKind, NpsQuery,
+    Operation, Order, Program, Refund, Survey, Tick, Transfer,
+};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyInt, PyString};
+
+use crate::convert::{amount, column, decimal_out, error, id, repr, time};
+use crate::errors;
+use crate::types::{BatchResult, Member, Nps, Outcome, Totals};
+
+/// A loyalty program and its state. Create it from a program: a dict, a JSON string, or the
+/// path of a `.json` or `.toml` file.
+///
+/// Not thread-safe on its own: share one engine between threads behind a lock.
+#[pyclass(module = "loyalty")]
+#[derive(Debug)]
+pub struct Engine {
+    inner: CoreEngine,
+}
+
+/// A program (dict, JSON text or file path) as the core's `Program`.
+fn program(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Program> {
+    let json: String = py
+        .import_bound("loyalty._config")?
+        .call_method1("program_json", (obj,))?
+        .extract()?;
+    Program::from_json(&json).map_err(|e| error(&e))
+}
+
+/// Order lines: `(category, amount)` pairs or `{"category": …, "amount": …}` dicts.
+fn lines(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Line>> {
+    let Some(obj) = obj else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (i, item) in column(obj, "lines")?.iter().enumerate() {
+        let what = format!("lines[{i}]");
+        let (category, value) = if let Ok(dict) = item.downcast::<PyDict>() {
+            let value = dict.get_item("amount")?.ok_or_else(|| {
+                errors::new_err(
+                    loyalty_core::ErrorKind::InvalidInput,
+                    format!("{what} has no amount"),
+                )
+            })?;
+            (dict.get_item("category")?, value)
+        } else {
+            let (category, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) =
+                item.extract().map_err(|_| {
+                    PyTypeError::new_err(format!(
+                        "{what} must be a (category, amount) pair or a dict"
+                    ))
+                })?;
+            (Some(category), value)
+        };
+        let category = match category {
+            Some(c) if !c.is_none() => Some(
+                c.downcast::<PyString>()
+                    .map_err(|_| {
+                        PyTypeError::new_err(format!("{what}: category must be a str or None"))
+                    })?
+                    .to_string(),
+            ),
+            _ => None,
+        };
+        out.push(Line {
+            category,
+            amount: amount(&value, &format!("{what}.amount"))?,
+        });
+    }
+    Ok(out)
+}
+
+fn optional_amount(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Option<Decimal>> {
+    obj.filter(|o| !o.is_none())
+        .map(|o| amount(o, what))
+        .transpose()
+}
+
+fn optional_text(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Option<String>> {
+    match obj {
+        Some(o) if !o.is_none() => Ok(Some(
+            o.downcast::<PyString>()
+                .map_err(|_| PyTypeError::new_err(format!("{what} must be a str")))?
+                .to_string(),
+        )),
+        _ => Ok(None),
+    }
+}
+
+impl Engine {
+    fn run(&mut self, op: &Operation) -> PyResult<Outcome> {
+        self.inner
+            .apply(op)
+            .map(|inner| Outcome { inner })
+            .map_err(|e| error(&e))
+    }
+}
+
+#[pymethods]
+impl Engine {
+    #[new]
+    fn new(py: Python<'_>, program_source: &Bound<'_, PyAny>) -> PyResult<Engine> {
+        let inner = CoreEngine::new(program(py, program_source)?).map_err(|e| error(&e))?;
+        Ok(Engine { inner })
+    }
+
+    /// Enrols `member`, optionally referred by `referrer`, with a birthday (`"MM-DD"`) and a
+    /// closed programme's `purchase` or `questionnaire`.
+    #[pyo3(signature = (id, at, member, referrer=None, *, birthday=None, purchase=None, questionnaire=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn enroll(
+        &mut self,
+        id: &Bound<'_, PyAny>,
+        at: &Bound<'_, PyAny>,
+        member: &Bound<'_, PyAny>,
+        referrer: Option<&Bound<'_, PyAny>>,
+        birthday: Option<&Bound<'_, PyAny>>,
+        purchase: Option<&Bound<'_, PyAny>>,
+        questionnaire: bool,
+    ) -> PyResult<Outcome> {
+        let op = Enroll {
+            id: crate::convert::id(id, "id")?,
+            at: time(at, "at")?,
+            member: crate::convert::id(member, "member")?,
+            referrer: referrer
+                .filter(|r| !r.is_none())
+                .map(|r| crate::convert::id(r, "referrer"))
+                .transpose()?,
+            birthday: optional_text(birthday, "birthday")?,
+            purchase: optional_amount(purchase, "purchase")?,
+            questionnaire,
+        };
+        self.run(&op.into())
+    }
+
+    /// An order of `amount` (money) paying `points` with points; `lines` split it by category.
+    #[pyo3(signature = (id, at, member, amount, points=None, *, lines=None))]
+    fn order(
+        &mut self,
+        id: &Bound<'_, PyAny>,
+        at: &Bound<'_, PyAny>,
+        member: &Bound<'_, PyAny>,
+        amount: &Bound<'_, PyAny>,
+        points: Option<&Bound<'_, PyAny>>,
+        lines: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Outcome> {
+        let op = Order {
+            id: crate::convert::id(id, "id")?,
+            at: time(at, "at")?,
+            member: crate::convert::id(member, "member")?,
+            amount: crate::convert::amount(amount, "amount")?,
+            points: optional_amount(points, "points")?.unwrap_or_default(),
+            lines: self::lines(lines)?,
+        };
+        self.run(&op.into())
+    }
+
+    /// Returns `amount` (money) of order `order`.
+    fn refund(
+        &mut self,
+        id: &Bound<'_, PyAny>,
+        at: &Bound<'_, PyAny>,
+        order: &Bound<'_, PyAny>,
+        amount: &Bound<'_, PyAny>,
+    ) -> PyResult<Outcome> {
+        let op = Refund {
+            id: crate::convert::id(id, "id")?,
+            at: time(at, "at")?,
+            order: crate::convert::id(order, "order")?,
+            amount: crate::convert::amount(amount, "amount")?,
+        };
+        self.run(&op.into())
+    }
+
+    /// Sends `points` from `sender` to `recipient`.
+    fn transfer(
+        &mut self,
+        id: &Bound<'_, PyAny>,
+        at: &Bound<'_, PyAny>,
+        sender: &Bound<'_, PyAny>,
+        recipient: &Bound<'_, PyAny>,
+        points: &Bound<'_, PyAny>,
+    ) -> PyResult<Outcome> {
+        let op = Transfer {
+            id: crate::convert::id(id, "id")?,
+            at: time(at, "at")?,
+            from: crate::convert::id(sender, "sender")?,
+            to: crate::convert::id(recipient, "recipient")?,
+            points: amount(points, "points")?,
+        };
+        self.run(&op.into())
+    }
+
+    /// A supervisor's correction: positive credits, negative debits.
+    #[pyo3(signature = (id, at, member, points, reason=String::new()))]
+    fn adjust(
+        &mut self,
+        id: &Bound<'_, PyAny>,
+        at: &Bound<'_, PyAny>,
+        member: &Bound<'_, PyAny>,
+        points: &Bound<'_, PyAny>,
+        reason: String,
+    ) -> PyResult<Outcome> {
+        let op = Adjust {
+            id: crate::convert::id(id, "id")?,
+            at: time(at, "at")?,
+            member: crate::convert::id(member, "member")?,
+            points: amount(points, "points")?,
+            reason,
+        };
+        self.run(&op.into())
+    }
+
+    /// Moves the clock to `at`: releases, birthday gifts and expiries happen.
+    fn tick(&mut self, at: &Bound<'_, PyAny>) -> PyResult<Outcome> {
+        self.run(
+            &Tick {
+                at: time(at, "at")?,
+            }
+            .into(),
+        )
+    }
+
+    /// The supervisor replaces the program from `at` on.
+    fn configure(
+        &mut self,
+        py: Python<'_>,
+        id: &Bound<'_, PyAny>,
+        at: &Bound<'_, PyAny>,
+        program_source: &Bound<'_, PyAny>,
+    ) -> PyResult<Outcome> {
+        let op = Configure {
+            id: crate::convert::id(id, "id")?,
+            at: time(at, "at")?,
+            program: program(py, program_source)?,
+        };
+        self.run(&op.into())
+    }
+
+    /// A survey answer: `score` 0..=10, optionally in a `segment`.
+    #[pyo3(signature = (id, at, member, score, segment=None))]
+    fn survey(
+        &mut self,
+        id: &Bound<'_, PyAny>,
+        at: &Bound<'_, PyAny>,
+        member: &Bound<'_, PyAny>,
+        score: &Bound<'_, PyAny>,
+        segment: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Outcome> {
+        if score.is_instance_of::<pyo3::types::PyBool>() || !score.is_instance_of::<PyInt>() {
+            return Err(errors::new_err(
+                loyalty_core::ErrorKind::InvalidInput,
+                format!("score {} is not an integer in 0..=10", repr(score)),
+            ));
+        }
+        let score = score.extract::<i64>().unwrap_or(i64::MAX);
+        let op = Survey {
+            id: crate::convert::id(id, "id")?,
+            at: time(at, "at")?,
+            member: crate::convert::id(member, "member")?,
+            score,
+            segment: optional_text(segment, "segment")?,
+        };
+        self.run(&op.into())
+    }
+
+    /// Applies an operation in its JSON form, as a dict: `{"op": "order", "id": 1, …}`.
+    fn apply(&mut self, py: Python<'_>, operation: &Bound<'_, PyAny>) -> PyResult<Outcome> {
+        let json: String = py
+            .import_bound("loyalty._config")?
+            .call_method1("to_json", (operation,))?
+            .extract()?;
+        let op = Operation::from_json(&json).map_err(|e| error(&e))?;
+        self.run(&op)
+    }
+
+    /// Member `member` as of the clock.
+    fn member(&self, py: Python<'_>, member: &Bound<'_, PyAny>) -> PyResult<Member> {
+        let view = self
+            .inner
+            .member(id(member, "member")?)
+            .map_err(|e| error(&e))?;
+        Member::new(py, view)
+    }
+
+    /// Whether `member` is enrolled.
+    fn is_member(&self, member: &Bound<'_, PyAny>) -> PyResult<bool> {
+        Ok(self.inner.is_member(id(member, "member")?))
+    }
+
+    /// Every enrolled member's id, in enrolment order.
+    fn member_ids(&self) -> Vec<u64> {
+        self.inner.member_ids().collect()
+    }
+
+    /// The program totals.
+    fn totals(&self, py: Python<'_>) -> PyResult<Totals> {
+        Totals::new(py, self.inner.totals())
+    }
+
+    /// The club price for `member`: of one line (`amount`, `category`) or of `lines`.
+    #[pyo3(signature = (member, amount=None, category=None, *, lines=None))]
+    fn price(
+        &self,
+        py: Python<'_>,
+        member: &Bound<'_, PyAny>,
+        amount: Option<&Bound<'_, PyAny>>,
+        category: Option<&Bound<'_, PyAny>>,
+        lines: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyObject> {
+        let mut all = self::lines(lines)?;
+        if let Some(a) = optional_amount(amount, "amount")? {
+            all.push(Line {
+                category: optional_text(category, "category")?,
+                amount: a,
+            });
+        }
+        let quote = self
+            .inner
+            .price(id(member, "member")?, &all)
+            .map_err(|e| error(&e))?;
+        decimal_out(py, quote)
+    }
+
+    /// The `n` members with the highest qualifying totals, ties by smaller id.
+    fn leaderboard(&self, n: usize) -> Vec<u64> {
+        self.inner.leaderboard(n)
+    }
+
+    /// The NPS of the survey answers with `from_ ≤ at < to`, in `segment`, from `member_kind`
+    /// (`"new"` or `"regular"`) members; every filter optional.
+    #[pyo3(signature = (*, from_=None, to=None, segment=None, member_kind=None))]
+    fn nps(
+        &self,
+        py: Python<'_>,
+        from_: Option<&Bound<'_, PyAny>>,
+        to: Option<&Bound<'_, PyAny>>,
+        segment: Option<String>,
+        member_kind: Option<&str>,
+    ) -> PyResult<Nps> {
+        let member_kind = match member_kind {
+            None => None,
+            Some("new") => Some(MemberKind::New),
+            Some("regular") => Some(MemberKind::Regular),
+            Some(other) => {
+                return Err(errors::new_err(
+                    loyalty_core::ErrorKind::InvalidInput,
+                    format!("member_kind {other:?} is not 'new' or 'regular'"),
+                ))
+            }
+        };
+        let query = NpsQuery {
+            from: from_
+                .filter(|o| !o.is_none())
+                .map(|o| time(o, "from_"))
+                .transpose()?,
+            to: to
+                .filter(|o| !o.is_none())
+                .map(|o| time(o, "to"))
+                .transpose()?,
+            segment,
+            member_kind,
+        };
+        Nps::new(py, self.inner.nps(&query))
+    }
+
+    /// Checks `issued = redeemed + expired + fees + liability`; raises `RuntimeError` if broken.
+    fn verify(&self) -> PyResult<()> {
+        self.inner
+            .verify()
+            .map_err(pyo3::exceptions::PyRuntimeError::new_err)
+    }
+
+    /// The clock (the largest time applied), `None` before the first operation.
+    #[getter]
+    fn clock(&self) -> Option<i64> {
+        (self.inner.clock() != i64::MIN).then_some(self.inner.clock())
+    }
+
+    /// The program in force, as a dict (decimals as strings).
+    #[getter]
+    fn program(&self, py: Python<'_>) -> PyResult<PyObject> {
+        Ok(py
+            .import_bound("json")?
+            .call_method1("loads", (self.inner.program().to_json(),))?
+            .unbind())
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.member_count()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Engine(program={:?}, members={})",
+            self.inner.program().name,
+            self.inner.member_count()
+        )
+    }
+
+    /// Many orders at once, for simulations: columns (lists, tuples or numpy arrays) of ids,
+    /// times, members, amounts and optionally points. Inputs are converted once (a bad value
+    /// raises before anything is applied); the orders then run without the GIL, and each row's
+    /// rejection is reported in the result instead of raised.
+    #[pyo3(signature = (ids, ats, members, amounts, points=None, *, keep_outcomes=true))]
+    #[allow(clippy::too_many_arguments)]
+    fn order_batch(
+        &mut self,
+        py: Python<'_>,
+        ids: &Bound<'_, PyAny>,
+        ats: &Bound<'_, PyAny>,
+        members: &Bound<'_, PyAny>,
+        amounts: &Bound<'_, PyAny>,
+        points: Option<&Bound<'_, PyAny>>,
+        keep_outcomes: bool,
+    ) -> PyResult<BatchResult> {
+        let (ids, ats, members, amounts) = (
+            column(ids, "ids")?,
+            column(ats, "ats")?,
+            column(members, "members")?,
+            column(amounts, "amounts")?,
+        );
+        let points = points.map(|p| column(p, "points")).transpose()?;
+        let n = ids.len();
+        if ats.len() != n
+            || members.len() != n
+            || amounts.len() != n
+            || points.as_ref().is_some_and(|p| p.len() != n)
+        {
+            return Err(errors::new_err(
+                loyalty_core::ErrorKind::InvalidInput,
+                String::from("batch columns must all have the same length"),
+            ));
+        }
+        let mut ops = Vec::with_capacity(n);
+        for i in 0..n {
+            ops.push(Operation::Order(Order {
+                id: id(&ids[i], "ids[i]")?,
+                at: time(&ats[i], "ats[i]")?,
+                member: id(&members[i], "members[i]")?,
+                amount: amount(&amounts[i], "amounts[i]")?,
+                points: match &points {
+                    Some(p) => amount(&p[i], "points[i]")?,
+                    None => Decimal::ZERO,
+                },
+                lines: Vec::new(),
+            }));
+        }
+        let engine = &mut self.inner;
+        let (errors, outcomes) = py.allow_threads(move || {
+            let mut errors = Vec::with_capacity(ops.len());
+            let mut outcomes = keep_outcomes.then(|| Vec::with_capacity(ops.len()));
+            for op in &ops {
+                match engine.apply(op) {
+                    Ok(outcome) => {
+                        errors.push(None);
+                        if let Some(o) = outcomes.as_mut() {
+                            o.push(Some(outcome));
+                        }
+                    }
+                    Err(e) => {
+                        errors.push(Some(e.kind().name()));
+                        if let Some(o) = outcomes.as_mut() {
+                            o.push(None);
+                        }
+                    }
+                }
+            }
+            (errors, outcomes)
+        });
+        Ok(BatchResult { errors, outcomes })
+    }
+}
