@@ -396,8 +396,8 @@ impl Engine {
 
     fn __repr__(&self) -> String {
         format!(
-            "Engine(program={:?}, members={})",
-            self.inner.program().name,
+            "Engine(program={}, members={})",
+            crate::types::q(&self.inner.program().name),
             self.inner.member_count()
         )
     }

@@ -25,7 +25,7 @@ fn r(py: Python<'_>, obj: &PyObject) -> String {
 }
 
 /// A string as Python's `repr()` shows it.
-fn q(s: &str) -> String {
+pub(crate) fn q(s: &str) -> String {
     format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 

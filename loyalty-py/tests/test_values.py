@@ -1,0 +1,110 @@
+"""Decimal in and out, never float; ids and times; program sources."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import loyalty
+from conftest import FALCON, T0
+
+
+def test_amounts_accept_decimal_int_and_str(falcon: loyalty.Engine) -> None:
+    falcon.enroll(1, T0, 1)
+    assert falcon.order(2, T0, 1, Decimal("100.50")).accrued == Decimal("3.01")
+    assert falcon.order(3, T0, 1, 100).accrued == Decimal("3.00")
+    assert falcon.order(4, T0, 1, "100").accrued == Decimal("3.00")
+    # Decimal in exponent form and with trailing zeros.
+    assert falcon.order(5, T0, 1, Decimal("1E+2")).accrued == Decimal("3")
+    assert falcon.order(6, T0, 1, Decimal("100.000")).cash == Decimal("100")
+
+
+def test_results_are_decimals_at_the_programs_scale(falcon: loyalty.Engine) -> None:
+    falcon.enroll(1, T0, 1)
+    outcome = falcon.order(2, T0, 1, "1000")
+    assert isinstance(outcome.accrued, Decimal)
+    assert str(outcome.accrued) == "30.00"
+    member = falcon.member(1)
+    assert isinstance(member.available, Decimal) and str(member.available) == "30.00"
+    assert str(falcon.totals().issued) == "30.00"
+
+
+@pytest.mark.parametrize("bad", [0.1, 1.5, float("nan"), True])
+def test_floats_and_bools_are_refused_with_a_type_error(falcon: loyalty.Engine, bad: object) -> None:
+    falcon.enroll(1, T0, 1)
+    with pytest.raises(TypeError, match="amount"):
+        falcon.order(2, T0, 1, bad)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="points"):
+        falcon.order(2, T0, 1, "10", bad)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        falcon.adjust(2, T0, 1, bad)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        falcon.order(2, T0, 1, "10", lines=[("a", bad)])  # type: ignore[list-item]
+    assert falcon.member(1).orders == 0
+
+
+def test_float_message_says_why(falcon: loyalty.Engine) -> None:
+    falcon.enroll(1, T0, 1)
+    with pytest.raises(TypeError, match="floats are inexact"):
+        falcon.order(2, T0, 1, 268.28)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", ["abc", "1e5", "", "NaN", "1.000000000000000000000000000001", Decimal("NaN"), Decimal("Infinity")])
+def test_malformed_decimals_are_invalid_amounts(falcon: loyalty.Engine, bad: object) -> None:
+    falcon.enroll(1, T0, 1)
+    with pytest.raises(loyalty.InvalidAmount):
+        falcon.order(2, T0, 1, bad)  # type: ignore[arg-type]
+
+
+def test_huge_ints_and_negative_zero(falcon: loyalty.Engine) -> None:
+    falcon.enroll(1, T0, 1)
+    with pytest.raises(loyalty.InvalidAmount):
+        falcon.order(2, T0, 1, 10**40)
+    with pytest.raises(loyalty.InvalidAmount):
+        falcon.order(2, T0, 1, "-0")
+    with pytest.raises(loyalty.InvalidInput):
+        falcon.order(-1, T0, 1, "1")
+    with pytest.raises(loyalty.InvalidInput):
+        falcon.order(2**64, T0, 1, "1")
+    with pytest.raises(loyalty.InvalidInput):
+        falcon.order(2, 2**63, 1, "1")
+    assert falcon.enroll(2**64 - 1, T0, 2**64 - 1).member == 2**64 - 1
+
+
+def test_aware_datetimes_are_times_and_naive_ones_are_refused(falcon: loyalty.Engine) -> None:
+    at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    falcon.enroll(1, at, 1)
+    assert falcon.clock == T0
+    plus3 = timezone(timedelta(hours=3))
+    falcon.order(2, datetime(2026, 1, 1, 5, 0, 0, 999999, tzinfo=plus3), 1, "10")
+    assert falcon.clock == T0 + 2 * 3600
+    with pytest.raises(loyalty.InvalidInput, match="naive"):
+        falcon.order(3, datetime(2026, 1, 2), 1, "10")
+    with pytest.raises(TypeError):
+        falcon.tick("2026-01-02")  # type: ignore[arg-type]
+
+
+def test_programs_come_from_dicts_json_text_and_files(tmp_path: Path) -> None:
+    assert loyalty.Engine(FALCON).program["tiers"]["levels"][1]["name"] == "Wolf"
+    assert len(loyalty.Engine(json.dumps(FALCON)).program["tiers"]["levels"]) == 3
+    path = tmp_path / "falcon.json"
+    path.write_text(json.dumps(FALCON))
+    assert loyalty.Engine(path).program["name"] == "Falcon Club"
+    assert loyalty.Engine(str(path)).program["name"] == "Falcon Club"
+    toml = tmp_path / "club.toml"
+    toml.write_text('name = "Club"\n[[tiers.levels]]\nname = "A"\nthreshold = "0"\naccrual_rate = "0.1"\n')
+    assert loyalty.Engine(toml).program["name"] == "Club"
+    toml.write_text("name = ")
+    with pytest.raises(loyalty.InvalidConfig):
+        loyalty.Engine(toml)
+    # Decimals are welcome in a dict; floats are not.
+    levels = [{"name": "A", "threshold": 0, "accrual_rate": Decimal("0.1")}]
+    assert loyalty.Engine({"tiers": {"levels": levels}}).program["tiers"]["levels"][0]["accrual_rate"] == "0.1"
+    with pytest.raises(loyalty.InvalidConfig, match="float"):
+        loyalty.Engine({"tiers": {"levels": [{"name": "A", "threshold": 0, "accrual_rate": 0.1}]}})
+    with pytest.raises(TypeError):
+        loyalty.Engine(42)  # type: ignore[arg-type]
