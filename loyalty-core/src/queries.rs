@@ -84,6 +84,21 @@ impl Engine {
         all.into_iter().map(|(_, id)| id).collect()
     }
 
+    /// How many members hold each level, lowest level first (one pass over the members).
+    pub fn tier_counts(&self) -> Vec<(String, u64)> {
+        let levels = &self.program.tiers.levels;
+        let mut counts = vec![0_u64; levels.len()];
+        for m in 0..self.members.len() as u32 {
+            counts[self.level_of(m)] += 1;
+        }
+        levels.iter().map(|l| l.name.clone()).zip(counts).collect()
+    }
+
+    /// Bonus points campaign `name` has given so far, net of refunds (what its budget used).
+    pub fn campaign_used(&self, name: &str) -> Decimal {
+        self.budgets_used.get(name).copied().unwrap_or_default()
+    }
+
     /// The level of each member, for [`Engine::tier_changes`].
     pub(crate) fn levels(&self, members: &[u32]) -> Vec<usize> {
         members.iter().map(|m| self.level_of(*m)).collect()

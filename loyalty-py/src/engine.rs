@@ -196,21 +196,21 @@ impl Engine {
     }
 
     /// A supervisor's correction: positive credits, negative debits.
-    #[pyo3(signature = (id, at, member, points, reason=String::new()))]
+    #[pyo3(signature = (id, at, member, points, reason=None))]
     fn adjust(
         &mut self,
         id: &Bound<'_, PyAny>,
         at: &Bound<'_, PyAny>,
         member: &Bound<'_, PyAny>,
         points: &Bound<'_, PyAny>,
-        reason: String,
+        reason: Option<String>,
     ) -> PyResult<Outcome> {
         let op = Adjust {
             id: crate::convert::id(id, "id")?,
             at: time(at, "at")?,
             member: crate::convert::id(member, "member")?,
             points: amount(points, "points")?,
-            reason,
+            reason: reason.unwrap_or_default(),
         };
         self.run(&op.into())
     }
@@ -324,6 +324,20 @@ impl Engine {
             .price(id(member, "member")?, &all)
             .map_err(|e| error(&e))?;
         decimal_out(py, quote)
+    }
+
+    /// How many members hold each level, lowest first: `{"Bunny": 90000, "Wolf": 9000, …}`.
+    fn tier_counts(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        let out = PyDict::new_bound(py);
+        for (name, count) in self.inner.tier_counts() {
+            out.set_item(name, count)?;
+        }
+        Ok(out.unbind())
+    }
+
+    /// Bonus points campaign `name` has given so far, net of refunds.
+    fn campaign_used(&self, py: Python<'_>, name: &str) -> PyResult<PyObject> {
+        decimal_out(py, self.inner.campaign_used(name))
     }
 
     /// The `n` members with the highest qualifying totals, ties by smaller id.

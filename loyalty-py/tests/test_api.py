@@ -35,6 +35,7 @@ def test_falcon_outcomes_and_member_view(falcon: loyalty.Engine) -> None:
     assert again.accrued == Decimal("20.10")
     assert falcon.member(2).available == Decimal("20.10")
     assert falcon.leaderboard(2) == [2, 3]
+    assert falcon.tier_counts() == {"Bunny": 2, "Wolf": 1, "Lion": 0}
     assert falcon.member_ids() == [1, 2, 3] and len(falcon) == 3 and falcon.is_member(3) and not falcon.is_member(4)
     falcon.verify()
 
@@ -66,6 +67,7 @@ def test_engagement_api() -> None:
     assert e.price(1, lines=[("furniture", "1000"), {"category": "services", "amount": "1000"}]) == Decimal("1750")
     out = e.order(2, T0, 1, "3000", lines=[("services", "2000"), ("coffee", "1000")])
     assert out.campaign_bonuses == [("Spring", Decimal("40"))]
+    assert e.campaign_used("Spring") == Decimal("40") and e.campaign_used("Autumn") == Decimal("0")
     assert out.stamps == ["coffee"]
     assert out.achievements == [(1, "First", Decimal("5"))]
     out = e.order(3, T0, 1, "5", lines=[("coffee", "5")])

@@ -5,10 +5,42 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Mapping, Optional, Sequence, Tuple, Union, final
 
-Amount = Union[Decimal, int, str]
-Time = Union[int, datetime]
-ProgramSource = Union[Mapping[str, Any], str, "os.PathLike[str]"]
-Line = Union[Tuple[Optional[str], Amount], Mapping[str, Any]]
+_Amount = Union[Decimal, int, str]
+_Time = Union[int, datetime]
+_ProgramSource = Union[Mapping[str, Any], str, "os.PathLike[str]"]
+__all__ = [
+    "AboveMaximum",
+    "BatchResult",
+    "BelowMinimum",
+    "Commission",
+    "DailyLimit",
+    "Engine",
+    "IdConflict",
+    "InsufficientPoints",
+    "InvalidAmount",
+    "InvalidConfig",
+    "InvalidInput",
+    "LoyaltyError",
+    "Member",
+    "MemberExists",
+    "Nps",
+    "Outcome",
+    "Posting",
+    "RedemptionCap",
+    "RefundExceedsOrder",
+    "SelfReferral",
+    "SelfTransfer",
+    "TierChange",
+    "TierTooLow",
+    "TimeWentBackwards",
+    "Totals",
+    "TransfersDisabled",
+    "UnknownMember",
+    "UnknownOrder",
+    "UnknownReferrer",
+]
+
+_Line = Union[Tuple[Optional[str], _Amount], Mapping[str, Any]]
 
 class LoyaltyError(ValueError): ...
 class InvalidConfig(LoyaltyError): ...
@@ -157,34 +189,34 @@ class BatchResult:
 
 @final
 class Engine:
-    def __new__(cls, program_source: ProgramSource) -> "Engine": ...
+    def __new__(cls, program_source: _ProgramSource) -> "Engine": ...
     def enroll(
         self,
         id: int,
-        at: Time,
+        at: _Time,
         member: int,
         referrer: Optional[int] = None,
         *,
         birthday: Optional[str] = None,
-        purchase: Optional[Amount] = None,
+        purchase: Optional[_Amount] = None,
         questionnaire: bool = False,
     ) -> Outcome: ...
     def order(
         self,
         id: int,
-        at: Time,
+        at: _Time,
         member: int,
-        amount: Amount,
-        points: Optional[Amount] = None,
+        amount: _Amount,
+        points: Optional[_Amount] = None,
         *,
-        lines: Optional[Sequence[Line]] = None,
+        lines: Optional[Sequence[_Line]] = None,
     ) -> Outcome: ...
-    def refund(self, id: int, at: Time, order: int, amount: Amount) -> Outcome: ...
-    def transfer(self, id: int, at: Time, sender: int, recipient: int, points: Amount) -> Outcome: ...
-    def adjust(self, id: int, at: Time, member: int, points: Amount, reason: str = "") -> Outcome: ...
-    def tick(self, at: Time) -> Outcome: ...
-    def configure(self, id: int, at: Time, program_source: ProgramSource) -> Outcome: ...
-    def survey(self, id: int, at: Time, member: int, score: int, segment: Optional[str] = None) -> Outcome: ...
+    def refund(self, id: int, at: _Time, order: int, amount: _Amount) -> Outcome: ...
+    def transfer(self, id: int, at: _Time, sender: int, recipient: int, points: _Amount) -> Outcome: ...
+    def adjust(self, id: int, at: _Time, member: int, points: _Amount, reason: Optional[str] = None) -> Outcome: ...
+    def tick(self, at: _Time) -> Outcome: ...
+    def configure(self, id: int, at: _Time, program_source: _ProgramSource) -> Outcome: ...
+    def survey(self, id: int, at: _Time, member: int, score: int, segment: Optional[str] = None) -> Outcome: ...
     def apply(self, operation: Mapping[str, Any]) -> Outcome: ...
     def member(self, member: int) -> Member: ...
     def is_member(self, member: int) -> bool: ...
@@ -193,17 +225,19 @@ class Engine:
     def price(
         self,
         member: int,
-        amount: Optional[Amount] = None,
+        amount: Optional[_Amount] = None,
         category: Optional[str] = None,
         *,
-        lines: Optional[Sequence[Line]] = None,
+        lines: Optional[Sequence[_Line]] = None,
     ) -> Decimal: ...
     def leaderboard(self, n: int) -> list[int]: ...
+    def tier_counts(self) -> dict[str, int]: ...
+    def campaign_used(self, name: str) -> Decimal: ...
     def nps(
         self,
         *,
-        from_: Optional[Time] = None,
-        to: Optional[Time] = None,
+        from_: Optional[_Time] = None,
+        to: Optional[_Time] = None,
         segment: Optional[str] = None,
         member_kind: Optional[str] = None,
     ) -> Nps: ...
@@ -216,10 +250,10 @@ class Engine:
     def order_batch(
         self,
         ids: Sequence[int],
-        ats: Sequence[Time],
+        ats: Sequence[_Time],
         members: Sequence[int],
-        amounts: Sequence[Amount],
-        points: Optional[Sequence[Amount]] = None,
+        amounts: Sequence[_Amount],
+        points: Optional[Sequence[_Amount]] = None,
         *,
         keep_outcomes: bool = True,
     ) -> BatchResult: ...

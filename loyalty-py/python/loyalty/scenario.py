@@ -118,9 +118,9 @@ def _step(engine: Engine, step: Mapping[str, Any]) -> None:
         _same("price", price, want["price"])
     elif "expect_leaderboard" in step:
         want = step["expect_leaderboard"]
-        got = engine.leaderboard(want["n"])
-        if got != want["members"]:
-            raise Failure(f"leaderboard {got}, expected {want['members']}")
+        top = engine.leaderboard(want["n"])
+        if top != want["members"]:
+            raise Failure(f"leaderboard {top}, expected {want['members']}")
     elif "expect_nps" in step:
         want = step["expect_nps"]
         report = engine.nps(from_=want.get("from"), to=want.get("to"), segment=want.get("segment"),

@@ -1,0 +1,51 @@
+"""Checked by `mypy --strict` against the stubs (not run by pytest): how a typed back-end uses
+the package."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import List, Optional
+
+import loyalty
+
+
+def checkout(engine: loyalty.Engine, order_id: int, member: int, amount: Decimal, points: Decimal) -> Decimal:
+    try:
+        outcome = engine.order(order_id, datetime.now(timezone.utc), member, amount, points)
+    except loyalty.InsufficientPoints:
+        outcome = engine.order(order_id, datetime.now(timezone.utc), member, amount)
+    earned: Decimal = outcome.accrued + sum((c.points for c in outcome.commissions), Decimal(0))
+    return earned
+
+
+def statement(engine: loyalty.Engine, member: int) -> str:
+    m: loyalty.Member = engine.member(member)
+    nxt: Optional[str] = m.next_tier
+    return f"{m.tier} {m.available} {nxt or '-'} {m.to_next}"
+
+
+def simulate(engine: loyalty.Engine, members: List[int]) -> int:
+    result: loyalty.BatchResult = engine.order_batch(
+        list(range(1, len(members) + 1)), [0] * len(members), members, [Decimal("10")] * len(members)
+    )
+    errors: List[Optional[str]] = result.errors
+    first: Optional[loyalty.Outcome] = result.outcome(0)
+    return result.accepted + len(errors) + (0 if first is None else 1)
+
+
+def report(engine: loyalty.Engine) -> Optional[Decimal]:
+    nps: loyalty.Nps = engine.nps(segment="hair", member_kind="regular")
+    totals: loyalty.Totals = engine.totals()
+    assert totals.issued >= totals.liability
+    return nps.score
+
+
+def main() -> None:
+    engine = loyalty.Engine({"tiers": {"levels": [{"name": "A", "threshold": "0", "accrual_rate": "0.1"}]}})
+    engine.enroll(1, 0, 1, birthday="01-10")
+    print(checkout(engine, 2, 1, Decimal("10"), Decimal("0")), statement(engine, 1), simulate(engine, [1]), report(engine))
+    price: Decimal = engine.price(1, lines=[("coffee", "3.50"), {"category": None, "amount": Decimal("2")}])
+    print(price, engine.clock, engine.leaderboard(3))
+    error: type[loyalty.LoyaltyError] = loyalty.ERRORS["InvalidAmount"]
+    print(error.__name__)

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The Python package: build it into .venv with maturin, run the pytest suite (warnings are
+# errors), type-check a typed usage file against the stubs, stubtest the stubs against the
+# built module, and play every scenario through the Python API.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SCENARIOS=${LOYALTY_SCENARIOS:-$PWD/../shared/scenarios}
+PY=.venv/bin/python
+
+if [ ! -x "$PY" ]; then
+  python3 -m venv .venv
+fi
+"$PY" -m pip install --quiet --disable-pip-version-check "maturin>=1.5,<2" "pytest>=8" "hypothesis>=6" "mypy>=1.10" numpy
+(cd loyalty-py && VIRTUAL_ENV="$PWD/../.venv" ../.venv/bin/maturin develop --release --locked --quiet)
+
+(cd loyalty-py && ../"$PY" -m pytest -q -W error tests)
+(cd loyalty-py && ../"$PY" -m mypy --strict python/loyalty tests/typed_usage.py)
+(cd loyalty-py && ../"$PY" -m mypy.stubtest loyalty)
+"$PY" -m loyalty.scenario "$SCENARIOS"/*.json scenarios/*.json
+"$PY" examples/simulate.py --members 20000 --days 60 --quiet
