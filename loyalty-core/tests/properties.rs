@@ -321,6 +321,22 @@ impl Player {
 
     fn check_state(&self) -> Result<(), TestCaseError> {
         prop_assert!(self.engine.verify().is_ok(), "{:?}", self.engine.verify());
+        // Campaign budgets are never exceeded (the generated campaign's budget is 25).
+        let used = self.engine.campaign_used("c");
+        prop_assert!(
+            used >= Decimal::ZERO && used <= Decimal::from(25),
+            "campaign used {}",
+            used
+        );
+        // The leaderboard agrees with the member views.
+        let mut ranked: Vec<(Decimal, u64)> = self
+            .engine
+            .member_ids()
+            .map(|id| (self.engine.member(id).unwrap().qualifying, id))
+            .collect();
+        ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let expected: Vec<u64> = ranked.iter().take(3).map(|(_, id)| *id).collect();
+        prop_assert_eq!(self.engine.leaderboard(3), expected);
         let program = self.engine.program();
         for id in self.engine.member_ids() {
             let v = self.engine.member(id).unwrap();
@@ -419,5 +435,79 @@ proptest! {
         prop_assert!(p.engine.apply(&Operation::Refund(refund)).is_ok());
         prop_assert_eq!(views(&p.engine), before);
         prop_assert_eq!(p.engine.totals(), totals);
+    }
+
+    /// A full refund takes back every campaign bonus and stamp the order earned, and gives the
+    /// campaign its budget back.
+    #[test]
+    fn full_refund_removes_campaign_bonuses_and_stamps(
+        program in program(true),
+        steps in prop::collection::vec((step(), dt()), 1..30),
+        buyer in any::<usize>(), units in 100i64..50_000, days in 2i64..9,
+    ) {
+        prop_assume!(!program.campaigns.is_empty());
+        let mut p = Player::new(program);
+        for (step, dt) in &steps {
+            if let Some(op) = p.operation(step, *dt) {
+                p.play(&op)?;
+            }
+        }
+        let members: Vec<u64> = p.engine.member_ids().collect();
+        prop_assume!(!members.is_empty());
+        let buyer = members[buyer % members.len()];
+        let at = p.engine.clock().max(T0 + days * 86_400);
+        let used_before = p.engine.campaign_used("c");
+        let amount = p.money(units);
+        let a = p.money(units / 2).max(Decimal::ONE).min(amount);
+        let mut lines = vec![loyalty_core::Line::new(Some("a"), a)];
+        if amount > a {
+            lines.push(loyalty_core::Line::new(Some("b"), amount - a));
+        }
+        let order = Order { id: 1_000_000, at, member: buyer, amount, points: Decimal::ZERO, lines };
+        let Ok(ordered) = p.engine.apply(&Operation::Order(order)) else { return Ok(()) };
+        let refund = Refund { id: 1_000_001, at, order: 1_000_000, amount };
+        let refunded = p.engine.apply(&Operation::Refund(refund));
+        prop_assert!(refunded.is_ok());
+        let (Effect::Ordered(o), Ok(Effect::Refunded(r))) = (ordered.effect, refunded.map(|x| x.effect)) else {
+            return Err(TestCaseError::fail("unexpected effects"));
+        };
+        prop_assert_eq!(&r.stamps_taken, &o.stamps);
+        let bonus = |list: &[loyalty_core::CampaignBonus]| list.iter().map(|b| b.points).sum::<Decimal>();
+        prop_assert_eq!(bonus(&r.campaign_bonuses_clawed), bonus(&o.campaign_bonuses));
+        prop_assert_eq!(r.accrual_clawed, o.accrued);
+        prop_assert_eq!(p.engine.campaign_used("c"), used_before);
+        prop_assert!(p.engine.verify().is_ok());
+    }
+
+    /// Birthday gifts are never given twice for one year, however the supervisor moves
+    /// `days_before` around.
+    #[test]
+    fn birthday_gifts_are_never_given_twice_for_one_year(
+        birthday in (1u32..=12, 1u32..=31).prop_filter("a real day", |(m, d)| *d <= [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][*m as usize - 1]),
+        changes in prop::collection::vec((1i64..120, 0i64..=365), 0..12),
+    ) {
+        let program = |days_before: i64| Program::from_json(&json!({
+            "tiers": {"levels": [{"name": "A", "threshold": "0", "accrual_rate": "0"}]},
+            "birthday": {"points": "1", "days_before": days_before},
+        }).to_string()).unwrap();
+        let mut engine = Engine::new(program(0)).unwrap();
+        let text = format!("{:02}-{:02}", birthday.0, birthday.1);
+        engine.apply(&Operation::Enroll(Enroll { id: 1, at: T0, member: 1, birthday: Some(text), ..Enroll::default() })).unwrap();
+        let mut at = T0;
+        for (i, (days, days_before)) in changes.iter().enumerate() {
+            at += days * 86_400;
+            let op = loyalty_core::Configure { id: 10 + i as u64, at, program: program(*days_before) };
+            engine.apply(&Operation::Configure(Box::new(op))).unwrap();
+        }
+        let end = at + 800 * 86_400;
+        engine.apply(&Operation::Tick(Tick { at: end })).unwrap();
+        // Every gift is for a birthday in a year from 2026 (enrolment) to the year after the end.
+        let years = (T0..=end + 366 * 86_400).step_by(86_400 * 365).count() as i64 + 1;
+        let gifts = engine.member(1).unwrap().available;
+        prop_assert!(gifts <= Decimal::from(years), "{} gifts in at most {} birthday years", gifts, years);
+        // Without changes, every birthday after enrolment was celebrated once.
+        if changes.is_empty() {
+            prop_assert!(gifts >= Decimal::from(2), "{} gifts over 800 days", gifts);
+        }
     }
 }

@@ -1,0 +1,133 @@
+//! Quick throughput and memory numbers, measured (not estimated):
+//!
+//! `cargo run --release --example throughput -- --members 1000000 --orders 2000000`
+//!
+//! prints one line `orders_per_sec=… bytes_per_member=… bytes_per_order=…`. Members are enrolled
+//! with one level of referral (each referred by the one before); orders go to random members.
+//! Memory is counted by a global allocator that tracks live bytes: `bytes_per_member` is what
+//! enrolling added per member (before any lot), `bytes_per_order` what the orders added per
+//! order remembered (the order record a refund needs, the idempotency record, lots).
+//! `--engagement` adds a campaign, a stamp card and achievements to the program.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use loyalty::{Decimal, Engine, Enroll, Operation, Order, Program};
+
+/// The system allocator, counting live bytes.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE.fetch_add(new_size, Ordering::Relaxed);
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const T0: i64 = 1_767_225_600;
+
+const PLAIN: &str = r#"{"tiers": {"levels": [
+    {"name": "Bunny", "threshold": "0", "accrual_rate": "0.03", "referral_rates": ["0.01"]},
+    {"name": "Wolf", "threshold": "2500", "accrual_rate": "0.05", "referral_rates": ["0.02"]},
+    {"name": "Lion", "threshold": "10000", "accrual_rate": "0.07", "referral_rates": ["0.03"]}]}"#;
+
+const ENGAGEMENT: &str = r#",
+    "campaigns": [{"name": "Spring", "from": 0, "to": 9999999999, "multiplier": "2", "budget": "1000000000"}],
+    "stamps": [{"name": "visits", "min_amount": "10", "card_size": 10, "reward_points": "5"}],
+    "achievements": [{"name": "First", "orders": 1, "points": "5"}, {"name": "Big", "spend": "5000", "points": "50"}]"#;
+
+fn arg(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() -> Result<(), loyalty::Error> {
+    let members = arg("--members", 1_000_000).max(1);
+    let orders = arg("--orders", 2_000_000);
+    let engagement = std::env::args().any(|a| a == "--engagement");
+    let program = if engagement {
+        format!("{}{ENGAGEMENT}}}", &PLAIN[..PLAIN.len() - 1])
+    } else {
+        PLAIN.to_owned()
+    };
+
+    let empty = LIVE.load(Ordering::Relaxed);
+    let mut engine = Engine::new(Program::from_json(&program)?)?;
+    for m in 1..=members {
+        let referrer = (m > 1).then(|| m - 1);
+        engine.apply(&Operation::Enroll(Enroll {
+            id: m,
+            at: T0,
+            member: m,
+            referrer,
+            ..Enroll::default()
+        }))?;
+    }
+    let enrolled = LIVE.load(Ordering::Relaxed);
+
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut next = move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    };
+    let ops: Vec<Operation> = (0..orders)
+        .map(|i| {
+            let r = next();
+            Operation::Order(Order {
+                id: members + 1 + i,
+                at: T0 + 1,
+                member: r % members + 1,
+                amount: Decimal::new((r >> 32) as i64 % 100_000 + 100, 2),
+                ..Order::default()
+            })
+        })
+        .collect();
+    let prepared = LIVE.load(Ordering::Relaxed);
+
+    let started = Instant::now();
+    for op in &ops {
+        engine.apply(op)?;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let after = LIVE.load(Ordering::Relaxed);
+    drop(ops);
+
+    engine
+        .verify()
+        .map_err(|m| loyalty::Error::new(loyalty::ErrorKind::InvalidInput, m))?;
+    let per_order = if orders == 0 {
+        0.0
+    } else {
+        (after - prepared) as f64 / orders as f64
+    };
+    println!(
+        "orders_per_sec={:.0} bytes_per_member={:.1} bytes_per_order={:.1} members={members} orders={orders}{}",
+        orders as f64 / seconds,
+        (enrolled - empty) as f64 / members as f64,
+        per_order,
+        if engagement { " engagement=on" } else { "" }
+    );
+    Ok(())
+}
