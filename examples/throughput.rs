@@ -45,7 +45,7 @@ const T0: i64 = 1_767_225_600;
 const PLAIN: &str = r#"{"tiers": {"levels": [
     {"name": "Bunny", "threshold": "0", "accrual_rate": "0.03", "referral_rates": ["0.01"]},
     {"name": "Wolf", "threshold": "2500", "accrual_rate": "0.05", "referral_rates": ["0.02"]},
-    {"name": "Lion", "threshold": "10000", "accrual_rate": "0.07", "referral_rates": ["0.03"]}]}"#;
+    {"name": "Lion", "threshold": "10000", "accrual_rate": "0.07", "referral_rates": ["0.03"]}]}}"#;
 
 const ENGAGEMENT: &str = r#",
     "campaigns": [{"name": "Spring", "from": 0, "to": 9999999999, "multiplier": "2", "budget": "1000000000"}],
@@ -108,7 +108,7 @@ fn main() -> Result<(), loyalty::Error> {
 
     let started = Instant::now();
     for op in &ops {
-        engine.apply(op)?;
+        engine.apply_ref(op)?;
     }
     let seconds = started.elapsed().as_secs_f64();
     let after = LIVE.load(Ordering::Relaxed);

@@ -182,6 +182,10 @@ pub struct Engine {
     /// Postings of the operation being applied.
     postings: Vec<Posting>,
     undo: Option<Undo>,
+    /// The outcome of the last tick (ticks have no id to file it under).
+    last_tick: Outcome,
+    /// A reused buffer for level snapshots (see [`Engine::snapshot_levels`]).
+    pub(crate) level_scratch: Vec<(u32, usize)>,
 }
 
 impl Engine {
@@ -207,6 +211,11 @@ impl Engine {
             last_reward: IdMap::default(),
             postings: Vec::new(),
             undo: None,
+            last_tick: Outcome {
+                effect: Effect::Ticked,
+                postings: Vec::new(),
+            },
+            level_scratch: Vec::new(),
         })
     }
 
@@ -220,6 +229,11 @@ impl Engine {
         self.clock
     }
 
+    /// The outcome of the accepted operation with id `id`, as it was returned then.
+    pub fn outcome(&self, id: OpId) -> Option<&Outcome> {
+        self.applied.get(&id).map(|a| &a.outcome)
+    }
+
     /// How many members are enrolled.
     pub fn member_count(&self) -> usize {
         self.members.len()
@@ -228,11 +242,17 @@ impl Engine {
     /// Applies one operation (SPEC section 5): idempotency, then the clock, then the
     /// operation's own checks. A rejected operation changes nothing at all.
     pub fn apply(&mut self, op: &Operation) -> Result<Outcome, Error> {
+        self.apply_ref(op).cloned()
+    }
+
+    /// As [`Engine::apply`], returning the outcome the engine keeps (for retries) by reference:
+    /// a host that only needs part of it saves copying it.
+    pub fn apply_ref(&mut self, op: &Operation) -> Result<&Outcome, Error> {
         let digest = op.id().map(|_| op.digest());
         if let (Some(id), Some(digest)) = (op.id(), digest) {
             if let Some(done) = self.applied.get(&id) {
                 if done.digest == digest {
-                    return Ok(done.outcome.clone());
+                    return Ok(&self.applied[&id].outcome);
                 }
                 return fail(
                     ErrorKind::IdConflict,
@@ -253,20 +273,19 @@ impl Engine {
         match self.dispatch(op) {
             Ok(effect) => {
                 self.undo = None;
+                // An exact-size copy: the scratch buffer keeps its capacity for the next operation.
                 let outcome = Outcome {
                     effect,
-                    postings: core::mem::take(&mut self.postings),
+                    postings: self.postings.clone(),
                 };
+                self.postings.clear();
                 if let (Some(id), Some(digest)) = (op.id(), digest) {
-                    self.applied.insert(
-                        id,
-                        Applied {
-                            digest,
-                            outcome: outcome.clone(),
-                        },
-                    );
+                    self.applied.insert(id, Applied { digest, outcome });
+                    Ok(&self.applied[&id].outcome)
+                } else {
+                    self.last_tick = outcome;
+                    Ok(&self.last_tick)
                 }
-                Ok(outcome)
             }
             Err(e) => {
                 self.rollback();
@@ -280,8 +299,8 @@ impl Engine {
     fn dispatch(&mut self, op: &Operation) -> Result<Effect, Error> {
         match op {
             Operation::Enroll(o) => self.enroll(o),
-            Operation::Order(o) => self.order(o).map(Effect::Ordered),
-            Operation::Refund(o) => self.refund(o).map(Effect::Refunded),
+            Operation::Order(o) => self.order(o).map(|x| Effect::Ordered(Box::new(x))),
+            Operation::Refund(o) => self.refund(o).map(|x| Effect::Refunded(Box::new(x))),
             Operation::Transfer(o) => self.transfer(o),
             Operation::Adjust(o) => self.adjust(o),
             Operation::Tick(_) => Ok(Effect::Ticked),

@@ -139,8 +139,9 @@ pub enum Effect {
         member: MemberId,
         achievements: Vec<Unlocked>,
     },
-    Ordered(Ordered),
-    Refunded(Refunded),
+    // Boxed: the idempotency index keeps every outcome, so the enum stays small.
+    Ordered(Box<Ordered>),
+    Refunded(Box<Refunded>),
     Transferred {
         from: MemberId,
         to: MemberId,

@@ -99,31 +99,38 @@ impl Engine {
         self.budgets_used.get(name).copied().unwrap_or_default()
     }
 
-    /// The level of each member, for [`Engine::tier_changes`].
-    pub(crate) fn levels(&self, members: &[u32]) -> Vec<usize> {
-        members.iter().map(|m| self.level_of(*m)).collect()
+    /// Levels, before an order or refund counts, of the members whose qualifying total it
+    /// moves: the buyer and, on the points basis, the referrers it pays. Reuses one buffer, so
+    /// the hot path allocates nothing.
+    pub(crate) fn snapshot_levels(
+        &mut self,
+        buyer: u32,
+        referrers: impl Iterator<Item = u32>,
+    ) -> Vec<(u32, usize)> {
+        let mut snap = core::mem::take(&mut self.level_scratch);
+        snap.clear();
+        snap.push((buyer, self.level_of(buyer)));
+        if self.program.tiers.basis == Basis::Points {
+            snap.extend(referrers.map(|r| (r, self.level_of(r))));
+        }
+        snap
     }
 
-    /// The level changes of `members` since `before` was taken.
-    pub(crate) fn tier_changes(
-        &self,
-        members: &[u32],
-        ids: &[MemberId],
-        before: &[usize],
-    ) -> Vec<TierChange> {
+    /// The level changes since `snap` was taken (and the buffer back for the next time).
+    pub(crate) fn tier_changes_since(&mut self, snap: Vec<(u32, usize)>) -> Vec<TierChange> {
         let names = &self.program.tiers.levels;
-        members
+        let changes = snap
             .iter()
-            .zip(ids)
-            .zip(before)
-            .filter_map(|((m, id), was)| {
-                let now = self.level_of(*m);
-                (now != *was).then(|| TierChange {
-                    member: *id,
-                    from: names[*was].name.clone(),
+            .filter_map(|&(m, was)| {
+                let now = self.level_of(m);
+                (now != was).then(|| TierChange {
+                    member: self.members[m as usize].id,
+                    from: names[was].name.clone(),
                     to: names[now].name.clone(),
                 })
             })
-            .collect()
+            .collect();
+        self.level_scratch = snap;
+        changes
     }
 }

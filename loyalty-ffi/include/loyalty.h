@@ -405,8 +405,8 @@ enum loyalty_result loyalty_apply_json(struct loyalty_engine *engine,
                                        struct loyalty_outcome *out);
 
 /**
- * The complete outcome of the last accepted operation as JSON (effect and postings, decimals as
- * strings). `LOYALTY_INVALID_INPUT` before any operation was accepted.
+ * The complete outcome of the last accepted operation that has an id (every kind but a tick) as
+ * JSON: effect and postings, decimals as strings. `LOYALTY_INVALID_INPUT` before any was accepted.
  *
  * # Safety
  * `engine` must be a live handle; `buf` must point to `len` bytes, `written` to a `size_t`.

@@ -18,7 +18,8 @@ use crate::{guard, loyalty_result, write_str, Failure};
 #[derive(Debug)]
 pub struct loyalty_engine {
     engine: Engine,
-    last: Option<Outcome>,
+    /// The id of the last accepted operation that has one (its outcome stays in the engine).
+    last: Option<u64>,
 }
 
 /// A summary of what an accepted operation did, in minor units of points. Values too large for
@@ -129,11 +130,14 @@ impl loyalty_engine {
         }
     }
 
-    /// Applies `op`; on success keeps the outcome and writes its summary through `out` (if not NULL).
+    /// Applies `op`; on success remembers its id and writes the outcome's summary through `out`
+    /// (if not NULL). The outcome itself is not copied: the engine keeps it for retries.
     unsafe fn apply(&mut self, op: &Operation, out: *mut loyalty_outcome) -> Result<(), Failure> {
-        let outcome = self.engine.apply(op)?;
-        let summary = summarize(&outcome, self.points_scale());
-        self.last = Some(outcome);
+        let scale = self.points_scale();
+        let summary = summarize(self.engine.apply_ref(op)?, scale);
+        if op.id().is_some() {
+            self.last = op.id();
+        }
         if !out.is_null() {
             // SAFETY: non-NULL `out` points to a writable `loyalty_outcome`.
             unsafe { out.write(summary) };
@@ -595,8 +599,8 @@ pub unsafe extern "C" fn loyalty_apply_json(
     })
 }
 
-/// The complete outcome of the last accepted operation as JSON (effect and postings, decimals as
-/// strings). `LOYALTY_INVALID_INPUT` before any operation was accepted.
+/// The complete outcome of the last accepted operation that has an id (every kind but a tick) as
+/// JSON: effect and postings, decimals as strings. `LOYALTY_INVALID_INPUT` before any was accepted.
 ///
 /// # Safety
 /// `engine` must be a live handle; `buf` must point to `len` bytes, `written` to a `size_t`.
@@ -609,7 +613,7 @@ pub unsafe extern "C" fn loyalty_outcome_json(
 ) -> loyalty_result {
     guard(|| {
         let h = unsafe { handle_ref(engine) }?;
-        let last = h.last.as_ref().ok_or_else(|| {
+        let last = h.last.and_then(|id| h.engine.outcome(id)).ok_or_else(|| {
             Failure::new(
                 loyalty_result::LOYALTY_INVALID_INPUT,
                 "no operation was accepted yet",

@@ -469,11 +469,11 @@ impl Engine {
             let mut errors = Vec::with_capacity(ops.len());
             let mut outcomes = keep_outcomes.then(|| Vec::with_capacity(ops.len()));
             for op in &ops {
-                match engine.apply(op) {
+                match engine.apply_ref(op) {
                     Ok(outcome) => {
                         errors.push(None);
                         if let Some(o) = outcomes.as_mut() {
-                            o.push(Some(outcome));
+                            o.push(Some(outcome.clone()));
                         }
                     }
                     Err(e) => {

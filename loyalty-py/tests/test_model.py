@@ -113,7 +113,8 @@ class Model:
         accrual = down(cash * LEVELS[self.level(member)][2])
         commissions = []
         ref, depth = buyer.referrer, 0
-        while ref is not None:
+        deepest = max(len(lv[3]) for lv in LEVELS)
+        while ref is not None and depth < deepest:
             rates = LEVELS[self.level(ref)][3]
             if depth < len(rates) and down(cash * rates[depth]) > 0:
                 commissions.append((ref, down(cash * rates[depth])))

@@ -140,10 +140,7 @@ impl Engine {
             bonuses,
             stamps,
         } = plan;
-        let touched: Vec<u32> = core::iter::once(buyer)
-            .chain(commissions.iter().map(|c| c.0))
-            .collect();
-        let levels_before = self.levels(&touched);
+        let levels_before = self.snapshot_levels(buyer, commissions.iter().map(|c| c.0));
 
         self.debit(buyer, points, Account::Redeemed);
         let bonus_total = bonuses.iter().fold(Decimal::ZERO, |s, (_, b)| add(s, *b));
@@ -175,11 +172,7 @@ impl Engine {
         let mut achievements = Vec::new();
         self.unlock_achievements(buyer, o.at, &mut achievements);
 
-        let ids: Vec<u64> = touched
-            .iter()
-            .map(|m| self.members[*m as usize].id)
-            .collect();
-        let tier_changes = self.tier_changes(&touched, &ids, &levels_before);
+        let tier_changes = self.tier_changes_since(levels_before);
         let extras = (!bonuses.is_empty() || !marks.is_empty()).then(|| {
             Box::new(OrderExtras {
                 bonuses: bonuses

@@ -105,10 +105,7 @@ impl Engine {
 
     fn commit_refund(&mut self, o: &Refund, r: &mut OrderRecord, plan: &Plan) -> Refunded {
         let buyer = r.buyer;
-        let touched: Vec<u32> = core::iter::once(buyer)
-            .chain(r.commissions.iter().map(|c| c.0))
-            .collect();
-        let levels_before = self.levels(&touched);
+        let levels_before = self.snapshot_levels(buyer, r.commissions.iter().map(|c| c.0));
 
         r.refunded = plan.refunded;
         let expires_at = self.expiry_from(o.at);
@@ -177,11 +174,7 @@ impl Engine {
             }
         }
 
-        let ids: Vec<u64> = touched
-            .iter()
-            .map(|m| self.members[*m as usize].id)
-            .collect();
-        let tier_changes = self.tier_changes(&touched, &ids, &levels_before);
+        let tier_changes = self.tier_changes_since(levels_before);
         Refunded {
             order: o.order,
             amount: o.amount.normalize(),

@@ -1,0 +1,77 @@
+"""Python-side speed: per-call orders in a Python loop, the batch API, and the same workload
+through the pure-Python model of the tests (same results, the ratio printed).
+
+    .venv/bin/python loyalty-py/bench/bench.py [--members 100000] [--orders 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import List, Tuple
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+import loyalty  # noqa: E402
+from test_model import PROGRAM, Model  # noqa: E402
+
+T0 = 1767225600
+
+
+def workload(members: int, orders: int, seed: int = 5) -> List[Tuple[int, int, int, str]]:
+    rng = random.Random(seed)
+    return [(members + 1 + i, T0 + 1, rng.randint(1, members), f"{rng.randint(100, 100000) / 100:.2f}") for i in range(orders)]
+
+
+def population(members: int) -> Tuple[loyalty.Engine, float]:
+    engine = loyalty.Engine(PROGRAM)
+    started = time.perf_counter()
+    for m in range(1, members + 1):
+        engine.enroll(m, T0, m, m - 1 if m > 1 else None)
+    return engine, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    args = parser.parse_args()
+    rows = workload(args.members, args.orders)
+
+    engine, enroll_s = population(args.members)
+    print(f"enroll per call: {args.members / enroll_s:,.0f}/s")
+
+    calls = rows[: args.orders // 5]
+    started = time.perf_counter()
+    for op_id, at, member, amount in calls:
+        engine.order(op_id, at, member, amount)
+    per_call = len(calls) / (time.perf_counter() - started)
+    print(f"order per call in a Python loop: {per_call:,.0f}/s ({len(calls)} orders)")
+
+    batch_engine, _ = population(args.members)
+    ids, ats, members, amounts = (list(c) for c in zip(*rows))
+    started = time.perf_counter()
+    result = batch_engine.order_batch(ids, ats, members, amounts, keep_outcomes=False)
+    batch = len(rows) / (time.perf_counter() - started)
+    assert result.accepted == len(rows)
+    print(f"order_batch (converting the columns included): {batch:,.0f}/s ({len(rows)} orders)")
+
+    # The same per-call workload through the pure-Python model: same totals, and the ratio.
+    model = Model()
+    for m in range(1, args.members + 1):
+        model.apply(("enroll", m, T0, m, m - 1 if m > 1 else None))
+    started = time.perf_counter()
+    for op_id, at, member, amount in calls:
+        model.apply(("order", op_id, at, member, Decimal(amount), Decimal(0)))
+    modelled = len(calls) / (time.perf_counter() - started)
+    assert engine.totals().issued == model.issued, (engine.totals().issued, model.issued)
+    print(f"pure-Python model: {modelled:,.0f}/s; same issued total {model.issued}; "
+          f"engine per call is {per_call / modelled:.1f}x, batch {batch / modelled:.1f}x the model")
+
+
+if __name__ == "__main__":
+    main()
