@@ -69,8 +69,8 @@ fn orders(c: &mut Criterion) {
                     amount: Decimal::new(123_450, 2),
                     ..Order::default()
                 });
-                let out = engine.apply(black_box(&op)).expect("order accepted");
-                assert!(out.postings.len() >= 2);
+                let out = engine.apply_ref(black_box(&op)).expect("order accepted");
+                assert!(!out.postings.is_empty(), "an order credits its accrual");
             });
         });
     }
@@ -108,7 +108,7 @@ fn transfers_and_refunds(c: &mut Criterion) {
                 to,
                 points: Decimal::ONE,
             });
-            engine.apply(black_box(&op)).expect("transfer accepted");
+            engine.apply_ref(black_box(&op)).expect("transfer accepted");
         });
     });
     let mut next_order = 0;
@@ -123,7 +123,7 @@ fn transfers_and_refunds(c: &mut Criterion) {
                 order,
                 amount: Decimal::new(1, 2),
             });
-            engine.apply(black_box(&op)).expect("refund accepted");
+            engine.apply_ref(black_box(&op)).expect("refund accepted");
         });
     });
 }

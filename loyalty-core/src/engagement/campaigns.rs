@@ -25,19 +25,34 @@ fn runs_for(c: &Campaign, at: i64, level: &str) -> bool {
             .is_none_or(|ls| ls.iter().any(|l| l == level))
 }
 
-/// An order's lines, or its one implicit line with no category.
-pub(crate) fn lines_of(lines: &[Line], amount: Decimal) -> Vec<(Option<&str>, Decimal)> {
-    if lines.is_empty() {
-        vec![(None, amount)]
-    } else {
-        lines
-            .iter()
-            .map(|l| (l.category.as_deref(), l.amount))
-            .collect()
-    }
+/// An order's lines, or its one implicit line with no category (without allocating).
+pub(crate) fn lines_of(
+    lines: &[Line],
+    amount: Decimal,
+) -> impl Iterator<Item = (Option<&str>, Decimal)> + Clone {
+    let implicit = lines.is_empty().then_some((None, amount));
+    lines
+        .iter()
+        .map(|l| (l.category.as_deref(), l.amount))
+        .chain(implicit)
 }
 
 impl Engine {
+    /// Changes the bonus points campaign `name` has given (its name is copied only the first
+    /// time, not on every order).
+    pub(crate) fn change_budget_use(
+        &mut self,
+        name: &str,
+        change: impl FnOnce(Decimal) -> Decimal,
+    ) {
+        if let Some(used) = self.budgets_used.get_mut(name) {
+            *used = change(*used);
+        } else {
+            self.budgets_used
+                .insert(name.to_owned(), change(Decimal::ZERO));
+        }
+    }
+
     /// Each running campaign's bonus on an order, cut to what is left of its budget:
     /// `B = round(C × amount(S) × (rate × (multiplier − 1) + bonus_rate) ÷ amount)`.
     pub(crate) fn campaign_bonuses(
@@ -59,9 +74,9 @@ impl Engine {
             .filter(|c| runs_for(c, o.at, &level.name))
         {
             let matching = lines
-                .iter()
+                .clone()
                 .filter(|(cat, _)| category_matches(c.categories.as_deref(), *cat))
-                .fold(Decimal::ZERO, |s, (_, a)| add(s, *a));
+                .fold(Decimal::ZERO, |s, (_, a)| add(s, a));
             if matching.is_zero() {
                 continue;
             }
@@ -69,11 +84,15 @@ impl Engine {
                 mul(level.accrual_rate, c.multiplier - Decimal::ONE)?,
                 c.bonus_rate,
             );
-            let num = mul(mul(cash, matching)?, factor)?;
-            let mut bonus =
-                self.program
-                    .rounding
-                    .round_ratio(num, amount, self.program.points_places())?;
+            // cash(S) = C × amount(S) ÷ amount: multiplied first, divided only when S is not
+            // the whole order (then the quotient is exact before rounding).
+            let mut bonus = if matching == amount {
+                self.program.round_points(mul(cash, factor)?)
+            } else {
+                let num = mul(mul(cash, matching)?, factor)?;
+                let places = self.program.points_places();
+                self.program.rounding.round_ratio(num, amount, places)?
+            };
             if let Some(budget) = c.budget {
                 let used = self.budgets_used.get(&c.name).copied().unwrap_or_default();
                 bonus = bonus.min((budget - used).max(Decimal::ZERO));

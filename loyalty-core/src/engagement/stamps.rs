@@ -18,9 +18,9 @@ impl Engine {
         for (i, card) in self.program.stamps.iter().enumerate() {
             let wanted = card.category.as_ref().map(core::slice::from_ref);
             let matching = lines
-                .iter()
+                .clone()
                 .filter(|(cat, _)| category_matches(wanted, *cat))
-                .fold(Decimal::ZERO, |s, (_, a)| add(s, *a));
+                .fold(Decimal::ZERO, |s, (_, a)| add(s, a));
             if matching > Decimal::ZERO && matching >= card.min_amount {
                 out.push((i, matching));
             }

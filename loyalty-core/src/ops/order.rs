@@ -150,8 +150,7 @@ impl Engine {
             self.credit_from_order(*r, *k, o.at, o.id);
         }
         for (name, b) in &bonuses {
-            let used = self.budgets_used.entry(name.clone()).or_default();
-            *used = add(*used, *b);
+            self.change_budget_use(name, |used| add(used, *b));
         }
 
         let points_basis = self.program.tiers.basis == Basis::Points;

@@ -119,8 +119,7 @@ impl Engine {
             for ((name, b), claw) in extras.bonuses.iter_mut().zip(&plan.bonus_claws) {
                 b.moved += *claw;
                 own_claw = add(own_claw, *claw);
-                let used = self.budgets_used.entry(name.clone()).or_default();
-                *used = sub(*used, *claw);
+                self.change_budget_use(name, |used| sub(used, *claw));
                 if !claw.is_zero() {
                     bonuses_clawed.push(CampaignBonus {
                         campaign: name.clone(),
