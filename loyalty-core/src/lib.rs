@@ -57,8 +57,8 @@ pub use operation::{
     Transfer,
 };
 pub use outcome::{
-    Account, CampaignBonus, Commission, Credit, Effect, MemberKind, MemberView, Nps, NpsQuery,
-    Ordered, Outcome, Posting, Refunded, TierChange, Totals, Unlocked,
+    Account, CampaignBonus, Commission, Effect, MemberKind, MemberView, Nps, NpsQuery, Ordered,
+    Outcome, Posting, Refunded, TierChange, Totals, Unlocked,
 };
 pub use program::{
     Achievement, Basis, Birthday, Campaign, Enrollment, Level, Program, Redemption, StampCard,

@@ -47,15 +47,6 @@ pub struct TierChange {
     pub to: String,
 }
 
-/// Points credited to or clawed back from one member.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct Credit {
-    pub member: MemberId,
-    #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
-    pub points: Decimal,
-}
-
 /// A referral commission (depth 1 is the direct referrer).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
