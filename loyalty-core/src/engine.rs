@@ -40,6 +40,7 @@ pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
 /// A point amount and how much of it refunds have moved so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct Moved {
     pub total: Decimal,
     pub moved: Decimal,
@@ -60,6 +61,7 @@ impl Moved {
 
 /// A member's engagement state (v2), allocated only for members who have some.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct Extras {
     /// Stamp card name → count.
     pub stamps: Vec<(String, i64)>,
@@ -68,6 +70,7 @@ pub(crate) struct Extras {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct Member {
     pub id: MemberId,
     pub referrer: Option<u32>,
@@ -84,6 +87,7 @@ pub(crate) struct Member {
 
 /// What a refund needs to know of an order: compact, and nothing a refund would not use.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct OrderRecord {
     pub buyer: u32,
     pub at: i64,
@@ -102,6 +106,7 @@ pub(crate) struct OrderRecord {
 
 /// The v2 part of an order record.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct OrderExtras {
     /// Campaign name → bonus.
     pub bonuses: Vec<(String, Moved)>,
@@ -110,6 +115,7 @@ pub(crate) struct OrderExtras {
 
 /// A stamp an order earned, and what could take it back.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct StampMark {
     pub card: String,
     pub matching: Decimal,
@@ -119,6 +125,7 @@ pub(crate) struct StampMark {
 
 /// One survey answer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct Answer {
     pub at: i64,
     pub score: u8,
@@ -127,6 +134,7 @@ pub(crate) struct Answer {
 }
 
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 struct Applied {
     digest: u64,
     outcome: Outcome,
@@ -158,6 +166,7 @@ struct Undo {
 /// # Ok::<(), loyalty_core::Error>(())
 /// ```
 #[derive(Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Engine {
     pub(crate) program: Program,
     pub(crate) clock: i64,
@@ -180,11 +189,14 @@ pub struct Engine {
     pub(crate) answers: Vec<Answer>,
     pub(crate) last_reward: IdMap<u32, i64>,
     /// Postings of the operation being applied.
+    #[cfg_attr(feature = "serde", serde(skip))]
     postings: Vec<Posting>,
+    #[cfg_attr(feature = "serde", serde(skip))]
     undo: Option<Undo>,
     /// The outcome of the last tick (ticks have no id to file it under).
     last_tick: Outcome,
     /// A reused buffer for level snapshots (see [`Engine::snapshot_levels`]).
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) level_scratch: Vec<(u32, usize)>,
 }
 

@@ -12,6 +12,7 @@ use crate::amount::{add, sub};
 
 /// Available points that expire together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct Lot {
     pub points: Decimal,
     /// `None`: never expires.
@@ -20,6 +21,7 @@ pub(crate) struct Lot {
 
 /// Points credited by an order that cannot be spent before `release_at`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct PendingCredit {
     pub points: Decimal,
     pub release_at: i64,
@@ -35,6 +37,7 @@ pub(crate) struct Clawed {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct Ledger {
     lots: Vec<Lot>,
     pending: Vec<PendingCredit>,

@@ -35,6 +35,8 @@ mod calendar;
 mod engagement;
 mod engine;
 mod error;
+#[cfg(feature = "serde")]
+mod journal;
 mod ledger;
 mod operation;
 mod ops;
@@ -52,6 +54,8 @@ pub use amount::{at_scale, parse_decimal, Rounding, MAX_AMOUNT, MAX_RATE};
 pub use calendar::MonthDay;
 pub use engine::Engine;
 pub use error::{Error, ErrorKind};
+#[cfg(feature = "serde")]
+pub use journal::{statement, JournalRecord, StatementLine, JOURNAL_VERSION, SNAPSHOT_VERSION};
 pub use operation::{
     Adjust, Configure, Enroll, Line, MemberId, OpId, Operation, Order, Refund, Survey, Tick,
     Transfer,

@@ -7,6 +7,7 @@ use std::collections::BinaryHeap;
 /// What happens at an instant. The order of the variants is the order of events at one
 /// instant (SPEC 8.4): releases, gifts, then expiries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) enum Due {
     /// Release a member's pending credits.
     Release { member: u32 },
@@ -21,6 +22,7 @@ pub(crate) enum Due {
 }
 
 #[derive(Debug, Clone, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct Schedule {
     heap: BinaryHeap<Reverse<(i64, Due)>>,
 }

@@ -10,6 +10,7 @@ use crate::program::Basis;
 
 /// One order's contribution to a member's windowed qualifying total.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct Contribution {
     /// The original order's time.
     pub at: i64,

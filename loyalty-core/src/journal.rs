@@ -1,0 +1,230 @@
+//! Durability building blocks, still pure (no I/O): the journal record of an accepted
+//! operation, replay, snapshots of the whole state, and a member's statement.
+//!
+//! A host persists each [`JournalRecord`] (as JSON, one per line, say) before acknowledging
+//! the operation; after a restart, [`Engine::replay`] rebuilds exactly the same state, which
+//! [`Engine::state_digest`] proves. A snapshot lets a restart skip most of the replay.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Engine;
+use crate::error::{Error, ErrorKind};
+use crate::operation::{MemberId, Operation};
+use crate::outcome::{Account, Outcome};
+use crate::program::Program;
+
+/// The journal format this engine writes; it reads this version and older.
+pub const JOURNAL_VERSION: u32 = 1;
+
+/// The snapshot format this engine writes; it reads this version only.
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+/// One accepted operation: what was asked, and what it did (effect and postings).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalRecord {
+    /// The format version ([`JOURNAL_VERSION`] when written by this engine).
+    pub version: u32,
+    pub op: Operation,
+    pub outcome: Outcome,
+}
+
+#[derive(Serialize)]
+struct SnapshotOut<'a> {
+    version: u32,
+    engine: &'a Engine,
+}
+
+#[derive(Deserialize)]
+struct SnapshotIn {
+    version: u32,
+    engine: Engine,
+}
+
+/// One line of a member's statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementLine {
+    /// When the operation happened.
+    pub at: i64,
+    /// The operation's kind (`"order"`, `"refund"`, `"tick"`, …).
+    pub operation: String,
+    /// The operation's id (`None` for a tick).
+    pub id: Option<u64>,
+    /// What moved: `"accrual"`, `"commission"`, `"pending"`, `"released"`, `"spent"`,
+    /// `"returned"`, `"clawback"`, `"expired"`, `"sent"`, `"received"`, `"fee"`, `"adjustment"`,
+    /// `"reward"`.
+    pub what: String,
+    /// The change to available points (0 for a pending credit).
+    #[serde(with = "crate::serde_decimal")]
+    pub available_change: Decimal,
+    /// The change to pending points.
+    #[serde(with = "crate::serde_decimal")]
+    pub pending_change: Decimal,
+    /// Available points after this line.
+    #[serde(with = "crate::serde_decimal")]
+    pub balance: Decimal,
+}
+
+fn newer(version: u32, known: u32, what: &str) -> Error {
+    Error::new(
+        ErrorKind::InvalidInput,
+        format!("{what} version {version} is newer than this engine reads ({known})"),
+    )
+}
+
+impl Engine {
+    /// Applies `op` and returns the journal record to persist for it.
+    pub fn apply_journaled(&mut self, op: &Operation) -> Result<JournalRecord, Error> {
+        let outcome = self.apply_ref(op)?.clone();
+        Ok(JournalRecord {
+            version: JOURNAL_VERSION,
+            op: op.clone(),
+            outcome,
+        })
+    }
+
+    /// Rebuilds an engine from its program and its journal: every record must apply and give
+    /// the outcome it recorded.
+    pub fn replay<'a>(
+        program: Program,
+        records: impl IntoIterator<Item = &'a JournalRecord>,
+    ) -> Result<Engine, Error> {
+        let mut engine = Engine::new(program)?;
+        engine.replay_onto(records)?;
+        Ok(engine)
+    }
+
+    /// Applies journal records on top of this state (after a snapshot, say).
+    pub fn replay_onto<'a>(
+        &mut self,
+        records: impl IntoIterator<Item = &'a JournalRecord>,
+    ) -> Result<(), Error> {
+        for (n, record) in records.into_iter().enumerate() {
+            if record.version > JOURNAL_VERSION {
+                return Err(newer(record.version, JOURNAL_VERSION, "journal record"));
+            }
+            let outcome = self.apply_ref(&record.op).map_err(|e| {
+                Error::new(
+                    ErrorKind::InvalidInput,
+                    format!("journal record {n} does not apply: {e}"),
+                )
+            })?;
+            if *outcome != record.outcome {
+                return Err(Error::new(
+                    ErrorKind::InvalidInput,
+                    format!(
+                        "journal record {n} ({} {:?}) replays to another outcome",
+                        record.op.kind(),
+                        record.op.id()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The whole state as JSON: program, clock, members and their lots, order records, the
+    /// idempotency index, the time index and the engagement state.
+    pub fn snapshot_json(&self) -> String {
+        serde_json::to_string(&SnapshotOut {
+            version: SNAPSHOT_VERSION,
+            engine: self,
+        })
+        .unwrap_or_default()
+    }
+
+    /// Restores a state written by [`Engine::snapshot_json`]; refuses a newer version, a
+    /// malformed snapshot, or one whose ledger does not balance.
+    pub fn from_snapshot_json(text: &str) -> Result<Engine, Error> {
+        let version = serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .and_then(|v| v.get("version").and_then(serde_json::Value::as_u64))
+            .ok_or_else(|| Error::new(ErrorKind::InvalidInput, "not a snapshot (no version)"))?;
+        if version > u64::from(SNAPSHOT_VERSION) {
+            return Err(newer(
+                u32::try_from(version).unwrap_or(u32::MAX),
+                SNAPSHOT_VERSION,
+                "snapshot",
+            ));
+        }
+        let snapshot: SnapshotIn = serde_json::from_str(text)
+            .map_err(|e| Error::new(ErrorKind::InvalidInput, format!("malformed snapshot: {e}")))?;
+        let _ = snapshot.version;
+        let engine = snapshot.engine;
+        engine.program.validate()?;
+        engine.verify().map_err(|m| {
+            Error::new(
+                ErrorKind::InvalidInput,
+                format!("snapshot does not balance: {m}"),
+            )
+        })?;
+        Ok(engine)
+    }
+}
+
+/// Member `member`'s history from journal records, with a running balance of available
+/// points: what an auditor or a customer's account page shows. Records of retries (an id seen
+/// before) are skipped: they moved nothing.
+pub fn statement<'a>(
+    member: MemberId,
+    records: impl IntoIterator<Item = &'a JournalRecord>,
+) -> Vec<StatementLine> {
+    let mut lines = Vec::new();
+    let mut balance = Decimal::ZERO;
+    let mut seen = std::collections::HashSet::new();
+    for record in records {
+        // A retry's record repeats the original's outcome; it moved nothing.
+        if record.op.id().is_some_and(|id| !seen.insert(id)) {
+            continue;
+        }
+        for p in &record.outcome.postings {
+            let (available_change, pending_change) = match (p.from, p.to) {
+                (Account::Pending(m), Account::Available(n)) if m == member && n == member => {
+                    (p.points, -p.points)
+                }
+                (_, Account::Available(m)) if m == member => (p.points, Decimal::ZERO),
+                (Account::Available(m), _) if m == member => (-p.points, Decimal::ZERO),
+                (_, Account::Pending(m)) if m == member => (Decimal::ZERO, p.points),
+                (Account::Pending(m), _) if m == member => (Decimal::ZERO, -p.points),
+                _ => continue,
+            };
+            balance += available_change;
+            lines.push(StatementLine {
+                at: record.op.at(),
+                operation: record.op.kind().to_owned(),
+                id: record.op.id(),
+                what: describe(&record.op, member, p.from, p.to).to_owned(),
+                available_change,
+                pending_change,
+                balance,
+            });
+        }
+    }
+    lines
+}
+
+/// A word for what a posting did to `member`.
+fn describe(op: &Operation, member: MemberId, from: Account, to: Account) -> &'static str {
+    let buyer = matches!(op, Operation::Order(o) if o.member == member);
+    match (from, to) {
+        (Account::Pending(_), Account::Available(_)) => "released",
+        (Account::Issued, Account::Pending(_) | Account::Available(_))
+            if matches!(op, Operation::Order(_)) && !buyer =>
+        {
+            "commission"
+        }
+        (Account::Issued, Account::Pending(_)) => "pending",
+        (Account::Issued, _) if buyer => "accrual",
+        (Account::Issued, _) if matches!(op, Operation::Adjust(_)) => "adjustment",
+        (Account::Issued, _) => "reward",
+        (_, Account::Issued) if matches!(op, Operation::Adjust(_)) => "adjustment",
+        (_, Account::Issued) => "clawback",
+        (_, Account::Redeemed) => "spent",
+        (Account::Redeemed, _) => "returned",
+        (_, Account::Expired) => "expired",
+        (_, Account::Fees) => "fee",
+        (Account::Available(_), Account::Available(m)) if m == member => "received",
+        (Account::Available(_), Account::Available(_)) => "sent",
+        _ => "other",
+    }
+}
