@@ -7,7 +7,9 @@
 //! Memory is counted by a global allocator that tracks live bytes: `bytes_per_member` is what
 //! enrolling added per member (before any lot), `bytes_per_order` what the orders added per
 //! order remembered (the order record a refund needs, the idempotency record, lots).
-//! `--engagement` adds a campaign, a stamp card and achievements to the program.
+//! `--engagement` adds a campaign, a stamp card and achievements to the program. `--replay`
+//! also journals the orders and times encoding the records as JSON, decoding them, and
+//! replaying them into a fresh engine.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -106,13 +108,22 @@ fn main() -> Result<(), loyalty::Error> {
         .collect();
     let prepared = LIVE.load(Ordering::Relaxed);
 
+    let replay = std::env::args().any(|a| a == "--replay");
+    let mut journal = Vec::new();
     let started = Instant::now();
     for op in &ops {
-        engine.apply_ref(op)?;
+        if replay {
+            journal.push(engine.apply_journaled(op)?);
+        } else {
+            engine.apply_ref(op)?;
+        }
     }
     let seconds = started.elapsed().as_secs_f64();
     let after = LIVE.load(Ordering::Relaxed);
     drop(ops);
+    if replay {
+        time_replay(&engine, &program, members, &journal, seconds)?;
+    }
 
     engine
         .verify()
@@ -128,6 +139,56 @@ fn main() -> Result<(), loyalty::Error> {
         (enrolled - empty) as f64 / members as f64,
         per_order,
         if engagement { " engagement=on" } else { "" }
+    );
+    Ok(())
+}
+
+/// Encodes the journal, decodes it, and replays it onto an engine holding the same enrolments.
+fn time_replay(
+    engine: &Engine,
+    program: &str,
+    members: u64,
+    journal: &[loyalty::JournalRecord],
+    applied: f64,
+) -> Result<(), loyalty::Error> {
+    let bad =
+        |e: serde_json::Error| loyalty::Error::new(loyalty::ErrorKind::InvalidInput, e.to_string());
+    let started = Instant::now();
+    let lines: Vec<String> = journal
+        .iter()
+        .map(serde_json::to_string)
+        .collect::<Result<_, _>>()
+        .map_err(bad)?;
+    let encode = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let records: Vec<loyalty::JournalRecord> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l))
+        .collect::<Result<_, _>>()
+        .map_err(bad)?;
+    let decode = started.elapsed().as_secs_f64();
+    let mut fresh = Engine::new(Program::from_json(program)?)?;
+    for m in 1..=members {
+        let referrer = (m > 1).then(|| m - 1);
+        fresh.apply(&Operation::Enroll(Enroll {
+            id: m,
+            at: T0,
+            member: m,
+            referrer,
+            ..Enroll::default()
+        }))?;
+    }
+    let started = Instant::now();
+    fresh.replay_onto(&records)?;
+    let replay = started.elapsed().as_secs_f64();
+    assert_eq!(
+        fresh.state_digest(),
+        engine.state_digest(),
+        "replay rebuilt another state"
+    );
+    println!(
+        "records={} apply_and_journal_s={applied:.2} encode_s={encode:.2} decode_s={decode:.2} replay_s={replay:.2}",
+        records.len()
     );
     Ok(())
 }
