@@ -18,3 +18,4 @@ fi
 (cd loyalty-py && ../"$PY" -m mypy.stubtest loyalty)
 "$PY" -m loyalty.scenario "$SCENARIOS"/*.json scenarios/*.json
 "$PY" examples/simulate.py --members 20000 --days 60 --quiet
+"$PY" examples/journal_report.py > /dev/null

@@ -5,6 +5,7 @@
 mod convert;
 mod engine;
 mod errors;
+mod store;
 mod types;
 
 use pyo3::prelude::*;
@@ -21,6 +22,8 @@ fn _loyalty(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<types::Totals>()?;
     m.add_class::<types::Nps>()?;
     m.add_class::<types::BatchResult>()?;
+    m.add_class::<store::Store>()?;
+    m.add_function(wrap_pyfunction!(store::statement, m)?)?;
     errors::register(m)?;
     Ok(())
 }

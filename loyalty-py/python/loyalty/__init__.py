@@ -36,6 +36,7 @@ from ._loyalty import (
     RefundExceedsOrder,
     SelfReferral,
     SelfTransfer,
+    Store,
     TierChange,
     TierTooLow,
     TimeWentBackwards,
@@ -44,6 +45,7 @@ from ._loyalty import (
     UnknownMember,
     UnknownOrder,
     UnknownReferrer,
+    statement,
 )
 
 __version__ = "0.1.0"
@@ -63,7 +65,7 @@ __all__ = [
     "AboveMaximum", "BatchResult", "BelowMinimum", "Commission", "DailyLimit", "ERRORS", "Engine",
     "IdConflict", "InsufficientPoints", "InvalidAmount", "InvalidConfig", "InvalidInput",
     "LoyaltyError", "Member", "MemberExists", "Nps", "Outcome", "Posting", "RedemptionCap",
-    "RefundExceedsOrder", "SelfReferral", "SelfTransfer", "TierChange", "TierTooLow",
+    "RefundExceedsOrder", "SelfReferral", "SelfTransfer", "Store", "TierChange", "TierTooLow",
     "TimeWentBackwards", "Totals", "TransfersDisabled", "UnknownMember", "UnknownOrder",
-    "UnknownReferrer",
+    "UnknownReferrer", "statement",
 ]

@@ -3,7 +3,7 @@
 import os
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Mapping, Optional, Sequence, Tuple, Union, final
+from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple, Union, final
 
 _Amount = Union[Decimal, int, str]
 _Time = Union[int, datetime]
@@ -30,6 +30,7 @@ __all__ = [
     "RefundExceedsOrder",
     "SelfReferral",
     "SelfTransfer",
+    "Store",
     "TierChange",
     "TierTooLow",
     "TimeWentBackwards",
@@ -38,6 +39,7 @@ __all__ = [
     "UnknownMember",
     "UnknownOrder",
     "UnknownReferrer",
+    "statement",
 ]
 
 _Line = Union[Tuple[Optional[str], _Amount], Mapping[str, Any]]
@@ -247,6 +249,13 @@ class Engine:
     @property
     def program(self) -> dict[str, Any]: ...
     def __len__(self) -> int: ...
+    def apply_journaled(self, operation: Mapping[str, Any]) -> str: ...
+    @staticmethod
+    def replay(program_source: _ProgramSource, journal: Iterable[Union[str, Mapping[str, Any]]]) -> "Engine": ...
+    def snapshot_json(self) -> str: ...
+    @staticmethod
+    def from_snapshot_json(text: str) -> "Engine": ...
+    def state_digest(self) -> int: ...
     def order_batch(
         self,
         ids: Sequence[int],
@@ -257,3 +266,19 @@ class Engine:
         *,
         keep_outcomes: bool = True,
     ) -> BatchResult: ...
+
+def statement(member: int, journal: Iterable[Union[str, Mapping[str, Any]]]) -> list[dict[str, Any]]: ...
+
+@final
+class Store:
+    def __new__(
+        cls, directory: Union[str, "os.PathLike[str]"], program_source: _ProgramSource, sync: Union[str, int, None] = None
+    ) -> "Store": ...
+    def apply(self, operation_source: Mapping[str, Any]) -> Outcome: ...
+    def member(self, member: int) -> Member: ...
+    def totals(self) -> Totals: ...
+    def snapshot(self) -> "os.PathLike[str]": ...
+    @property
+    def records(self) -> int: ...
+    def journal(self) -> list[str]: ...
+    def state_digest(self) -> int: ...

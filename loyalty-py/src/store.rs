@@ -1,0 +1,117 @@
+//! Durability from Python: journal records, replay, snapshots, statements, and the file store.
+
+use loyalty_core::{statement as core_statement, JournalRecord, Operation};
+use loyalty_store::{Store as CoreStore, SyncPolicy};
+use pyo3::exceptions::PyOSError;
+use pyo3::prelude::*;
+
+use crate::convert::error;
+use crate::errors;
+use crate::types::{Member, Outcome, Totals};
+
+/// Journal records as JSON lines, from a list of `str` (or dicts, serialised here).
+pub(crate) fn records(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<Vec<JournalRecord>> {
+    let to_json = py.import_bound("loyalty._config")?.getattr("to_json")?;
+    let mut out = Vec::new();
+    for (n, item) in items.iter()?.enumerate() {
+        let item = item?;
+        let text: String = if let Ok(s) = item.extract::<String>() { s } else { to_json.call1((item,))?.extract()? };
+        let record = serde_json::from_str(&text).map_err(|e| {
+            errors::new_err(loyalty_core::ErrorKind::InvalidInput, format!("journal record {n}: {e}"))
+        })?;
+        out.push(record);
+    }
+    Ok(out)
+}
+
+fn store_error(e: loyalty_store::StoreError) -> PyErr {
+    match e {
+        loyalty_store::StoreError::Engine(e) => error(&e),
+        loyalty_store::StoreError::Io(e) => PyOSError::new_err(e.to_string()),
+        other => errors::new_err(loyalty_core::ErrorKind::InvalidInput, other.to_string()),
+    }
+}
+
+fn operation(py: Python<'_>, op: &Bound<'_, PyAny>) -> PyResult<Operation> {
+    let json: String = py.import_bound("loyalty._config")?.call_method1("to_json", (op,))?.extract()?;
+    Operation::from_json(&json).map_err(|e| error(&e))
+}
+
+/// A member's statement from journal records (JSON lines or dicts): a list of dicts with
+/// `at`, `operation`, `id`, `what`, `available_change`, `pending_change`, `balance` (decimals as
+/// strings, exact).
+#[pyfunction]
+pub(crate) fn statement(py: Python<'_>, member: u64, journal: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+    let lines = core_statement(member, &records(py, journal)?);
+    let json = serde_json::to_string(&lines).map_err(|e| PyOSError::new_err(e.to_string()))?;
+    Ok(py.import_bound("json")?.call_method1("loads", (json,))?.unbind())
+}
+
+/// A crash-safe store in a directory: every accepted operation is journaled (length-prefixed,
+/// checksummed) before `apply` returns; opening replays the journal from the newest good
+/// snapshot. `sync` is `"every_record"` (the default: nothing acknowledged is ever lost),
+/// `"never"`, or a number N (sync every N records).
+#[pyclass(module = "loyalty")]
+#[derive(Debug)]
+pub struct Store {
+    inner: CoreStore,
+}
+
+#[pymethods]
+impl Store {
+    #[new]
+    #[pyo3(signature = (directory, program_source, sync=None))]
+    fn new(py: Python<'_>, directory: std::path::PathBuf, program_source: &Bound<'_, PyAny>, sync: Option<&Bound<'_, PyAny>>) -> PyResult<Store> {
+        let json: String = py.import_bound("loyalty._config")?.call_method1("program_json", (program_source,))?.extract()?;
+        let program = loyalty_core::Program::from_json(&json).map_err(|e| error(&e))?;
+        let policy = match sync {
+            None => SyncPolicy::EveryRecord,
+            Some(s) if s.extract::<String>().is_ok_and(|s| s == "every_record") => SyncPolicy::EveryRecord,
+            Some(s) if s.extract::<String>().is_ok_and(|s| s == "never") => SyncPolicy::Never,
+            Some(s) => SyncPolicy::EveryN(s.extract::<u32>().map_err(|_| {
+                errors::new_err(loyalty_core::ErrorKind::InvalidInput, String::from("sync is 'every_record', 'never' or a number of records"))
+            })?),
+        };
+        let inner = py.allow_threads(|| CoreStore::open(&directory, &program, policy)).map_err(store_error)?;
+        Ok(Store { inner })
+    }
+
+    /// Applies an operation given in its JSON form as a dict (`{"op": "order", …}`); it is on
+    /// disk (per the sync policy) when this returns.
+    fn apply(&mut self, py: Python<'_>, operation_source: &Bound<'_, PyAny>) -> PyResult<Outcome> {
+        let op = operation(py, operation_source)?;
+        self.inner.apply(&op).map(|inner| Outcome { inner }).map_err(store_error)
+    }
+
+    /// Member `member` as of the clock.
+    fn member(&self, py: Python<'_>, member: u64) -> PyResult<Member> {
+        Member::new(py, self.inner.engine().member(member).map_err(|e| error(&e))?)
+    }
+
+    /// The program totals.
+    fn totals(&self, py: Python<'_>) -> PyResult<Totals> {
+        Totals::new(py, self.inner.engine().totals())
+    }
+
+    /// Writes a snapshot (opening then skips the records before it); returns its path.
+    fn snapshot(&mut self) -> PyResult<std::path::PathBuf> {
+        self.inner.snapshot().map_err(store_error)
+    }
+
+    /// How many records the journal holds.
+    #[getter]
+    fn records(&self) -> u64 {
+        self.inner.records()
+    }
+
+    /// The journal's records, as JSON lines.
+    fn journal(&self) -> PyResult<Vec<String>> {
+        let records = self.inner.read_journal().map_err(store_error)?;
+        records.iter().map(|r| serde_json::to_string(r).map_err(|e| PyOSError::new_err(e.to_string()))).collect()
+    }
+
+    /// A stable hash of the whole state (equal states, equal digests).
+    fn state_digest(&self) -> u64 {
+        self.inner.engine().state_digest()
+    }
+}
