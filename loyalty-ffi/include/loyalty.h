@@ -81,6 +81,12 @@ typedef enum loyalty_result {
 typedef struct loyalty_engine loyalty_engine;
 
 /**
+ * A crash-safe store: an engine whose accepted operations are journaled to a directory before
+ * they are acknowledged. Opaque; `loyalty_store_open` / `loyalty_store_free`. Not thread-safe.
+ */
+typedef struct loyalty_store loyalty_store;
+
+/**
  * A summary of what an accepted operation did, in minor units of points. Values too large for
  * `int64_t` saturate; `loyalty_outcome_json` gives the exact, complete outcome.
  */
@@ -533,6 +539,100 @@ enum loyalty_result loyalty_nps(const struct loyalty_engine *engine,
  * `engine` must be a live handle.
  */
 enum loyalty_result loyalty_verify(const struct loyalty_engine *engine);
+
+/**
+ * The engine's whole state as JSON, into `buf`.
+ *
+ * # Safety
+ * `engine` must be a live handle; `buf` must point to `len` bytes, `written` to a `size_t`.
+ */
+enum loyalty_result loyalty_engine_snapshot_json(const struct loyalty_engine *engine,
+                                                 char *buf,
+                                                 size_t len,
+                                                 size_t *written);
+
+/**
+ * A new engine from a snapshot written by `loyalty_engine_snapshot_json`.
+ *
+ * # Safety
+ * `snapshot_json` must be a NUL-terminated string; `out` must point to a `loyalty_engine *`.
+ */
+enum loyalty_result loyalty_engine_from_snapshot_json(const char *snapshot_json,
+                                                      struct loyalty_engine **out);
+
+/**
+ * Opens (or creates, with `program_json`) the store in directory `dir`. `sync_every` is how
+ * many records go between two syncs to disk: 1 syncs each record (nothing acknowledged is
+ * ever lost), 0 never syncs explicitly.
+ *
+ * # Safety
+ * `dir` and `program_json` must be NUL-terminated strings; `out` must point to a
+ * `loyalty_store *`.
+ */
+enum loyalty_result loyalty_store_open(const char *dir,
+                                       const char *program_json,
+                                       uint32_t sync_every,
+                                       struct loyalty_store **out);
+
+/**
+ * Frees a store (its journal is already on disk per the sync policy). NULL does nothing.
+ *
+ * # Safety
+ * `store` must come from `loyalty_store_open` and not be used afterwards.
+ */
+void loyalty_store_free(struct loyalty_store *store);
+
+/**
+ * Applies an operation in its JSON form; it is journaled before this returns `LOYALTY_OK`.
+ *
+ * # Safety
+ * `store` must be a live handle; `op_json` a NUL-terminated string; `out` NULL or pointing
+ * to a `loyalty_outcome`.
+ */
+enum loyalty_result loyalty_store_apply_json(struct loyalty_store *store,
+                                             const char *op_json,
+                                             struct loyalty_outcome *out);
+
+/**
+ * Writes a snapshot so that opening skips replaying the records before it.
+ *
+ * # Safety
+ * `store` must be a live handle.
+ */
+enum loyalty_result loyalty_store_snapshot(struct loyalty_store *store);
+
+/**
+ * How many records the store's journal holds.
+ *
+ * # Safety
+ * `store` must be a live handle; `records` must point to a `uint64_t`.
+ */
+enum loyalty_result loyalty_store_records(const struct loyalty_store *store, uint64_t *records);
+
+/**
+ * Member `member` as JSON (as `loyalty_member_json`).
+ *
+ * # Safety
+ * `store` must be a live handle; `buf` must point to `len` bytes, `written` to a `size_t`.
+ */
+enum loyalty_result loyalty_store_member_json(const struct loyalty_store *store,
+                                              uint64_t member,
+                                              char *buf,
+                                              size_t len,
+                                              size_t *written);
+
+/**
+ * Member `member`'s statement from the journal as JSON: a list of lines with `at`,
+ * `operation`, `id`, `what`, `available_change`, `pending_change` and `balance`.
+ *
+ * # Safety
+ * `store` must be a live handle; `buf` must point to `len` bytes, `written` to a `size_t`.
+ */
+enum loyalty_result loyalty_store_statement_json(const struct loyalty_store *store,
+                                                 uint64_t member,
+                                                 char *buf,
+                                                 size_t len,
+                                                 size_t *written);
 
 #ifdef __cplusplus
 }  // extern "C"

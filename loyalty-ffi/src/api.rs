@@ -115,6 +115,15 @@ unsafe fn handle_ref<'a>(p: *const loyalty_engine) -> Result<&'a loyalty_engine,
 }
 
 impl loyalty_engine {
+    /// A handle owning `engine`, for C.
+    pub(crate) fn boxed(engine: Engine) -> *mut loyalty_engine {
+        Box::into_raw(Box::new(loyalty_engine { engine, last: None }))
+    }
+
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
     fn points_scale(&self) -> u32 {
         self.engine.program().points_scale as u32
     }
@@ -146,7 +155,7 @@ impl loyalty_engine {
     }
 }
 
-fn summarize(outcome: &Outcome, scale: u32) -> loyalty_outcome {
+pub(crate) fn summarize(outcome: &Outcome, scale: u32) -> loyalty_outcome {
     let m = |v| to_minor_saturating(v, scale);
     let mut s = loyalty_outcome::default();
     match &outcome.effect {

@@ -14,6 +14,7 @@
 
 mod api;
 mod convert;
+mod durable;
 
 use std::cell::RefCell;
 use std::ffi::{c_char, CStr};
@@ -22,6 +23,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use loyalty_core::{Error, ErrorKind};
 
 pub use api::*;
+pub use durable::*;
 
 /// The status of every call. The numbers are stable: 1..=19 are the SPEC section 6 error names
 /// (the same numbers as `loyalty_core::ErrorKind::code`), 100 and up are the binding's own.

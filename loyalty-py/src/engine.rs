@@ -410,19 +410,33 @@ impl Engine {
 
     /// Applies an operation (a dict in its JSON form) and returns its journal record as a JSON
     /// line, to be persisted before the operation is acknowledged.
-    fn apply_journaled(&mut self, py: Python<'_>, operation: &Bound<'_, PyAny>) -> PyResult<String> {
-        let json: String = py.import_bound("loyalty._config")?.call_method1("to_json", (operation,))?.extract()?;
+    fn apply_journaled(
+        &mut self,
+        py: Python<'_>,
+        operation: &Bound<'_, PyAny>,
+    ) -> PyResult<String> {
+        let json: String = py
+            .import_bound("loyalty._config")?
+            .call_method1("to_json", (operation,))?
+            .extract()?;
         let op = Operation::from_json(&json).map_err(|e| error(&e))?;
         let record = self.inner.apply_journaled(&op).map_err(|e| error(&e))?;
-        serde_json::to_string(&record).map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))
+        serde_json::to_string(&record)
+            .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))
     }
 
     /// Rebuilds an engine from its program and journal records (JSON lines or dicts).
     #[staticmethod]
-    fn replay(py: Python<'_>, program_source: &Bound<'_, PyAny>, journal: &Bound<'_, PyAny>) -> PyResult<Engine> {
+    fn replay(
+        py: Python<'_>,
+        program_source: &Bound<'_, PyAny>,
+        journal: &Bound<'_, PyAny>,
+    ) -> PyResult<Engine> {
         let records = crate::store::records(py, journal)?;
         let program = program(py, program_source)?;
-        let inner = py.allow_threads(|| CoreEngine::replay(program, &records)).map_err(|e| error(&e))?;
+        let inner = py
+            .allow_threads(|| CoreEngine::replay(program, &records))
+            .map_err(|e| error(&e))?;
         Ok(Engine { inner })
     }
 
@@ -434,7 +448,9 @@ impl Engine {
     /// Restores a state written by `snapshot_json`.
     #[staticmethod]
     fn from_snapshot_json(text: &str) -> PyResult<Engine> {
-        CoreEngine::from_snapshot_json(text).map(|inner| Engine { inner }).map_err(|e| error(&e))
+        CoreEngine::from_snapshot_json(text)
+            .map(|inner| Engine { inner })
+            .map_err(|e| error(&e))
     }
 
     /// A stable hash of the whole state (equal states, equal digests).

@@ -15,9 +15,16 @@ pub(crate) fn records(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<Vec<
     let mut out = Vec::new();
     for (n, item) in items.iter()?.enumerate() {
         let item = item?;
-        let text: String = if let Ok(s) = item.extract::<String>() { s } else { to_json.call1((item,))?.extract()? };
+        let text: String = if let Ok(s) = item.extract::<String>() {
+            s
+        } else {
+            to_json.call1((item,))?.extract()?
+        };
         let record = serde_json::from_str(&text).map_err(|e| {
-            errors::new_err(loyalty_core::ErrorKind::InvalidInput, format!("journal record {n}: {e}"))
+            errors::new_err(
+                loyalty_core::ErrorKind::InvalidInput,
+                format!("journal record {n}: {e}"),
+            )
         })?;
         out.push(record);
     }
@@ -33,7 +40,10 @@ fn store_error(e: loyalty_store::StoreError) -> PyErr {
 }
 
 fn operation(py: Python<'_>, op: &Bound<'_, PyAny>) -> PyResult<Operation> {
-    let json: String = py.import_bound("loyalty._config")?.call_method1("to_json", (op,))?.extract()?;
+    let json: String = py
+        .import_bound("loyalty._config")?
+        .call_method1("to_json", (op,))?
+        .extract()?;
     Operation::from_json(&json).map_err(|e| error(&e))
 }
 
@@ -41,10 +51,17 @@ fn operation(py: Python<'_>, op: &Bound<'_, PyAny>) -> PyResult<Operation> {
 /// `at`, `operation`, `id`, `what`, `available_change`, `pending_change`, `balance` (decimals as
 /// strings, exact).
 #[pyfunction]
-pub(crate) fn statement(py: Python<'_>, member: u64, journal: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+pub(crate) fn statement(
+    py: Python<'_>,
+    member: u64,
+    journal: &Bound<'_, PyAny>,
+) -> PyResult<PyObject> {
     let lines = core_statement(member, &records(py, journal)?);
     let json = serde_json::to_string(&lines).map_err(|e| PyOSError::new_err(e.to_string()))?;
-    Ok(py.import_bound("json")?.call_method1("loads", (json,))?.unbind())
+    Ok(py
+        .import_bound("json")?
+        .call_method1("loads", (json,))?
+        .unbind())
 }
 
 /// A crash-safe store in a directory: every accepted operation is journaled (length-prefixed,
@@ -61,18 +78,33 @@ pub struct Store {
 impl Store {
     #[new]
     #[pyo3(signature = (directory, program_source, sync=None))]
-    fn new(py: Python<'_>, directory: std::path::PathBuf, program_source: &Bound<'_, PyAny>, sync: Option<&Bound<'_, PyAny>>) -> PyResult<Store> {
-        let json: String = py.import_bound("loyalty._config")?.call_method1("program_json", (program_source,))?.extract()?;
+    fn new(
+        py: Python<'_>,
+        directory: std::path::PathBuf,
+        program_source: &Bound<'_, PyAny>,
+        sync: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Store> {
+        let json: String = py
+            .import_bound("loyalty._config")?
+            .call_method1("program_json", (program_source,))?
+            .extract()?;
         let program = loyalty_core::Program::from_json(&json).map_err(|e| error(&e))?;
         let policy = match sync {
             None => SyncPolicy::EveryRecord,
-            Some(s) if s.extract::<String>().is_ok_and(|s| s == "every_record") => SyncPolicy::EveryRecord,
+            Some(s) if s.extract::<String>().is_ok_and(|s| s == "every_record") => {
+                SyncPolicy::EveryRecord
+            }
             Some(s) if s.extract::<String>().is_ok_and(|s| s == "never") => SyncPolicy::Never,
             Some(s) => SyncPolicy::EveryN(s.extract::<u32>().map_err(|_| {
-                errors::new_err(loyalty_core::ErrorKind::InvalidInput, String::from("sync is 'every_record', 'never' or a number of records"))
+                errors::new_err(
+                    loyalty_core::ErrorKind::InvalidInput,
+                    String::from("sync is 'every_record', 'never' or a number of records"),
+                )
             })?),
         };
-        let inner = py.allow_threads(|| CoreStore::open(&directory, &program, policy)).map_err(store_error)?;
+        let inner = py
+            .allow_threads(|| CoreStore::open(&directory, &program, policy))
+            .map_err(store_error)?;
         Ok(Store { inner })
     }
 
@@ -80,12 +112,18 @@ impl Store {
     /// disk (per the sync policy) when this returns.
     fn apply(&mut self, py: Python<'_>, operation_source: &Bound<'_, PyAny>) -> PyResult<Outcome> {
         let op = operation(py, operation_source)?;
-        self.inner.apply(&op).map(|inner| Outcome { inner }).map_err(store_error)
+        self.inner
+            .apply(&op)
+            .map(|inner| Outcome { inner })
+            .map_err(store_error)
     }
 
     /// Member `member` as of the clock.
     fn member(&self, py: Python<'_>, member: u64) -> PyResult<Member> {
-        Member::new(py, self.inner.engine().member(member).map_err(|e| error(&e))?)
+        Member::new(
+            py,
+            self.inner.engine().member(member).map_err(|e| error(&e))?,
+        )
     }
 
     /// The program totals.
@@ -107,7 +145,10 @@ impl Store {
     /// The journal's records, as JSON lines.
     fn journal(&self) -> PyResult<Vec<String>> {
         let records = self.inner.read_journal().map_err(store_error)?;
-        records.iter().map(|r| serde_json::to_string(r).map_err(|e| PyOSError::new_err(e.to_string()))).collect()
+        records
+            .iter()
+            .map(|r| serde_json::to_string(r).map_err(|e| PyOSError::new_err(e.to_string())))
+            .collect()
     }
 
     /// A stable hash of the whole state (equal states, equal digests).
