@@ -67,6 +67,8 @@ pub struct Store {
     sync: SyncPolicy,
     unsynced: u32,
     poisoned: bool,
+    /// Write a snapshot every this many records (0: only when asked).
+    snapshot_every: u64,
 }
 
 impl Store {
@@ -102,6 +104,7 @@ impl Store {
             sync,
             unsynced: 0,
             poisoned: false,
+            snapshot_every: 0,
         })
     }
 
@@ -120,7 +123,17 @@ impl Store {
             self.poisoned = true;
             return Err(e);
         }
+        if self.snapshot_every > 0 && self.records % self.snapshot_every == 0 {
+            // The record is durable already; a failed snapshot only means a longer replay.
+            let _ = self.snapshot();
+        }
         Ok(record.outcome)
+    }
+
+    /// Writes a snapshot every `records` records from now on (0: only when asked), so that
+    /// opening replays at most that many records.
+    pub fn snapshot_every(&mut self, records: u64) {
+        self.snapshot_every = records;
     }
 
     fn append(&mut self, record: &JournalRecord) -> Result<(), StoreError> {

@@ -182,6 +182,33 @@ fn a_flipped_bit_anywhere_is_an_error_naming_its_offset_or_a_truncated_tail() {
 }
 
 #[test]
+fn periodic_snapshots_keep_only_the_newest() {
+    let dir = scratch("periodic");
+    let mut store = Store::open(&dir, &program(), SyncPolicy::Never).unwrap();
+    store.snapshot_every(10);
+    for i in 0..40 {
+        let _ = store.apply(&op(i));
+    }
+    let newest = store.records() / 10 * 10;
+    let names: Vec<String> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("snapshot-"))
+        .collect();
+    assert_eq!(names, vec![format!("snapshot-{newest}.json")]);
+    let digest = store.engine().state_digest();
+    drop(store);
+    assert_eq!(
+        Store::open(&dir, &program(), SyncPolicy::Never)
+            .unwrap()
+            .engine()
+            .state_digest(),
+        digest
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn a_refused_operation_writes_nothing() {
     let dir = scratch("refused");
     let mut store = fill(&dir, 5);
