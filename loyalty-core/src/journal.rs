@@ -133,6 +133,30 @@ impl Engine {
         .unwrap_or_default()
     }
 
+    /// The whole state in a compact binary form (CBOR), for hosts that store snapshots as bytes.
+    pub fn snapshot_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let _ = ciborium::into_writer(
+            &SnapshotOut {
+                version: SNAPSHOT_VERSION,
+                engine: self,
+            },
+            &mut out,
+        );
+        out
+    }
+
+    /// Restores a state written by [`Engine::snapshot_bytes`], with the checks of
+    /// [`Engine::from_snapshot_json`].
+    pub fn from_snapshot_bytes(bytes: &[u8]) -> Result<Engine, Error> {
+        let snapshot: SnapshotIn = ciborium::from_reader(bytes)
+            .map_err(|e| Error::new(ErrorKind::InvalidInput, format!("malformed snapshot: {e}")))?;
+        if snapshot.version > SNAPSHOT_VERSION {
+            return Err(newer(snapshot.version, SNAPSHOT_VERSION, "snapshot"));
+        }
+        checked(snapshot.engine)
+    }
+
     /// Restores a state written by [`Engine::snapshot_json`]; refuses a newer version, a
     /// malformed snapshot, or one whose ledger does not balance.
     pub fn from_snapshot_json(text: &str) -> Result<Engine, Error> {
@@ -149,17 +173,20 @@ impl Engine {
         }
         let snapshot: SnapshotIn = serde_json::from_str(text)
             .map_err(|e| Error::new(ErrorKind::InvalidInput, format!("malformed snapshot: {e}")))?;
-        let _ = snapshot.version;
-        let engine = snapshot.engine;
-        engine.program.validate()?;
-        engine.verify().map_err(|m| {
-            Error::new(
-                ErrorKind::InvalidInput,
-                format!("snapshot does not balance: {m}"),
-            )
-        })?;
-        Ok(engine)
+        checked(snapshot.engine)
     }
+}
+
+/// A restored engine, if its program is valid and its ledger balances.
+fn checked(engine: Engine) -> Result<Engine, Error> {
+    engine.program.validate()?;
+    engine.verify().map_err(|m| {
+        Error::new(
+            ErrorKind::InvalidInput,
+            format!("snapshot does not balance: {m}"),
+        )
+    })?;
+    Ok(engine)
 }
 
 /// Member `member`'s history from journal records, with a running balance of available

@@ -93,6 +93,19 @@ fn replay_and_snapshot_round_trip() {
     let restored = Engine::from_snapshot_json(&e.snapshot_json()).unwrap();
     assert_eq!(restored.state_digest(), e.state_digest());
     assert_eq!(restored.member(2).unwrap(), e.member(2).unwrap());
+    let bytes = e.snapshot_bytes();
+    assert!(
+        bytes.len() < e.snapshot_json().len(),
+        "the binary form is the compact one"
+    );
+    let restored = Engine::from_snapshot_bytes(&bytes).unwrap();
+    assert_eq!(restored.state_digest(), e.state_digest());
+    assert_eq!(
+        Engine::from_snapshot_bytes(&bytes[..bytes.len() / 2])
+            .err()
+            .map(|e| e.kind()),
+        Some(ErrorKind::InvalidInput)
+    );
 }
 
 #[test]

@@ -548,6 +548,8 @@ proptest! {
         prop_assert!(restored.is_ok(), "{:?}", restored.err());
         let mut restored = restored.unwrap();
         prop_assert_eq!(restored.state_digest(), digest);
+        let binary = Engine::from_snapshot_bytes(&restored.snapshot_bytes());
+        prop_assert_eq!(binary.map(|b| b.state_digest()).ok(), Some(digest));
         prop_assert!(restored.replay_onto(&records[n..]).is_ok());
         prop_assert_eq!(restored.state_digest(), p.engine.state_digest());
         for id in p.engine.member_ids() {

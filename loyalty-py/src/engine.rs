@@ -453,6 +453,19 @@ impl Engine {
             .map_err(|e| error(&e))
     }
 
+    /// The whole state in a compact binary form (CBOR).
+    fn snapshot_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, pyo3::types::PyBytes> {
+        pyo3::types::PyBytes::new_bound(py, &self.inner.snapshot_bytes())
+    }
+
+    /// Restores a state written by `snapshot_bytes`.
+    #[staticmethod]
+    fn from_snapshot_bytes(data: &[u8]) -> PyResult<Engine> {
+        CoreEngine::from_snapshot_bytes(data)
+            .map(|inner| Engine { inner })
+            .map_err(|e| error(&e))
+    }
+
     /// A stable hash of the whole state (equal states, equal digests).
     fn state_digest(&self) -> u64 {
         self.inner.state_digest()

@@ -29,6 +29,9 @@ def test_replay_rebuilds_the_same_state() -> None:
     assert loyalty.Engine.replay(FALCON, [json.loads(line) for line in journal]).state_digest() == engine.state_digest()
     restored = loyalty.Engine.from_snapshot_json(engine.snapshot_json())
     assert restored.state_digest() == engine.state_digest()
+    binary = engine.snapshot_bytes()
+    assert isinstance(binary, bytes) and len(binary) < len(engine.snapshot_json())
+    assert loyalty.Engine.from_snapshot_bytes(binary).state_digest() == engine.state_digest()
     assert restored.member(2).available == engine.member(2).available
     lines = loyalty.statement(2, journal)
     assert [line["what"] for line in lines] == ["accrual", "spent", "accrual", "clawback"]
@@ -46,6 +49,8 @@ def test_damaged_journals_and_snapshots_raise() -> None:
         loyalty.Engine.replay(FALCON, ["{not json"])
     with pytest.raises(loyalty.InvalidInput):
         loyalty.Engine.from_snapshot_json(engine.snapshot_json()[:100])
+    with pytest.raises(loyalty.InvalidInput):
+        loyalty.Engine.from_snapshot_bytes(engine.snapshot_bytes()[:100])
 
 
 def test_the_store_survives_reopening(tmp_path: Path) -> None:
