@@ -74,17 +74,7 @@ fn main() -> Result<(), loyalty::Error> {
     };
 
     let empty = LIVE.load(Ordering::Relaxed);
-    let mut engine = Engine::new(Program::from_json(&program)?)?;
-    for m in 1..=members {
-        let referrer = (m > 1).then(|| m - 1);
-        engine.apply(&Operation::Enroll(Enroll {
-            id: m,
-            at: T0,
-            member: m,
-            referrer,
-            ..Enroll::default()
-        }))?;
-    }
+    let mut engine = population(&program, members)?;
     let enrolled = LIVE.load(Ordering::Relaxed);
 
     let mut state = 0x9E37_79B9_7F4A_7C15_u64;
@@ -143,6 +133,22 @@ fn main() -> Result<(), loyalty::Error> {
     Ok(())
 }
 
+/// An engine with `members` members, each referred by the one before.
+fn population(program: &str, members: u64) -> Result<Engine, loyalty::Error> {
+    let mut engine = Engine::new(Program::from_json(program)?)?;
+    for m in 1..=members {
+        let referrer = (m > 1).then(|| m - 1);
+        engine.apply(&Operation::Enroll(Enroll {
+            id: m,
+            at: T0,
+            member: m,
+            referrer,
+            ..Enroll::default()
+        }))?;
+    }
+    Ok(engine)
+}
+
 /// Encodes the journal, decodes it, and replays it onto an engine holding the same enrolments.
 fn time_replay(
     engine: &Engine,
@@ -167,17 +173,7 @@ fn time_replay(
         .collect::<Result<_, _>>()
         .map_err(bad)?;
     let decode = started.elapsed().as_secs_f64();
-    let mut fresh = Engine::new(Program::from_json(program)?)?;
-    for m in 1..=members {
-        let referrer = (m > 1).then(|| m - 1);
-        fresh.apply(&Operation::Enroll(Enroll {
-            id: m,
-            at: T0,
-            member: m,
-            referrer,
-            ..Enroll::default()
-        }))?;
-    }
+    let mut fresh = population(program, members)?;
     let started = Instant::now();
     fresh.replay_onto(&records)?;
     let replay = started.elapsed().as_secs_f64();

@@ -223,8 +223,7 @@ pub unsafe extern "C" fn loyalty_engine_new(
             return Err(Failure::null("out"));
         }
         let engine = Engine::new(Program::from_json(json)?)?;
-        let boxed = Box::into_raw(Box::new(loyalty_engine { engine, last: None }));
-        unsafe { put(out, boxed, "out") }
+        unsafe { put(out, loyalty_engine::boxed(engine), "out") }
     })
 }
 
@@ -234,12 +233,8 @@ pub unsafe extern "C" fn loyalty_engine_new(
 /// `engine` must come from `loyalty_engine_new` and not be used after this call.
 #[no_mangle]
 pub unsafe extern "C" fn loyalty_engine_free(engine: *mut loyalty_engine) {
-    if !engine.is_null() {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            // SAFETY: the pointer came from `Box::into_raw` in `loyalty_engine_new`.
-            drop(unsafe { Box::from_raw(engine) });
-        }));
-    }
+    // SAFETY: handles come from `loyalty_engine::boxed` (`Box::into_raw`).
+    unsafe { crate::free_boxed(engine) }
 }
 
 /// The program's money and points scales (decimal places of minor units).

@@ -102,12 +102,8 @@ pub unsafe extern "C" fn loyalty_store_open(
 /// `store` must come from `loyalty_store_open` and not be used afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn loyalty_store_free(store: *mut loyalty_store) {
-    if !store.is_null() {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            // SAFETY: the pointer came from `Box::into_raw` in `loyalty_store_open`.
-            drop(unsafe { Box::from_raw(store) });
-        }));
-    }
+    // SAFETY: handles come from `Box::into_raw` in `loyalty_store_open`.
+    unsafe { crate::free_boxed(store) }
 }
 
 /// Applies an operation in its JSON form; it is journaled before this returns `LOYALTY_OK`.

@@ -179,6 +179,19 @@ pub(crate) fn guard(body: impl FnOnce() -> Result<(), Failure>) -> loyalty_resul
     }
 }
 
+/// Drops a handle made by `Box::into_raw`, inside the panic boundary; NULL does nothing.
+///
+/// # Safety
+/// `handle` must be NULL or come from `Box::into_raw` and not be used afterwards.
+pub(crate) unsafe fn free_boxed<T>(handle: *mut T) {
+    if !handle.is_null() {
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            // SAFETY: the caller's promise.
+            drop(unsafe { Box::from_raw(handle) });
+        }));
+    }
+}
+
 /// Copies `text` and a NUL into `buf` of `len` bytes; `*written` gets the length without the
 /// NUL. `LOYALTY_BUFFER_TOO_SMALL` (nothing written) if it does not fit.
 pub(crate) unsafe fn write_str(
