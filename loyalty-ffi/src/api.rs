@@ -623,8 +623,7 @@ pub unsafe extern "C" fn loyalty_outcome_json(
                 "no operation was accepted yet",
             )
         })?;
-        let json = serde_json::to_string(last)
-            .map_err(|e| Failure::new(loyalty_result::LOYALTY_PANIC, e.to_string()))?;
+        let json = crate::json(last)?;
         unsafe { write_str(&json, buf, len, written) }
     })
 }
@@ -678,8 +677,7 @@ pub unsafe extern "C" fn loyalty_member_json(
     guard(|| {
         let h = unsafe { handle_ref(engine) }?;
         let view = h.engine.member(member)?;
-        let json = serde_json::to_string(&view)
-            .map_err(|e| Failure::new(loyalty_result::LOYALTY_PANIC, e.to_string()))?;
+        let json = crate::json(&view)?;
         unsafe { write_str(&json, buf, len, written) }
     })
 }
@@ -745,8 +743,7 @@ pub unsafe extern "C" fn loyalty_totals_json(
 ) -> loyalty_result {
     guard(|| {
         let h = unsafe { handle_ref(engine) }?;
-        let json = serde_json::to_string(&h.engine.totals())
-            .map_err(|e| Failure::new(loyalty_result::LOYALTY_PANIC, e.to_string()))?;
+        let json = crate::json(&h.engine.totals())?;
         unsafe { write_str(&json, buf, len, written) }
     })
 }

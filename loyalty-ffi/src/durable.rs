@@ -8,7 +8,7 @@ use loyalty_core::{statement, Engine, Operation, Program};
 
 use crate::api::{loyalty_engine, loyalty_outcome, summarize};
 use crate::convert::{put, text};
-use crate::{guard, loyalty_result, write_str, Failure};
+use crate::{guard, json, loyalty_result, write_str, Failure};
 
 /// A crash-safe store: an engine whose accepted operations are journaled to a directory before
 /// they are acknowledged. Opaque; `loyalty_store_open` / `loyalty_store_free`. Not thread-safe.
@@ -24,11 +24,6 @@ impl From<StoreError> for Failure {
             other => Failure::new(loyalty_result::LOYALTY_INVALID_INPUT, other.to_string()),
         }
     }
-}
-
-fn json<T: serde::Serialize>(value: &T) -> Result<String, Failure> {
-    serde_json::to_string(value)
-        .map_err(|e| Failure::new(loyalty_result::LOYALTY_PANIC, e.to_string()))
 }
 
 /// The engine's whole state as JSON, into `buf`.

@@ -179,6 +179,13 @@ pub(crate) fn guard(body: impl FnOnce() -> Result<(), Failure>) -> loyalty_resul
     }
 }
 
+/// A value as JSON for a caller's buffer (serialising the engine's own types cannot fail; if
+/// it ever did, that is a bug, reported as `LOYALTY_PANIC`).
+pub(crate) fn json<T: serde::Serialize>(value: &T) -> Result<String, Failure> {
+    serde_json::to_string(value)
+        .map_err(|e| Failure::new(loyalty_result::LOYALTY_PANIC, e.to_string()))
+}
+
 /// Drops a handle made by `Box::into_raw`, inside the panic boundary; NULL does nothing.
 ///
 /// # Safety
