@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 
 use crate::amount::{add, sub};
 use crate::calendar::DAY;
+use crate::engagement::Slot;
 use crate::error::{fail, Error, ErrorKind};
 use crate::ledger::Ledger;
 use crate::operation::{MemberId, OpId, Operation};
@@ -55,7 +56,7 @@ impl Moved {
     }
     /// What is still in place.
     pub fn remaining(self) -> Decimal {
-        self.total - self.moved
+        sub(self.total, self.moved)
     }
 }
 
@@ -146,7 +147,10 @@ struct Undo {
     totals: Totals,
     ledgers: IdMap<u32, Ledger>,
     events: Vec<(i64, Due)>,
-    gift_years: Vec<(u32, Option<i64>)>,
+    /// Events the advance scheduled.
+    pushed: Vec<(i64, Due)>,
+    /// `(slot, position in the slot, gifted year before)`.
+    gift_years: Vec<(u32, u32, u16)>,
 }
 
 /// The loyalty engine: applies [operations](Operation) to a [`Program`]'s state and answers
@@ -182,9 +186,9 @@ pub struct Engine {
     pub(crate) windows: IdMap<u32, Vec<crate::tiers::Contribution>>,
     /// Campaign name → bonus points given (kept across `configure`).
     pub(crate) budgets_used: HashMap<String, Decimal>,
-    /// Members by birthday slot (see [`crate::calendar::MonthDay::slot`]), and the last
-    /// birthday year each slot was gifted for.
-    pub(crate) birthdays: Vec<(Vec<u32>, Option<i64>)>,
+    /// Members by birthday slot (see [`crate::calendar::MonthDay::slot`]), each with the
+    /// last birthday year they were gifted for.
+    pub(crate) birthdays: Vec<Slot>,
     pub(crate) gift_generation: u32,
     pub(crate) answers: Vec<Answer>,
     pub(crate) last_reward: IdMap<u32, i64>,
@@ -334,6 +338,9 @@ impl Engine {
             self.clock = t;
             return;
         }
+        if self.undo.is_some() {
+            self.schedule.record_pushes();
+        }
         while let Some((when, due)) = self.schedule.pop_due(t) {
             if let Some(undo) = self.undo.as_mut() {
                 undo.events.push((when, due));
@@ -348,6 +355,10 @@ impl Engine {
                 Due::Expire { member } => self.expire(member, when),
             }
         }
+        let pushed = self.schedule.take_pushes();
+        if let Some(undo) = self.undo.as_mut() {
+            undo.pushed = pushed;
+        }
         self.clock = self.clock.max(t);
     }
 
@@ -358,11 +369,13 @@ impl Engine {
         for (m, ledger) in undo.ledgers {
             self.members[m as usize].ledger = ledger;
         }
+        // Popped events go back first: some of them were pushed by the advance itself.
         for (when, due) in undo.events {
             self.schedule.push(when, due);
         }
-        for (slot, year) in undo.gift_years.into_iter().rev() {
-            self.birthdays[slot as usize].1 = year;
+        self.schedule.unpush(undo.pushed);
+        for (slot, pos, year) in undo.gift_years.into_iter().rev() {
+            self.birthdays[slot as usize].0[pos as usize].gifted = year;
         }
     }
 
@@ -375,10 +388,12 @@ impl Engine {
         }
     }
 
-    pub(crate) fn save_gift_year(&mut self, slot: u32) {
+    /// Keeps the gifted year of the member at `pos` in birthday slot `slot` before an advance
+    /// changes it.
+    pub(crate) fn save_gift_year(&mut self, slot: u32, pos: u32) {
         if let Some(undo) = self.undo.as_mut() {
-            undo.gift_years
-                .push((slot, self.birthdays[slot as usize].1));
+            let gifted = self.birthdays[slot as usize].0[pos as usize].gifted;
+            undo.gift_years.push((slot, pos, gifted));
         }
     }
 

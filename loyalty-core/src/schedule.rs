@@ -25,11 +25,46 @@ pub(crate) enum Due {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct Schedule {
     heap: BinaryHeap<Reverse<(i64, Due)>>,
+    /// While an advance may be undone: every event pushed since it began, so that a rollback
+    /// takes them out again (a gift left behind would start a second yearly chain).
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pushed: Option<Vec<(i64, Due)>>,
 }
 
 impl Schedule {
     pub fn push(&mut self, at: i64, due: Due) {
+        if let Some(pushed) = self.pushed.as_mut() {
+            pushed.push((at, due));
+        }
         self.heap.push(Reverse((at, due)));
+    }
+
+    /// Starts remembering pushed events (see [`Schedule::unpush`]).
+    pub fn record_pushes(&mut self) {
+        self.pushed = Some(Vec::new());
+    }
+
+    /// Stops remembering and returns what was pushed since [`Schedule::record_pushes`].
+    pub fn take_pushes(&mut self) -> Vec<(i64, Due)> {
+        self.pushed.take().unwrap_or_default()
+    }
+
+    /// Takes out one occurrence of each of `events` (rare: only a rejected operation's
+    /// advance is undone, so a rebuild of the heap is fine).
+    pub fn unpush(&mut self, mut events: Vec<(i64, Due)>) {
+        if events.is_empty() {
+            return;
+        }
+        events.sort_unstable();
+        let mut heap = core::mem::take(&mut self.heap).into_vec();
+        heap.retain(|Reverse(e)| match events.binary_search(e) {
+            Ok(i) => {
+                events.remove(i);
+                false
+            }
+            Err(_) => true,
+        });
+        self.heap = heap.into();
     }
 
     /// Removes and returns the earliest event due at or before `t`.
@@ -38,6 +73,12 @@ impl Schedule {
             Some(Reverse((at, _))) if *at <= t => self.heap.pop().map(|Reverse(e)| e),
             _ => None,
         }
+    }
+
+    /// Every event, in no particular order.
+    #[cfg(feature = "serde")]
+    pub fn iter(&self) -> impl Iterator<Item = &(i64, Due)> {
+        self.heap.iter().map(|Reverse(e)| e)
     }
 
     /// Whether anything is due at or before `t` (constant time).
@@ -89,5 +130,25 @@ mod tests {
             ]
         );
         assert_eq!(s.len(), 0);
+    }
+
+    #[test]
+    fn unpush_takes_out_what_was_pushed_while_recording() {
+        let mut s = Schedule::default();
+        s.push(5, Due::Expire { member: 1 });
+        s.record_pushes();
+        s.push(5, Due::Expire { member: 1 });
+        s.push(7, Due::Release { member: 2 });
+        let pushed = s.take_pushes();
+        s.push(9, Due::Release { member: 3 });
+        s.unpush(pushed);
+        let left: Vec<_> = std::iter::from_fn(|| s.pop_due(i64::MAX)).collect();
+        assert_eq!(
+            left,
+            vec![
+                (5, Due::Expire { member: 1 }),
+                (9, Due::Release { member: 3 })
+            ]
+        );
     }
 }

@@ -10,37 +10,81 @@ const SLOTS: usize = 13 * 32;
 /// jumping across the `i64` range gives a bounded number of gifts instead of billions.
 pub(crate) const GIFT_YEARS: core::ops::RangeInclusive<i64> = 1..=9999;
 
+/// A member filed under a birthday, and the last birthday year they were gifted for
+/// (0: never). Eight bytes per member with a birthday: the "once per member per birthday
+/// year" rule of SPEC 8.4 needs the year per member, since a `configure` that moves the gift
+/// day can leave some members of one day gifted for a year and others not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub(crate) struct Celebrant {
+    pub member: u32,
+    pub gifted: u16,
+}
+
+/// The members of one birthday slot. Snapshots written before gifted years were kept per
+/// member hold `[members, last year of the slot]`; they load as every member of the slot
+/// gifted for that year, which is what those engines did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(from = "SlotForm"))]
+pub(crate) struct Slot(pub Vec<Celebrant>);
+
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum SlotForm {
+    Members(Vec<Celebrant>),
+    Legacy(Vec<u32>, Option<i64>),
+}
+
+#[cfg(feature = "serde")]
+impl From<SlotForm> for Slot {
+    fn from(form: SlotForm) -> Slot {
+        match form {
+            SlotForm::Members(members) => Slot(members),
+            SlotForm::Legacy(members, year) => {
+                let gifted = year.map_or(0, |y| u16::try_from(y).unwrap_or(0));
+                Slot(
+                    members
+                        .into_iter()
+                        .map(|member| Celebrant { member, gifted })
+                        .collect(),
+                )
+            }
+        }
+    }
+}
+
 impl Engine {
     /// Files member `m` under their birthday; a day's first member schedules its gifts.
     pub(crate) fn add_birthday(&mut self, m: u32, birthday: MonthDay, at: i64) {
         if self.birthdays.is_empty() {
-            self.birthdays = vec![(Vec::new(), None); SLOTS];
+            self.birthdays = vec![Slot::default(); SLOTS];
         }
         let slot = birthday.slot();
         let members = &mut self.birthdays[slot as usize].0;
-        members.push(m);
+        members.push(Celebrant {
+            member: m,
+            gifted: 0,
+        });
         if members.len() == 1 {
             // A member enrolled at a gift's instant is not enrolled before it.
             self.schedule_gift(slot, at.saturating_add(1));
         }
     }
 
-    /// Schedules the next gift of `slot` at or after `earliest`, for a birthday year not yet
-    /// gifted (SPEC 8.4: 00:00 UTC, `days_before` days before the birthday).
+    /// Schedules the first gift of `slot` at or after `earliest` (SPEC 8.4: 00:00 UTC,
+    /// `days_before` days before the birthday). Whom it gifts is decided when it fires.
     pub(crate) fn schedule_gift(&mut self, slot: u32, earliest: i64) {
         let Some(days_before) = self.program.birthday.as_ref().map(|b| b.days_before) else {
             return;
         };
         let birthday = MonthDay::from_slot(slot);
-        let last = self.birthdays[slot as usize].1;
         let first_year = year_of(earliest).max(*GIFT_YEARS.start());
         // A gift up to 365 days early falls at most one calendar year before its birthday.
         for year in first_year..=first_year.saturating_add(2) {
             if !GIFT_YEARS.contains(&year) {
                 return;
-            }
-            if last.is_some_and(|l| year <= l) {
-                continue;
             }
             let Some(instant) = birthday
                 .midnight_in(year)
@@ -74,21 +118,26 @@ impl Engine {
     }
 
     /// Gives the gifts of `slot` for the birthday in `year` at instant `when`, to every
-    /// member enrolled before it, then schedules next year's.
+    /// member enrolled before it and not yet gifted for that year, then schedules the next.
     pub(crate) fn give_gifts(&mut self, slot: u32, year: i64, generation: u32, when: i64) {
         let Some(points) = self.program.birthday.as_ref().map(|b| b.points) else {
             return;
         };
-        let gifted = self.birthdays[slot as usize].1;
-        if generation != self.gift_generation || gifted.is_some_and(|l| year <= l) {
+        if generation != self.gift_generation {
             return;
         }
-        self.save_gift_year(slot);
-        self.birthdays[slot as usize].1 = Some(year);
+        // GIFT_YEARS bounds every scheduled year, so it fits.
+        let Ok(year16) = u16::try_from(year) else {
+            return;
+        };
         let expires_at = self.expiry_from(when);
-        for i in 0..self.birthdays[slot as usize].0.len() {
-            let m = self.birthdays[slot as usize].0[i];
-            if self.members[m as usize].enrolled_at < when {
+        for pos in 0..self.birthdays[slot as usize].0.len() {
+            let Celebrant { member: m, gifted } = self.birthdays[slot as usize].0[pos];
+            // Years only move forward: a later year's gift never falls before an earlier
+            // year's instant under any rule (`days_before` ≤ 365), so `<` is "not gifted for it".
+            if gifted < year16 && self.members[m as usize].enrolled_at < when {
+                self.save_gift_year(slot, pos as u32);
+                self.birthdays[slot as usize].0[pos].gifted = year16;
                 self.save_ledger(m);
                 self.credit_lot(m, points, expires_at, Account::Issued);
             }

@@ -6,3 +6,5 @@ mod birthdays;
 mod campaigns;
 mod nps;
 mod stamps;
+
+pub(crate) use birthdays::Slot;
