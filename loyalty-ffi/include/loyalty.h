@@ -71,6 +71,11 @@ typedef enum loyalty_result {
    * A bug inside the library was caught at the boundary; the handle should be freed.
    */
   LOYALTY_PANIC = 103,
+  /**
+   * The file system failed (a store's directory, journal or snapshot: a full disk, a
+   * permission, a lock held by another handle); the message names the path.
+   */
+  LOYALTY_IO = 104,
 } loyalty_result;
 
 /**
@@ -204,11 +209,13 @@ extern "C" {
 enum loyalty_result loyalty_last_error_message(char *buf, size_t len, size_t *written);
 
 /**
- * The name of a result: the SPEC error name (`"InsufficientPoints"`), `"Ok"`, or the binding's
- * own (`"NullPointer"`, `"InvalidUtf8"`, `"BufferTooSmall"`, `"Panic"`). A static string: never
- * free it.
+ * The name of a result: the SPEC error name (`"InsufficientPoints"`), `"Ok"`, the binding's
+ * own (`"NullPointer"`, `"InvalidUtf8"`, `"BufferTooSmall"`, `"Panic"`, `"Io"`), or
+ * `"Unknown"` for a number that is no result. Takes a plain integer, since a C caller can
+ * pass any (an enum parameter holding another value would be undefined behaviour in Rust).
+ * A static string: never free it.
  */
-const char *loyalty_result_name(enum loyalty_result result);
+const char *loyalty_result_name(int32_t result);
 
 /**
  * Creates an engine from a JSON program (SPEC section 2). On failure (`LOYALTY_INVALID_CONFIG`

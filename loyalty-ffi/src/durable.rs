@@ -21,6 +21,9 @@ impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Failure {
         match e {
             StoreError::Engine(e) => e.into(),
+            e @ (StoreError::Io { .. } | StoreError::Locked { .. }) => {
+                Failure::new(loyalty_result::LOYALTY_IO, e.to_string())
+            }
             other => Failure::new(loyalty_result::LOYALTY_INVALID_INPUT, other.to_string()),
         }
     }

@@ -58,6 +58,9 @@ pub enum loyalty_result {
     LOYALTY_BUFFER_TOO_SMALL = 102,
     /// A bug inside the library was caught at the boundary; the handle should be freed.
     LOYALTY_PANIC = 103,
+    /// The file system failed (a store's directory, journal or snapshot: a full disk, a
+    /// permission, a lock held by another handle); the message names the path.
+    LOYALTY_IO = 104,
 }
 
 impl loyalty_result {
@@ -119,8 +122,41 @@ impl loyalty_result {
             R::LOYALTY_INVALID_UTF8 => c"InvalidUtf8",
             R::LOYALTY_BUFFER_TOO_SMALL => c"BufferTooSmall",
             R::LOYALTY_PANIC => c"Panic",
+            R::LOYALTY_IO => c"Io",
         }
     }
+
+    /// Every result, for [`loyalty_result_name`] to look numbers up without trusting them.
+    const ALL: [loyalty_result; 25] = {
+        use loyalty_result as R;
+        [
+            R::LOYALTY_OK,
+            R::LOYALTY_INVALID_CONFIG,
+            R::LOYALTY_INVALID_AMOUNT,
+            R::LOYALTY_UNKNOWN_MEMBER,
+            R::LOYALTY_MEMBER_EXISTS,
+            R::LOYALTY_UNKNOWN_REFERRER,
+            R::LOYALTY_SELF_REFERRAL,
+            R::LOYALTY_INSUFFICIENT_POINTS,
+            R::LOYALTY_REDEMPTION_CAP,
+            R::LOYALTY_BELOW_MINIMUM,
+            R::LOYALTY_ABOVE_MAXIMUM,
+            R::LOYALTY_DAILY_LIMIT,
+            R::LOYALTY_TRANSFERS_DISABLED,
+            R::LOYALTY_TIER_TOO_LOW,
+            R::LOYALTY_SELF_TRANSFER,
+            R::LOYALTY_UNKNOWN_ORDER,
+            R::LOYALTY_REFUND_EXCEEDS_ORDER,
+            R::LOYALTY_TIME_WENT_BACKWARDS,
+            R::LOYALTY_ID_CONFLICT,
+            R::LOYALTY_INVALID_INPUT,
+            R::LOYALTY_NULL_POINTER,
+            R::LOYALTY_INVALID_UTF8,
+            R::LOYALTY_BUFFER_TOO_SMALL,
+            R::LOYALTY_PANIC,
+            R::LOYALTY_IO,
+        ]
+    };
 }
 
 /// A failure inside the binding: its status and message.
@@ -158,7 +194,14 @@ thread_local! {
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
+/// Keeps a failure's message for `loyalty_last_error_message`. A NUL inside it (a `\u0000`
+/// from the caller's JSON, quoted back) would cut the C string short: it is written `\0`.
 fn set_last_error(message: String) {
+    let message = if message.contains('\0') {
+        message.replace('\0', "\\0")
+    } else {
+        message
+    };
     LAST_ERROR.with(|e| *e.borrow_mut() = message);
 }
 
@@ -252,12 +295,18 @@ pub unsafe extern "C" fn loyalty_last_error_message(
     }
 }
 
-/// The name of a result: the SPEC error name (`"InsufficientPoints"`), `"Ok"`, or the binding's
-/// own (`"NullPointer"`, `"InvalidUtf8"`, `"BufferTooSmall"`, `"Panic"`). A static string: never
-/// free it.
+/// The name of a result: the SPEC error name (`"InsufficientPoints"`), `"Ok"`, the binding's
+/// own (`"NullPointer"`, `"InvalidUtf8"`, `"BufferTooSmall"`, `"Panic"`, `"Io"`), or
+/// `"Unknown"` for a number that is no result. Takes a plain integer, since a C caller can
+/// pass any (an enum parameter holding another value would be undefined behaviour in Rust).
+/// A static string: never free it.
 #[no_mangle]
-pub extern "C" fn loyalty_result_name(result: loyalty_result) -> *const c_char {
-    result.c_name().as_ptr()
+pub extern "C" fn loyalty_result_name(result: i32) -> *const c_char {
+    loyalty_result::ALL
+        .iter()
+        .find(|r| **r as i32 == result)
+        .map_or(c"Unknown", |r| r.c_name())
+        .as_ptr()
 }
 
 #[cfg(test)]
@@ -270,6 +319,21 @@ mod tests {
             let result = loyalty_result::from_kind(kind);
             assert_eq!(result as u32, kind.code());
             assert_eq!(result.c_name().to_str().ok(), Some(kind.name()));
+        }
+    }
+
+    #[test]
+    fn every_integer_has_a_name() {
+        for (n, name) in [
+            (0, "Ok"),
+            (19, "InvalidInput"),
+            (104, "Io"),
+            (20, "Unknown"),
+            (-1, "Unknown"),
+            (i32::MAX, "Unknown"),
+        ] {
+            let got = unsafe { CStr::from_ptr(loyalty_result_name(n)) };
+            assert_eq!(got.to_str().ok(), Some(name));
         }
     }
 }

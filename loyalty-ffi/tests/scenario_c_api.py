@@ -7,9 +7,26 @@ Prints `ok FILE` or `FAIL FILE step N: what differed`; exits non-zero if any fai
 """
 
 import ctypes as C
+import importlib.util
 import json
 import sys
 from decimal import Decimal
+from pathlib import Path
+
+
+def _load_shape():
+    """The Python package's scenario-shape checks, loaded from its file (no build needed), so
+    that the C and Python runners refuse the same mistakes."""
+    path = Path(__file__).resolve().parents[2] / "loyalty-py" / "python" / "loyalty" / "_shape.py"
+    spec = importlib.util.spec_from_file_location("loyalty_scenario_shape", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+shape = _load_shape()
+U64 = range(0, 2**64)
+I64 = range(-(2**63), 2**63)
 
 
 class Outcome(C.Structure):
@@ -98,9 +115,14 @@ def same(field, got, want):
 def operation(api, e, step):
     """Calls the typed function that fits the step (the JSON form when none does)."""
     lib, kind = api.lib, step["op"]
-    ints = all(isinstance(step.get(k, 0), int) for k in ("id", "at", "member", "referrer", "order", "from", "to"))
+    ids = ("id", "member", "referrer", "order", "from", "to")
+    # A typed call only when every field fits its C type exactly (ctypes would silently wrap a
+    # 40-digit id); anything else goes as JSON, where the core names the bad value.
+    fits = all(type(step.get(k, 0)) is int and step.get(k, 0) in U64 for k in ids)
+    fits = fits and type(step.get("at")) is int and step["at"] in I64
+    fits = fits and kind in shape.FIELDS and set(step) - {"op"} <= shape.FIELDS[kind]
     out = C.byref(Outcome())
-    if not ints:
+    if not fits:
         return lib.loyalty_apply_json(e, json.dumps(step).encode(), out)
     i, at = step.get("id", 0), step["at"]
     if kind == "enroll" and not {"birthday", "purchase", "questionnaire"} & step.keys():
@@ -125,6 +147,7 @@ def operation(api, e, step):
 
 def play(api, e, step):
     lib = api.lib
+    shape.check_step(step)
     if "op" in step:
         step = dict(step)
         expected = step.pop("expect_error", None)
@@ -179,6 +202,10 @@ def play(api, e, step):
 
 
 def run(api, scenario):
+    try:
+        shape.check_root(scenario)
+    except shape.ShapeError as why:
+        raise Failure(str(why)) from None
     e = C.c_void_p()
     r = api.lib.loyalty_engine_new(json.dumps(scenario["program"]).encode(), C.byref(e))
     if "expect_error" in scenario:
@@ -194,8 +221,11 @@ def run(api, scenario):
         for n, step in enumerate(scenario["steps"], 1):
             try:
                 play(api, e, step)
-            except Failure as f:
+            except (Failure, shape.ShapeError) as f:
                 raise Failure(f"step {n}: {f}") from None
+            except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as f:
+                # A value of the wrong type in a check, not a failure of the engine.
+                raise Failure(f"step {n}: malformed step: {type(f).__name__}: {f}") from None
     finally:
         api.lib.loyalty_engine_free(e)
 
@@ -210,9 +240,13 @@ def main(argv):
             with open(path, encoding="utf-8") as f:
                 run(api, json.load(f))
             print(f"ok {path}")
-        except Failure as why:
+        except (Failure, OSError, ValueError) as why:
             failed += 1
             print(f"FAIL {path} {why}")
+        except RecursionError:
+            # JSON nested too deeply for the parser: one bad file never stops the others.
+            failed += 1
+            print(f"FAIL {path} nested too deeply to read")
     return 1 if failed else 0
 
 

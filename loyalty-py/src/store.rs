@@ -34,7 +34,9 @@ pub(crate) fn records(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<Vec<
 fn store_error(e: loyalty_store::StoreError) -> PyErr {
     match e {
         loyalty_store::StoreError::Engine(e) => error(&e),
-        loyalty_store::StoreError::Io(e) => PyOSError::new_err(e.to_string()),
+        e @ (loyalty_store::StoreError::Io { .. } | loyalty_store::StoreError::Locked { .. }) => {
+            PyOSError::new_err(e.to_string())
+        }
         other => errors::new_err(loyalty_core::ErrorKind::InvalidInput, other.to_string()),
     }
 }

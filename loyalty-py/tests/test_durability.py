@@ -53,6 +53,23 @@ def test_damaged_journals_and_snapshots_raise() -> None:
         loyalty.Engine.from_snapshot_bytes(engine.snapshot_bytes()[:100])
 
 
+def test_a_doctored_snapshot_is_refused_naming_what_is_wrong() -> None:
+    engine = loyalty.Engine(FALCON)
+    for op in OPS:
+        engine.apply(op)
+    doctored = json.loads(engine.snapshot_json())
+    doctored["engine"]["members"][1]["referrer"] = 99  # the totals still balance
+    with pytest.raises(loyalty.InvalidInput, match="referrer.*99"):
+        loyalty.Engine.from_snapshot_json(json.dumps(doctored))
+
+
+def test_an_empty_store_path_is_refused_and_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(OSError, match="empty directory name"):
+        loyalty.Store("", FALCON)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_store_survives_reopening(tmp_path: Path) -> None:
     store = loyalty.Store(tmp_path, FALCON)
     for op in OPS[:4]:
@@ -68,6 +85,10 @@ def test_the_store_survives_reopening(tmp_path: Path) -> None:
     assert (again.state_digest(), again.records) == (digest, records) == (digest, 5)
     assert again.member(2).available == available
     assert len(again.journal()) == 5
+    # One writer per directory: a second handle is refused while the first is open.
+    with pytest.raises(OSError, match="lock"):
+        loyalty.Store(tmp_path, FALCON)
+    del again
     # A torn tail (a write cut short) is dropped on opening.
     journal = tmp_path / "journal.log"
     journal.write_bytes(journal.read_bytes()[:-3])

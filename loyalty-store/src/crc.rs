@@ -22,7 +22,13 @@ const TABLE: [u32; 256] = {
 
 /// The CRC-32 of `bytes`.
 pub fn crc32(bytes: &[u8]) -> u32 {
-    let mut c = !0_u32;
+    crc32_extend(0, bytes)
+}
+
+/// The CRC-32 of `a ++ bytes`, given `crc`, the CRC-32 of `a`: a running checksum of a file
+/// that only grows.
+pub fn crc32_extend(crc: u32, bytes: &[u8]) -> u32 {
+    let mut c = !crc;
     for b in bytes {
         c = TABLE[((c ^ u32::from(*b)) & 0xFF) as usize] ^ (c >> 8);
     }
@@ -35,5 +41,9 @@ mod tests {
     fn matches_the_standard_check_value() {
         assert_eq!(super::crc32(b"123456789"), 0xCBF4_3926);
         assert_eq!(super::crc32(b""), 0);
+        assert_eq!(
+            super::crc32_extend(super::crc32(b"1234"), b"56789"),
+            0xCBF4_3926
+        );
     }
 }

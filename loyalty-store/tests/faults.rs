@@ -104,10 +104,12 @@ fn reopening_replays_to_the_same_state_with_or_without_a_snapshot() {
     let store = Store::open(&dir, &program(), SyncPolicy::EveryRecord).unwrap();
     assert_eq!(store.engine().state_digest(), digest);
     assert!(snapshot.exists());
+    drop(store);
     // A damaged snapshot is ignored: the journal is replayed in full.
     fs::write(&snapshot, b"{\"records\":1,\"crc\":0}\n{garbage").unwrap();
     let store = Store::open(&dir, &program(), SyncPolicy::EveryRecord).unwrap();
     assert_eq!(store.engine().state_digest(), digest);
+    drop(store);
     let text = fs::read_to_string(&snapshot).unwrap();
     fs::write(&snapshot, text.replacen("garbage", "gorbage", 1)).unwrap();
     assert_eq!(
@@ -228,6 +230,8 @@ fn writer_child() {
         return;
     };
     let mut store = Store::open(Path::new(&dir), &program(), SyncPolicy::EveryRecord).unwrap();
+    // Kills also land inside snapshot writes: their temporary files must not survive reopening.
+    store.snapshot_every(7);
     let start = store
         .read_journal()
         .unwrap()
@@ -248,7 +252,8 @@ fn a_writer_killed_at_random_moments_loses_nothing_it_acknowledged() {
     let dir = scratch("sigkill");
     let mut acknowledged: Vec<u64> = Vec::new();
     let mut seed = 0x2545_F491_u64;
-    for round in 0..6 {
+    // Issue 15 asks for at least 200 kills per CI run.
+    for round in 0..200 {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args(["writer_child", "--exact", "--nocapture", "--test-threads=1"])
             .env("LOYALTY_STORE_CHILD", &dir)
@@ -259,7 +264,7 @@ fn a_writer_killed_at_random_moments_loses_nothing_it_acknowledged() {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let run_for = Duration::from_millis(30 + seed % 200);
+        let run_for = Duration::from_millis(5 + seed % 40);
         let stdout = child.stdout.take().unwrap();
         let started = Instant::now();
         let reader = std::thread::spawn(move || {
@@ -281,6 +286,20 @@ fn a_writer_killed_at_random_moments_loses_nothing_it_acknowledged() {
         child.wait().unwrap();
         acknowledged.extend(reader.join().unwrap());
         let store = Store::open(&dir, &program(), SyncPolicy::EveryRecord).unwrap();
+        let leftovers = fs::read_dir(&dir)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "tmp")
+            })
+            .count();
+        assert_eq!(
+            leftovers, 0,
+            "round {round}: temporary files survived reopening"
+        );
         let ids: Vec<u64> = store
             .read_journal()
             .unwrap()

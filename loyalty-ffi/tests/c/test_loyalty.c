@@ -4,6 +4,7 @@
  * -std=c11 -Wall -Wextra -Werror and run under valgrind by scripts/test-c.sh.
  */
 #define _XOPEN_SOURCE 700 /* mkdtemp, unlink, rmdir */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,6 +273,11 @@ static void error_paths(void) {
   FAILS(loyalty_survey(e, 2, 0, 1, 5, bad_utf8, NULL), LOYALTY_INVALID_UTF8);
   FAILS(loyalty_apply_json(e, "{\"op\": \"order\", \"id\": 2}", NULL), LOYALTY_INVALID_INPUT);
   FAILS(loyalty_apply_json(e, NULL, NULL), LOYALTY_NULL_POINTER);
+  /* A NUL the JSON spelled out (\u0000) and the message quotes back is written \0, so the
+     message is not cut short there. */
+  FAILS(loyalty_apply_json(e, "{\"op\": \"ord\\u0000er\", \"id\": 2}", NULL), LOYALTY_INVALID_INPUT);
+  OK(loyalty_last_error_message(message, sizeof message, &written));
+  CHECK(strstr(message, "ord\\0er") != NULL && strlen(message) == written);
   FAILS(loyalty_order(e, 2, INT64_MIN, 1, 100, 0, NULL), LOYALTY_TIME_WENT_BACKWARDS);
   OK(loyalty_order(e, 2, INT64_MAX, 1, 100, 0, NULL));
   OK(loyalty_tick(e, INT64_MAX));
@@ -291,6 +297,12 @@ static void error_paths(void) {
   CHECK(strcmp(loyalty_result_name(LOYALTY_INSUFFICIENT_POINTS), "InsufficientPoints") == 0);
   CHECK(strcmp(loyalty_result_name(LOYALTY_OK), "Ok") == 0);
   CHECK(strcmp(loyalty_result_name(LOYALTY_BUFFER_TOO_SMALL), "BufferTooSmall") == 0);
+  CHECK(strcmp(loyalty_result_name(LOYALTY_IO), "Io") == 0);
+  /* Any integer has a name: those that are no result are "Unknown", never a crash. */
+  const int not_results[] = {20, 50, 99, 105, 1000, -1, INT_MIN, INT_MAX};
+  for (size_t i = 0; i < sizeof not_results / sizeof not_results[0]; i++) {
+    CHECK(strcmp(loyalty_result_name(not_results[i]), "Unknown") == 0);
+  }
   OK(loyalty_verify(e));
   loyalty_engine_free(e);
 }
@@ -301,6 +313,14 @@ static void durability(void) {
   CHECK(mkdtemp(dir) != NULL);
   loyalty_store *s = NULL;
   OK(loyalty_store_open(dir, FALCON, 1, &s));
+  /* One writer per directory: a second handle is refused with the I/O code, naming the store. */
+  loyalty_store *second = NULL;
+  FAILS(loyalty_store_open(dir, FALCON, 1, &second), LOYALTY_IO);
+  CHECK(second == NULL);
+  char lock_message[512];
+  size_t lock_written = 0;
+  OK(loyalty_last_error_message(lock_message, sizeof lock_message, &lock_written));
+  CHECK(strstr(lock_message, dir) != NULL && strstr(lock_message, "lock") != NULL);
   OK(loyalty_store_apply_json(s, "{\"op\": \"enroll\", \"id\": 1, \"at\": 0, \"member\": 1}", NULL));
   OK(loyalty_store_apply_json(s, "{\"op\": \"enroll\", \"id\": 2, \"at\": 0, \"member\": 2, \"referrer\": 1}", NULL));
   loyalty_outcome out;
@@ -331,8 +351,8 @@ static void durability(void) {
   loyalty_store_free(s);
   FAILS(loyalty_store_open(dir, "{not json", 1, &s), LOYALTY_INVALID_CONFIG);
 
-  const char *files[] = {"program.json", "journal.log", "snapshot-4.json"};
-  for (size_t i = 0; i < 3; i++) {
+  const char *files[] = {"program.json", "journal.log", "snapshot-4.json", "lock"};
+  for (size_t i = 0; i < 4; i++) {
     char path[128];
     snprintf(path, sizeof path, "%s/%s", dir, files[i]);
     CHECK(unlink(path) == 0);

@@ -1,0 +1,37 @@
+//! Injected faults for the store's own tests: a disk with little room left, an `fsync` that
+//! fails. Per thread, so that tests running in parallel do not see each other's faults.
+
+use std::cell::Cell;
+
+thread_local! {
+    static ROOM: Cell<Option<usize>> = const { Cell::new(None) };
+    static SYNC_FAILS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// From now on, writes may add at most `bytes` more bytes to the disk (`None`: no limit).
+pub fn set_room(bytes: Option<usize>) {
+    ROOM.with(|r| r.set(bytes));
+}
+
+/// Makes every `fsync` of the journal fail (or succeed again).
+pub fn set_sync_fails(fails: bool) {
+    SYNC_FAILS.with(|s| s.set(fails));
+}
+
+/// `None` when a write of `len` bytes fits; else how many of them fit before the disk is full.
+pub fn room_for(len: usize) -> Option<usize> {
+    ROOM.with(|r| {
+        let room = r.get()?;
+        if len <= room {
+            r.set(Some(room - len));
+            None
+        } else {
+            r.set(Some(0));
+            Some(room)
+        }
+    })
+}
+
+pub fn sync_fails() -> bool {
+    SYNC_FAILS.with(Cell::get)
+}
