@@ -173,7 +173,27 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, Error> {
     if trimmed.is_empty() || trimmed.contains(['e', 'E', '_']) {
         return Err(bad());
     }
-    Decimal::from_str_exact(trimmed).map_err(|_| bad())
+    Decimal::from_str_exact(trimmed).map_err(|_| out_of_range(text).unwrap_or_else(bad))
+}
+
+/// Why a well-formed decimal numeral does not fit a `Decimal` (too many integer digits, or
+/// too many places), so that the message names the real cause; `None` for garbage.
+fn out_of_range(text: &str) -> Option<Error> {
+    let digits = text.trim().trim_start_matches(['+', '-']);
+    let (whole, places) = digits.split_once('.').unwrap_or((digits, ""));
+    let numeral = !digits.is_empty()
+        && digits != "."
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && places.bytes().all(|b| b.is_ascii_digit());
+    if !numeral {
+        return None;
+    }
+    let message = if whole.trim_start_matches('0').len() > 28 {
+        format!("'{text}' is too large (at most {})", Decimal::MAX)
+    } else {
+        format!("'{text}' has too many digits (at most 28 decimal places and 29 digits in all)")
+    };
+    Some(Error::new(ErrorKind::InvalidAmount, message))
 }
 
 impl FromStr for Rounding {
@@ -197,6 +217,17 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         parse_decimal(s).unwrap()
+    }
+
+    #[test]
+    fn a_numeral_out_of_range_says_why() {
+        let message = |s: &str| parse_decimal(s).unwrap_err().message().to_owned();
+        assert!(message(&"1".repeat(40)).contains("too large"));
+        assert!(message("-100000000000000000000000000000000").contains("too large"));
+        assert!(message("0.0000000000000000000000000000001").contains("too many digits"));
+        assert!(message("abc").contains("not a decimal number"));
+        assert!(message("1.2.3").contains("not a decimal number"));
+        assert!(message("1e5").contains("not a decimal number"));
     }
 
     #[test]

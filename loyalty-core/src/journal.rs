@@ -180,6 +180,12 @@ impl Engine {
 /// A restored engine, if its program is valid and its ledger balances.
 fn checked(engine: Engine) -> Result<Engine, Error> {
     engine.program.validate()?;
+    engine.check_structure().map_err(|m| {
+        Error::new(
+            ErrorKind::InvalidInput,
+            format!("snapshot is inconsistent: {m}"),
+        )
+    })?;
     engine.verify().map_err(|m| {
         Error::new(
             ErrorKind::InvalidInput,

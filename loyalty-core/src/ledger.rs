@@ -72,6 +72,51 @@ impl Ledger {
         &self.pending
     }
 
+    /// Whether the ledger is one the operations could have built: no negative or empty lot
+    /// or credit, sums that match their parts, no debt beside lots. For state read from
+    /// outside (a snapshot), where a doctored value would otherwise surface as a panic later.
+    #[cfg(feature = "serde")]
+    pub fn well_formed(&self) -> Result<(), String> {
+        let sorted = self
+            .lots
+            .windows(2)
+            .all(|w| expiry_key(w[0].expires_at) <= expiry_key(w[1].expires_at));
+        if !sorted {
+            return Err("lots out of expiry order".to_owned());
+        }
+        if let Some(lot) = self.lots.iter().find(|l| l.points <= Decimal::ZERO) {
+            return Err(format!("a lot of {} points", lot.points));
+        }
+        if let Some(p) = self.pending.iter().find(|p| p.points <= Decimal::ZERO) {
+            return Err(format!("a pending credit of {} points", p.points));
+        }
+        let held = self
+            .lots
+            .iter()
+            .try_fold(Decimal::ZERO, |s, l| s.checked_add(l.points));
+        if held != Some(self.held) {
+            return Err(format!("held {} is not the sum of its lots", self.held));
+        }
+        let pending = self
+            .pending
+            .iter()
+            .try_fold(Decimal::ZERO, |s, p| s.checked_add(p.points));
+        if pending != Some(self.pending_total) {
+            return Err(format!(
+                "pending {} is not the sum of its credits",
+                self.pending_total
+            ));
+        }
+        if self.debt < Decimal::ZERO || (self.debt > Decimal::ZERO && !self.lots.is_empty()) {
+            return Err(format!(
+                "debt {} beside {} lots",
+                self.debt,
+                self.lots.len()
+            ));
+        }
+        Ok(())
+    }
+
     /// Credits available points: pays debt first, then adds a lot. Returns the debt paid.
     pub fn credit(&mut self, points: Decimal, expires_at: Option<i64>) -> Decimal {
         let paid = points.min(self.debt);

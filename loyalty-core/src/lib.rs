@@ -48,6 +48,8 @@ pub mod scenario;
 mod schedule;
 #[cfg(feature = "serde")]
 mod serde_decimal;
+#[cfg(feature = "serde")]
+mod structure;
 mod tiers;
 
 pub use amount::{at_scale, parse_decimal, Rounding, MAX_AMOUNT, MAX_RATE};

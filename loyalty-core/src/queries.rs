@@ -2,7 +2,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::amount::at_scale;
+use crate::amount::{at_scale, sub};
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::operation::MemberId;
@@ -28,7 +28,7 @@ impl Engine {
             tier: levels[level].name.clone(),
             qualifying: at_scale(qualifying, qs),
             next_tier: next.map(|l| l.name.clone()),
-            to_next: next.map(|l| at_scale(l.threshold - qualifying, qs)),
+            to_next: next.map(|l| at_scale(sub(l.threshold, qualifying), qs)),
             stamps: extras
                 .map(|e| e.stamps.iter().cloned().collect())
                 .unwrap_or_default(),

@@ -36,9 +36,14 @@ impl Visitor<'_> for DecimalVisitor {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Decimal, E> {
-        Err(E::custom(format!(
-            "{BAD_DECIMAL}{v} is a binary float; write decimals as strings"
-        )))
+        // An integer beyond 64 bits reaches here as a float too: name it for what it is.
+        #[allow(clippy::float_cmp)]
+        let whole = v.is_finite() && v.trunc() == v && v.abs() >= 9.223_372_036_854_776e18;
+        Err(E::custom(if whole {
+            format!("{BAD_DECIMAL}{v:e} is too large for a JSON integer; write it as a string")
+        } else {
+            format!("{BAD_DECIMAL}{v} is a binary float; write decimals as strings")
+        }))
     }
 }
 

@@ -575,3 +575,56 @@ fn enrolment_rules() {
     assert_eq!(view(&e, 5).referrer, Some(u64::MAX));
     assert_eq!(view(&e, u64::MAX).referrals, 1);
 }
+
+/// Times past `i64::MAX` saturate: points whose release or expiry would fall beyond the end of
+/// time release or expire at its last instant, `tick(i64::MAX)`, and not before
+/// (docs/behaviour.md).
+#[test]
+fn releases_and_expiries_beyond_the_end_of_time_fall_at_its_last_instant() {
+    let mut e = one_level("1", r#""pending_days": 2, "expiry_days": 3"#);
+    let late = i64::MAX - DAY;
+    ok(
+        &mut e,
+        &format!(r#"{{"op": "enroll", "id": 1, "at": {late}, "member": 1}}"#),
+    );
+    ok(
+        &mut e,
+        &format!(r#"{{"op": "order", "id": 2, "at": {late}, "member": 1, "amount": "10"}}"#),
+    );
+    ok(
+        &mut e,
+        &format!(r#"{{"op": "adjust", "id": 3, "at": {late}, "member": 1, "points": "4"}}"#),
+    );
+    ok(
+        &mut e,
+        &format!(r#"{{"op": "tick", "at": {}}}"#, i64::MAX - 1),
+    );
+    let before = view(&e, 1);
+    assert_eq!((before.available, before.pending), (d("4"), d("10")));
+    ok(&mut e, &format!(r#"{{"op": "tick", "at": {}}}"#, i64::MAX));
+    let after = view(&e, 1);
+    // Released and expired at the same last instant: releases come first (SPEC 8.4 order),
+    // then every lot due expires.
+    assert_eq!((after.available, after.pending), (d("0"), d("0")));
+    assert_eq!(e.totals().expired, d("14"));
+}
+
+/// A JSON number names what the caller wrote: an integer beyond 64 bits (which the JSON parser
+/// can only hold as a float) is "too large", a fraction "a binary float"; both change nothing.
+#[test]
+fn json_numbers_are_refused_for_what_they_are() {
+    for (amount, says) in [
+        (
+            "10000000000000000000000000000000000000000",
+            "1e40 is too large for a JSON integer",
+        ),
+        ("1e40", "1e40 is too large for a JSON integer"),
+        ("12.5", "12.5 is a binary float"),
+    ] {
+        let text =
+            format!(r#"{{"op": "order", "id": 2, "at": 0, "member": 1, "amount": {amount}}}"#);
+        let err = loyalty_core::Operation::from_json(&text).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidAmount, "{err}");
+        assert!(err.to_string().contains(says), "{amount}: {err}");
+    }
+}

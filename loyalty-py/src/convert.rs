@@ -53,12 +53,16 @@ pub(crate) fn amount(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Decimal> {
         if let Ok(v) = obj.extract::<i64>() {
             return Ok(Decimal::from(v));
         }
+        let bits: u64 = obj.call_method0("bit_length")?.extract()?;
+        if bits > 4096 {
+            // str() of a huge int is slow, and refused by Python past 4 300 digits.
+            return Err(too_large(what, &format!("an int of {bits} bits")));
+        }
         obj.str()?.to_string()
     } else if obj.is_instance_of::<PyString>() {
         obj.extract()?
     } else if obj.is_instance(decimal_type(obj.py())?)? {
-        // Fixed-point form: str() would give "1E+5" for some values.
-        obj.call_method1("__format__", ("f",))?.extract()?
+        decimal_text(obj, what)?
     } else {
         let type_name = obj
             .get_type()
@@ -70,6 +74,47 @@ pub(crate) fn amount(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Decimal> {
     };
     loyalty_core::parse_decimal(&text)
         .map_err(|e| invalid(ErrorKind::InvalidAmount, format!("{what}: {}", e.message())))
+}
+
+/// A `Decimal` in fixed-point form (`str()` would give "1E+5" for some values), checked first
+/// so that `Decimal('1e100000000')` is refused by its short name instead of being written
+/// out as a hundred million digits.
+fn decimal_text(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
+    let short = || {
+        obj.str()
+            .map_or_else(|_| String::from("?"), |s| s.to_string())
+    };
+    if !obj.call_method0("is_finite")?.extract::<bool>()? {
+        return Err(invalid(
+            ErrorKind::InvalidAmount,
+            format!("{what}: {} is not a finite number", short()),
+        ));
+    }
+    let adjusted: i64 = obj.call_method0("adjusted")?.extract()?;
+    let exponent: i64 = obj
+        .call_method0("as_tuple")?
+        .getattr("exponent")?
+        .extract()?;
+    if adjusted > 40 {
+        return Err(too_large(what, &short()));
+    }
+    if exponent < -60 {
+        return Err(invalid(
+            ErrorKind::InvalidAmount,
+            format!(
+                "{what}: {} has too many digits (at most 28 decimal places)",
+                short()
+            ),
+        ));
+    }
+    obj.call_method1("__format__", ("f",))?.extract()
+}
+
+fn too_large(what: &str, value: &str) -> PyErr {
+    invalid(
+        ErrorKind::InvalidAmount,
+        format!("{what}: {value} is too large (at most {})", Decimal::MAX),
+    )
 }
 
 /// An unsigned 64-bit id.
@@ -127,10 +172,30 @@ pub(crate) fn time(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> {
     )))
 }
 
-/// `repr(obj)`, for messages.
+/// `repr(obj)`, for messages: cut to its first 60 characters, so that a huge value is named
+/// briefly rather than copied whole into the message.
 pub(crate) fn repr(obj: &Bound<'_, PyAny>) -> String {
-    obj.repr()
-        .map_or_else(|_| String::from("?"), |r| r.to_string())
+    const MOST: usize = 60;
+    let full = obj
+        .repr()
+        .map_or_else(|_| String::from("?"), |r| r.to_string());
+    match full.char_indices().nth(MOST) {
+        Some((cut, _)) => format!("{}… ({} characters)", &full[..cut], full.chars().count()),
+        None => full,
+    }
+}
+
+/// A count (such as a leaderboard's size): a non-negative `int`.
+pub(crate) fn count(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<usize> {
+    if obj.is_instance_of::<PyBool>() || !obj.is_instance_of::<PyInt>() {
+        return Err(PyTypeError::new_err(format!("{what} must be an int")));
+    }
+    obj.extract::<usize>().map_err(|_| {
+        invalid(
+            ErrorKind::InvalidInput,
+            format!("{what} {} is not a count (0 or more)", repr(obj)),
+        )
+    })
 }
 
 /// A sequence (list, tuple, or anything with `tolist()`, such as a numpy array) as a list.

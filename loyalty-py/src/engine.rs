@@ -257,7 +257,12 @@ impl Engine {
                 format!("score {} is not an integer in 0..=10", repr(score)),
             ));
         }
-        let score = score.extract::<i64>().unwrap_or(i64::MAX);
+        let score = score.extract::<i64>().map_err(|_| {
+            errors::new_err(
+                loyalty_core::ErrorKind::InvalidInput,
+                format!("score {} is not an integer in 0..=10", repr(score)),
+            )
+        })?;
         let op = Survey {
             id: crate::convert::id(id, "id")?,
             at: time(at, "at")?,
@@ -341,8 +346,8 @@ impl Engine {
     }
 
     /// The `n` members with the highest qualifying totals, ties by smaller id.
-    fn leaderboard(&self, n: usize) -> Vec<u64> {
-        self.inner.leaderboard(n)
+    fn leaderboard(&self, n: &Bound<'_, PyAny>) -> PyResult<Vec<u64>> {
+        Ok(self.inner.leaderboard(crate::convert::count(n, "n")?))
     }
 
     /// The NPS of the survey answers with `from_ ≤ at < to`, in `segment`, from `member_kind`

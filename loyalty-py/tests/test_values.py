@@ -60,6 +60,33 @@ def test_malformed_decimals_are_invalid_amounts(falcon: loyalty.Engine, bad: obj
         falcon.order(2, T0, 1, bad)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("bad", "named", "why"),
+    [
+        (Decimal("1e100000000"), "1E+100000000", "too large"),
+        (Decimal("1e999999999"), "1E+999999999", "too large"),
+        (Decimal("-1e999999999"), "-1E+999999999", "too large"),
+        (Decimal("1e-999999999"), "1E-999999999", "too many digits"),
+        (Decimal("1e40"), "10000000000000000000000000000000000000000", "too large"),
+        (10**100000, "an int of 332193 bits", "too large"),
+        (10**40, "10000000000000000000000000000000000000000", "too large"),
+        ("1" * 40, "1" * 40, "too large"),
+        ("0." + "0" * 40 + "1", "0." + "0" * 40 + "1", "too many digits"),
+    ],
+    ids=lambda v: type(v).__name__,  # str() of a 100 000-digit int is refused by Python
+)
+def test_out_of_range_amounts_name_the_value_briefly_and_why(
+    falcon: loyalty.Engine, bad: object, named: str, why: str
+) -> None:
+    falcon.enroll(1, T0, 1)
+    with pytest.raises(loyalty.InvalidAmount) as raised:
+        falcon.order(2, T0, 1, bad)  # type: ignore[arg-type]
+    message = str(raised.value)
+    assert named in message and why in message, message
+    assert len(message) < 200
+    assert falcon.member(1).orders == 0
+
+
 def test_huge_ints_and_negative_zero(falcon: loyalty.Engine) -> None:
     falcon.enroll(1, T0, 1)
     with pytest.raises(loyalty.InvalidAmount):
@@ -108,3 +135,21 @@ def test_programs_come_from_dicts_json_text_and_files(tmp_path: Path) -> None:
         loyalty.Engine({"tiers": {"levels": [{"name": "A", "threshold": 0, "accrual_rate": 0.1}]}})
     with pytest.raises(TypeError):
         loyalty.Engine(42)  # type: ignore[arg-type]
+
+
+def test_messages_name_the_value_the_caller_passed(falcon: loyalty.Engine) -> None:
+    falcon.enroll(1, T0, 1)
+    with pytest.raises(loyalty.InvalidInput, match=r"score 10000000000000000000000000000000000000000 is not"):
+        falcon.survey(2, T0, 1, 10**40)
+    with pytest.raises(loyalty.InvalidInput, match=r"n -1 is not a count"):
+        falcon.leaderboard(-1)
+    with pytest.raises(TypeError, match="n must be an int"):
+        falcon.leaderboard("3")  # type: ignore[arg-type]
+    # A JSON integer beyond 64 bits is named as one, not as a float the caller never wrote.
+    with pytest.raises(loyalty.InvalidAmount, match=r"1e40 is too large for a JSON integer"):
+        falcon.apply({"op": "order", "id": 3, "at": T0, "member": 1, "amount": 10**40})
+    # A huge value is named by its first characters, not copied whole.
+    with pytest.raises(loyalty.InvalidInput) as raised:
+        falcon.member(10**1000)
+    assert len(str(raised.value)) < 200, str(raised.value)
+    assert falcon.member(1).orders == 0

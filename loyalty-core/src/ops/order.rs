@@ -242,9 +242,15 @@ impl Engine {
             );
             let count = self.stamp_count(m, &name);
             *count += 1;
-            while *count >= size {
-                *count -= size;
-                reward = add(reward, points);
+            // SPEC 8.5: every full card pays, so a shrunk card_size may pay several at once.
+            // A count may be negative (a refund took back a stamp of a card already paid).
+            if *count >= size {
+                let full = *count / size;
+                *count %= size;
+                // Within range: counts stay below u32::MAX (card sizes are capped, snapshots
+                // checked) and points ≤ MAX_AMOUNT; saturate like `add` rather than fail here.
+                let paid = mul(points, Decimal::from(full)).unwrap_or(Decimal::MAX);
+                reward = add(reward, paid);
             }
             marks.push(StampMark {
                 card: name,

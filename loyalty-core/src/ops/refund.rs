@@ -68,7 +68,7 @@ impl Engine {
             } else {
                 rounding.round_ratio(mul(v.total, refunded)?, r.amount, scale)?
             };
-            Ok(total - v.moved)
+            Ok(sub(total, v.moved))
         };
         let mut commission_claws = Vec::with_capacity(r.commissions.len());
         for (_, _, k) in &r.commissions {
