@@ -13,7 +13,9 @@ fi
 "$PY" -m pip install --quiet --disable-pip-version-check "maturin>=1.5,<2" "pytest>=8" "hypothesis>=6" "mypy>=1.10" numpy
 (cd loyalty-py && VIRTUAL_ENV="$PWD/../.venv" ../.venv/bin/maturin develop --release --locked --quiet)
 
-(cd loyalty-py && ../"$PY" -m pytest -q -W error tests)
+# The C library too: the runner tests play malformed scenarios through the ctypes runner as well.
+cargo build --release --locked -p loyalty-ffi
+(cd loyalty-py && LOYALTY_C_LIB="$PWD/../target/release/libloyalty.so" ../"$PY" -m pytest -q -W error tests)
 (cd loyalty-py && ../"$PY" -m mypy --strict python/loyalty tests/typed_usage.py)
 (cd loyalty-py && ../"$PY" -m mypy.stubtest loyalty)
 "$PY" -m loyalty.scenario "$SCENARIOS"/*.json scenarios/*.json

@@ -46,6 +46,7 @@ pub fn run(text: &str) -> Result<(), Failure> {
     let Some(root) = root.as_object() else {
         return fail_at(0, "a scenario is a JSON object");
     };
+    check_root(root).or_else(|m| fail_at(0, m))?;
     let program_json = root
         .get("program")
         .map(Value::to_string)
@@ -77,9 +78,52 @@ pub fn run(text: &str) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The file's shape (SPEC 7): a program, and either steps or an expected error; anything else
+/// is a mistake in the file, which must fail rather than pass with nothing checked.
+fn check_root(root: &Map<String, Value>) -> Result<(), String> {
+    if let Some(key) = root
+        .keys()
+        .find(|k| !matches!(k.as_str(), "program" | "steps" | "expect_error"))
+    {
+        return Err(format!("unknown key '{key}' at the top level"));
+    }
+    if !root.contains_key("program") {
+        return Err("no program".to_owned());
+    }
+    match (root.get("steps"), root.get("expect_error")) {
+        (Some(_), Some(_)) => Err("both steps and expect_error".to_owned()),
+        (None, None) => Err("no steps and no expect_error".to_owned()),
+        (Some(steps), None) if !steps.is_array() => {
+            Err(format!("steps must be an array, not {steps}"))
+        }
+        (None, Some(e)) if !e.is_string() => {
+            Err(format!("expect_error must be an error name, not {e}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The kinds of steps that check rather than operate; such a step holds exactly one of them.
+const CHECKS: [&str; 5] = [
+    "expect",
+    "expect_totals",
+    "expect_price",
+    "expect_leaderboard",
+    "expect_nps",
+];
+
 fn play(engine: &mut Engine, step: &Map<String, Value>) -> Result<(), String> {
     if step.contains_key("op") {
         return play_operation(engine, step);
+    }
+    if step.len() != 1 || !step.keys().all(|k| CHECKS.contains(&k.as_str())) {
+        let keys: Vec<&String> = step.keys().collect();
+        return Err(format!(
+            "a step is an operation (\"op\") or exactly one of {CHECKS:?}, not {keys:?}"
+        ));
+    }
+    if let Some(check) = step.values().next().filter(|v| !v.is_object()) {
+        return Err(format!("a check holds a JSON object, not {check}"));
     }
     if let Some(e) = step.get("expect").and_then(Value::as_object) {
         let id = e

@@ -68,3 +68,62 @@ fn an_unexpected_success_or_error_fails() {
     let accepted = format!(r#"{{"program": {program}, "expect_error": "InvalidConfig"}}"#);
     assert!(loyalty_core::scenario::run(&accepted).is_err());
 }
+
+/// A mistake in a scenario file fails, naming where, rather than passing with nothing checked.
+#[test]
+fn a_malformed_scenario_fails_naming_the_mistake() {
+    let program =
+        r#"{"tiers": {"levels": [{"name": "A", "threshold": "0", "accrual_rate": "0.1"}]}}"#;
+    let enroll = r#"{"op": "enroll", "id": 1, "at": 0, "member": 1}"#;
+    for (text, says) in [
+        (
+            format!(r#"{{"program": {program}, "step": [{enroll}]}}"#),
+            "unknown key 'step'",
+        ),
+        (
+            format!(r#"{{"program": {program}, "steps": {{"a": {enroll}}}}}"#),
+            "steps must be an array",
+        ),
+        (
+            format!(r#"{{"program": {program}, "expect_error": 5}}"#),
+            "expect_error must be an error name",
+        ),
+        (
+            format!(r#"{{"program": {program}}}"#),
+            "no steps and no expect_error",
+        ),
+        (r#"{"steps": []}"#.to_owned(), "no program"),
+        ("[]".to_owned(), "a scenario is a JSON object"),
+        (
+            format!(r#"{{"program": {program}, "steps": [5]}}"#),
+            "step 1: a step is a JSON object",
+        ),
+        (
+            format!(
+                r#"{{"program": {program}, "steps": [{enroll}, {{"expect": {{"member": 1}}, "expect_totals": {{}}}}]}}"#
+            ),
+            "step 2: a step is an operation",
+        ),
+        (
+            format!(
+                r#"{{"program": {program}, "steps": [{enroll}, {{"expcet": {{"member": 1}}}}]}}"#
+            ),
+            "step 2: a step is an operation",
+        ),
+        (
+            format!(r#"{{"program": {program}, "steps": [{enroll}, {{"expect_totals": 3}}]}}"#),
+            "step 2: a check holds a JSON object",
+        ),
+        (
+            format!(
+                r#"{{"program": {program}, "steps": [{enroll}, {{"expect": {{"member": "1"}}}}]}}"#
+            ),
+            "step 2: expect needs a member id",
+        ),
+    ] {
+        match loyalty_core::scenario::run(&text) {
+            Ok(()) => unreachable!("{text} passed"),
+            Err(failure) => assert!(failure.to_string().contains(says), "{text}: {failure}"),
+        }
+    }
+}

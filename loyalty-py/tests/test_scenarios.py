@@ -4,6 +4,7 @@ failures the way the Rust runner does."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -52,3 +53,53 @@ def test_an_unexpected_error_fails() -> None:
             {"op": "enroll", "id": 1, "at": 0, "member": 1, "expect_error": "MemberExists"}]})
     with pytest.raises(scenario.Failure, match="program accepted"):
         scenario.run({"program": program, "expect_error": "InvalidConfig"})
+
+
+def runner_command(runner: str) -> list[str]:
+    """The Python runner, or the C binding's ctypes runner on the library scripts/test-py.sh
+    builds (named by LOYALTY_C_LIB)."""
+    if runner == "python":
+        return [sys.executable, "-m", "loyalty.scenario"]
+    lib = os.environ.get("LOYALTY_C_LIB")
+    if not lib:
+        pytest.skip("LOYALTY_C_LIB names no C library")
+    script = Path(__file__).resolve().parents[2] / "loyalty-ffi" / "tests" / "scenario_c_api.py"
+    return [sys.executable, str(script), lib]
+
+
+PROGRAM = {"tiers": {"levels": [{"name": "A", "threshold": "0", "accrual_rate": "0.1"}]}}
+ENROLL = {"op": "enroll", "id": 1, "at": 0, "member": 1}
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (json.dumps({"program": PROGRAM, "step": [ENROLL]}), "unknown key 'step' at the top level"),
+        (json.dumps({"program": PROGRAM, "steps": {"a": ENROLL}}), "steps must be an array"),
+        (json.dumps({"program": PROGRAM, "expect_error": 5}), "expect_error must be an error name"),
+        (json.dumps({"program": PROGRAM}), "no steps and no expect_error"),
+        (json.dumps({"steps": []}), "no program"),
+        ("[]", "a scenario is a JSON object"),
+        (json.dumps({"program": PROGRAM, "steps": [5]}), "step 1: a step is a JSON object"),
+        (json.dumps({"program": PROGRAM, "steps": [ENROLL, {"expcet": {"member": 1}}]}), "step 2: a step is an operation"),
+        (json.dumps({"program": PROGRAM, "steps": [ENROLL, {"expect_totals": 3}]}), "step 2: a check holds a JSON object"),
+        (json.dumps({"program": PROGRAM, "steps": [ENROLL, {"expect": {"member": "1"}}]}), "step 2: expect needs a member id"),
+        (json.dumps({"program": PROGRAM, "steps": [ENROLL, {"expect_leaderboard": {"n": "x", "members": []}}]}), "step 2: malformed step"),
+        ("[" * 100000 + "]" * 100000, "nested too deeply"),
+        (json.dumps({"program": PROGRAM, "steps": [{**ENROLL, "member": 10**40}]}), "step 1: expected success, got"),
+    ],
+    ids=lambda v: str(v)[:30],
+)
+@pytest.mark.parametrize("runner", ["python", "c"])
+def test_a_malformed_scenario_fails_naming_the_mistake_and_the_next_file_still_runs(
+    tmp_path: Path, text: str, says: str, runner: str
+) -> None:
+    bad, good = tmp_path / "bad.json", tmp_path / "good.json"
+    bad.write_text(text)
+    good.write_text(json.dumps({"program": PROGRAM, "steps": [ENROLL]}))
+    result = subprocess.run([*runner_command(runner), str(bad), str(good)], capture_output=True, text=True)
+    assert result.returncode == 1, result.stdout
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].startswith(f"FAIL {bad}") and says in lines[0], result.stdout + result.stderr
+    assert lines[1] == f"ok {good}"
+    assert "Traceback" not in result.stderr

@@ -14,19 +14,7 @@ from decimal import Decimal
 from typing import Any, Callable, Dict, Mapping, Optional, Sequence
 
 from . import ERRORS, Engine, LoyaltyError
-
-#: The fields each operation may carry (besides ``op`` and ``expect_error``).
-FIELDS: Dict[str, set[str]] = {
-    "enroll": {"id", "at", "member", "referrer", "birthday", "purchase", "questionnaire"},
-    "order": {"id", "at", "member", "amount", "points", "lines"},
-    "refund": {"id", "at", "order", "amount"},
-    "transfer": {"id", "at", "from", "to", "points"},
-    "adjust": {"id", "at", "member", "points", "reason"},
-    "tick": {"at"},
-    "configure": {"id", "at", "program"},
-    "survey": {"id", "at", "member", "score", "segment"},
-}
-
+from ._shape import FIELDS, ShapeError, check_root, check_step
 
 class Failure(Exception):
     """A scenario step did not go as expected."""
@@ -93,6 +81,7 @@ def _expect_member(engine: Engine, want: Mapping[str, Any]) -> None:
 
 
 def _step(engine: Engine, step: Mapping[str, Any]) -> None:
+    check_step(step)
     if "op" in step:
         op = dict(step)
         expected = op.pop("expect_error", None)
@@ -133,8 +122,12 @@ def _step(engine: Engine, step: Mapping[str, Any]) -> None:
         raise Failure(f"unknown step {dict(step)}")
 
 
-def run(scenario: Mapping[str, Any]) -> None:
+def run(scenario: Any) -> None:
     """Plays one scenario; raises :class:`Failure` naming the step at the first mismatch."""
+    try:
+        check_root(scenario)
+    except ShapeError as e:
+        raise Failure(str(e)) from None
     if "expect_error" in scenario:
         try:
             Engine(scenario["program"])
@@ -152,8 +145,11 @@ def run(scenario: Mapping[str, Any]) -> None:
         try:
             _step(engine, step)
             engine.verify()
-        except (Failure, LoyaltyError, RuntimeError) as e:
+        except (Failure, ShapeError, LoyaltyError, RuntimeError) as e:
             raise Failure(f"step {n}: {e}") from None
+        except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as e:
+            # A value of the wrong type in a check, not a failure of the engine.
+            raise Failure(f"step {n}: malformed step: {type(e).__name__}: {e}") from None
 
 
 def main(argv: Sequence[str]) -> int:
@@ -169,6 +165,10 @@ def main(argv: Sequence[str]) -> int:
         except (Failure, OSError, ValueError) as why:
             failed += 1
             print(f"FAIL {path} {why}")
+        except RecursionError:
+            # JSON nested too deeply for the parser: one bad file never stops the others.
+            failed += 1
+            print(f"FAIL {path} nested too deeply to read")
     return 1 if failed else 0
 
 
