@@ -142,7 +142,7 @@ struct Applied {
 }
 
 /// What an advance of the clock changed, so that a rejected operation can undo it.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Undo {
     totals: Totals,
     ledgers: IdMap<u32, Ledger>,
@@ -169,7 +169,7 @@ struct Undo {
 /// assert!(engine.verify().is_ok());
 /// # Ok::<(), loyalty_core::Error>(())
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Engine {
     pub(crate) program: Program,

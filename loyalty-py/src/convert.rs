@@ -4,24 +4,24 @@
 use loyalty_core::{Decimal, Error, ErrorKind};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::sync::GILOnceCell;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyFloat, PyInt, PyString, PyType};
 
 use crate::errors;
 
-static DECIMAL: GILOnceCell<Py<PyType>> = GILOnceCell::new();
+static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 fn decimal_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     DECIMAL
         .get_or_try_init(py, || {
-            let t = py.import_bound("decimal")?.getattr("Decimal")?;
-            Ok::<_, PyErr>(t.downcast_into::<PyType>()?.unbind())
+            let t = py.import("decimal")?.getattr("Decimal")?;
+            Ok::<_, PyErr>(t.cast_into::<PyType>()?.unbind())
         })
         .map(|t| t.bind(py))
 }
 
 /// A core decimal as a Python `decimal.Decimal`.
-pub(crate) fn decimal_out(py: Python<'_>, v: Decimal) -> PyResult<PyObject> {
+pub(crate) fn decimal_out(py: Python<'_>, v: Decimal) -> PyResult<Py<PyAny>> {
     Ok(decimal_type(py)?.call1((v.to_string(),))?.unbind())
 }
 
@@ -146,7 +146,7 @@ pub(crate) fn time(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> {
             )
         });
     }
-    let datetime = py.import_bound("datetime")?;
+    let datetime = py.import("datetime")?;
     if obj.is_instance(&datetime.getattr("datetime")?)? {
         if obj.call_method0("utcoffset")?.is_none() {
             return Err(invalid(
@@ -211,7 +211,7 @@ pub(crate) fn column<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Vec<B
         )));
     }
     source
-        .iter()
+        .try_iter()
         .map_err(|_| PyTypeError::new_err(format!("{what} must be a sequence")))?
         .collect()
 }

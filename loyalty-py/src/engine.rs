@@ -25,7 +25,7 @@ pub struct Engine {
 /// A program (dict, JSON text or file path) as the core's `Program`.
 fn program(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Program> {
     let json: String = py
-        .import_bound("loyalty._config")?
+        .import("loyalty._config")?
         .call_method1("program_json", (obj,))?
         .extract()?;
     Program::from_json(&json).map_err(|e| error(&e))
@@ -39,7 +39,7 @@ fn lines(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Line>> {
     let mut out = Vec::new();
     for (i, item) in column(obj, "lines")?.iter().enumerate() {
         let what = format!("lines[{i}]");
-        let (category, value) = if let Ok(dict) = item.downcast::<PyDict>() {
+        let (category, value) = if let Ok(dict) = item.cast::<PyDict>() {
             let value = dict.get_item("amount")?.ok_or_else(|| {
                 errors::new_err(
                     loyalty_core::ErrorKind::InvalidInput,
@@ -58,7 +58,7 @@ fn lines(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Line>> {
         };
         let category = match category {
             Some(c) if !c.is_none() => Some(
-                c.downcast::<PyString>()
+                c.cast::<PyString>()
                     .map_err(|_| {
                         PyTypeError::new_err(format!("{what}: category must be a str or None"))
                     })?
@@ -83,7 +83,7 @@ fn optional_amount(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Optio
 fn optional_text(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Option<String>> {
     match obj {
         Some(o) if !o.is_none() => Ok(Some(
-            o.downcast::<PyString>()
+            o.cast::<PyString>()
                 .map_err(|_| PyTypeError::new_err(format!("{what} must be a str")))?
                 .to_string(),
         )),
@@ -276,7 +276,7 @@ impl Engine {
     /// Applies an operation in its JSON form, as a dict: `{"op": "order", "id": 1, …}`.
     fn apply(&mut self, py: Python<'_>, operation: &Bound<'_, PyAny>) -> PyResult<Outcome> {
         let json: String = py
-            .import_bound("loyalty._config")?
+            .import("loyalty._config")?
             .call_method1("to_json", (operation,))?
             .extract()?;
         let op = Operation::from_json(&json).map_err(|e| error(&e))?;
@@ -316,7 +316,7 @@ impl Engine {
         amount: Option<&Bound<'_, PyAny>>,
         category: Option<&Bound<'_, PyAny>>,
         lines: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<PyObject> {
+    ) -> PyResult<Py<PyAny>> {
         let mut all = self::lines(lines)?;
         if let Some(a) = optional_amount(amount, "amount")? {
             all.push(Line {
@@ -333,7 +333,7 @@ impl Engine {
 
     /// How many members hold each level, lowest first: `{"Bunny": 90000, "Wolf": 9000, …}`.
     fn tier_counts(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
-        let out = PyDict::new_bound(py);
+        let out = PyDict::new(py);
         for (name, count) in self.inner.tier_counts() {
             out.set_item(name, count)?;
         }
@@ -341,7 +341,7 @@ impl Engine {
     }
 
     /// Bonus points campaign `name` has given so far, net of refunds.
-    fn campaign_used(&self, py: Python<'_>, name: &str) -> PyResult<PyObject> {
+    fn campaign_used(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
         decimal_out(py, self.inner.campaign_used(name))
     }
 
@@ -384,7 +384,7 @@ impl Engine {
             segment,
             member_kind,
         };
-        Nps::new(py, self.inner.nps(&query))
+        Nps::new(py, &self.inner.nps(&query))
     }
 
     /// Checks `issued = redeemed + expired + fees + liability`; raises `RuntimeError` if broken.
@@ -402,9 +402,9 @@ impl Engine {
 
     /// The program in force, as a dict (decimals as strings).
     #[getter]
-    fn program(&self, py: Python<'_>) -> PyResult<PyObject> {
+    fn program(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         Ok(py
-            .import_bound("json")?
+            .import("json")?
             .call_method1("loads", (self.inner.program().to_json(),))?
             .unbind())
     }
@@ -421,7 +421,7 @@ impl Engine {
         operation: &Bound<'_, PyAny>,
     ) -> PyResult<String> {
         let json: String = py
-            .import_bound("loyalty._config")?
+            .import("loyalty._config")?
             .call_method1("to_json", (operation,))?
             .extract()?;
         let op = Operation::from_json(&json).map_err(|e| error(&e))?;
@@ -440,7 +440,7 @@ impl Engine {
         let records = crate::store::records(py, journal)?;
         let program = program(py, program_source)?;
         let inner = py
-            .allow_threads(|| CoreEngine::replay(program, &records))
+            .detach(|| CoreEngine::replay(program, &records))
             .map_err(|e| error(&e))?;
         Ok(Engine { inner })
     }
@@ -460,7 +460,7 @@ impl Engine {
 
     /// The whole state in a compact binary form (CBOR).
     fn snapshot_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, pyo3::types::PyBytes> {
-        pyo3::types::PyBytes::new_bound(py, &self.inner.snapshot_bytes())
+        pyo3::types::PyBytes::new(py, &self.inner.snapshot_bytes())
     }
 
     /// Restores a state written by `snapshot_bytes`.
@@ -469,6 +469,28 @@ impl Engine {
         CoreEngine::from_snapshot_bytes(data)
             .map(|inner| Engine { inner })
             .map_err(|e| error(&e))
+    }
+
+    /// Pickling goes through the binary snapshot, so an engine moves between processes
+    /// (`multiprocessing`, Dask workers) with the same state digest.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, pyo3::types::PyBytes>,))> {
+        let restore = slf.get_type().getattr("from_snapshot_bytes")?;
+        Ok((restore, (slf.borrow().snapshot_bytes(py),)))
+    }
+
+    /// An independent copy: a "what if" branch of a simulation.
+    fn __copy__(&self) -> Engine {
+        Engine {
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// The same as `__copy__`: an engine holds no Python objects to copy deeply.
+    fn __deepcopy__(&self, _memo: &Bound<'_, PyAny>) -> Engine {
+        self.__copy__()
     }
 
     /// A stable hash of the whole state (equal states, equal digests).
@@ -533,7 +555,7 @@ impl Engine {
             }));
         }
         let engine = &mut self.inner;
-        let (errors, outcomes) = py.allow_threads(move || {
+        let (errors, outcomes) = py.detach(move || {
             let mut errors = Vec::with_capacity(ops.len());
             let mut outcomes = keep_outcomes.then(|| Vec::with_capacity(ops.len()));
             for op in &ops {

@@ -27,8 +27,8 @@ macro_rules! kinds {
         /// Adds every exception class to the module.
         pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
             let py = m.py();
-            m.add("LoyaltyError", py.get_type_bound::<LoyaltyError>())?;
-            $(m.add(stringify!($name), py.get_type_bound::<$name>())?;)*
+            m.add("LoyaltyError", py.get_type::<LoyaltyError>())?;
+            $(m.add(stringify!($name), py.get_type::<$name>())?;)*
             Ok(())
         }
     };

@@ -11,9 +11,9 @@ use crate::types::{Member, Outcome, Totals};
 
 /// Journal records as JSON lines, from a list of `str` (or dicts, serialised here).
 pub(crate) fn records(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<Vec<JournalRecord>> {
-    let to_json = py.import_bound("loyalty._config")?.getattr("to_json")?;
+    let to_json = py.import("loyalty._config")?.getattr("to_json")?;
     let mut out = Vec::new();
-    for (n, item) in items.iter()?.enumerate() {
+    for (n, item) in items.try_iter()?.enumerate() {
         let item = item?;
         let text: String = if let Ok(s) = item.extract::<String>() {
             s
@@ -43,7 +43,7 @@ fn store_error(e: loyalty_store::StoreError) -> PyErr {
 
 fn operation(py: Python<'_>, op: &Bound<'_, PyAny>) -> PyResult<Operation> {
     let json: String = py
-        .import_bound("loyalty._config")?
+        .import("loyalty._config")?
         .call_method1("to_json", (op,))?
         .extract()?;
     Operation::from_json(&json).map_err(|e| error(&e))
@@ -57,11 +57,11 @@ pub(crate) fn statement(
     py: Python<'_>,
     member: u64,
     journal: &Bound<'_, PyAny>,
-) -> PyResult<PyObject> {
+) -> PyResult<Py<PyAny>> {
     let lines = core_statement(member, &records(py, journal)?);
     let json = serde_json::to_string(&lines).map_err(|e| PyOSError::new_err(e.to_string()))?;
     Ok(py
-        .import_bound("json")?
+        .import("json")?
         .call_method1("loads", (json,))?
         .unbind())
 }
@@ -80,6 +80,7 @@ pub struct Store {
 impl Store {
     #[new]
     #[pyo3(signature = (directory, program_source, sync=None))]
+    #[allow(clippy::needless_pass_by_value)] // pyo3 extracts a path argument by value
     fn new(
         py: Python<'_>,
         directory: std::path::PathBuf,
@@ -87,7 +88,7 @@ impl Store {
         sync: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Store> {
         let json: String = py
-            .import_bound("loyalty._config")?
+            .import("loyalty._config")?
             .call_method1("program_json", (program_source,))?
             .extract()?;
         let program = loyalty_core::Program::from_json(&json).map_err(|e| error(&e))?;
@@ -105,7 +106,7 @@ impl Store {
             })?),
         };
         let inner = py
-            .allow_threads(|| CoreStore::open(&directory, &program, policy))
+            .detach(|| CoreStore::open(&directory, &program, policy))
             .map_err(store_error)?;
         Ok(Store { inner })
     }

@@ -8,7 +8,7 @@ use pyo3::types::PyDict;
 
 use crate::convert::decimal_out;
 
-fn d(py: Python<'_>, v: loyalty_core::Decimal) -> PyResult<PyObject> {
+fn d(py: Python<'_>, v: loyalty_core::Decimal) -> PyResult<Py<PyAny>> {
     decimal_out(py, v)
 }
 
@@ -18,7 +18,7 @@ fn dr(v: loyalty_core::Decimal) -> String {
 }
 
 /// A Python object's `repr()`.
-fn r(py: Python<'_>, obj: &PyObject) -> String {
+fn r(py: Python<'_>, obj: &Py<PyAny>) -> String {
     obj.bind(py)
         .repr()
         .map_or_else(|_| String::from("?"), |s| s.to_string())
@@ -35,7 +35,7 @@ pub(crate) fn q(s: &str) -> String {
 pub struct Commission {
     pub member: u64,
     pub depth: u32,
-    pub points: PyObject,
+    pub points: Py<PyAny>,
 }
 
 #[pymethods]
@@ -78,7 +78,7 @@ impl TierChange {
 pub struct Posting {
     pub source: String,
     pub target: String,
-    pub points: PyObject,
+    pub points: Py<PyAny>,
 }
 
 #[pymethods]
@@ -179,7 +179,7 @@ impl Outcome {
 
     /// Cash paid for an order: amount less the points' value.
     #[getter]
-    fn cash(&self, py: Python<'_>) -> PyResult<PyObject> {
+    fn cash(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         d(
             py,
             if let Effect::Ordered(o) = &self.inner.effect {
@@ -192,7 +192,7 @@ impl Outcome {
 
     /// The accrual X of an order.
     #[getter]
-    fn accrued(&self, py: Python<'_>) -> PyResult<PyObject> {
+    fn accrued(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         d(
             py,
             if let Effect::Ordered(o) = &self.inner.effect {
@@ -205,13 +205,13 @@ impl Outcome {
 
     /// Points spent on an order, sent by a transfer, adjusted, or rewarded for a survey.
     #[getter]
-    fn points(&self, py: Python<'_>) -> PyResult<PyObject> {
+    fn points(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         d(py, self.points_value())
     }
 
     /// A transfer's fee.
     #[getter]
-    fn fee(&self, py: Python<'_>) -> PyResult<PyObject> {
+    fn fee(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         d(
             py,
             if let Effect::Transferred { fee, .. } = &self.inner.effect {
@@ -224,7 +224,7 @@ impl Outcome {
 
     /// Campaign bonuses of an order, or what a refund clawed back of them: `(campaign, points)`.
     #[getter]
-    fn campaign_bonuses(&self, py: Python<'_>) -> PyResult<Vec<(String, PyObject)>> {
+    fn campaign_bonuses(&self, py: Python<'_>) -> PyResult<Vec<(String, Py<PyAny>)>> {
         let list = match &self.inner.effect {
             Effect::Ordered(o) => &o.campaign_bonuses,
             Effect::Refunded(r) => &r.campaign_bonuses_clawed,
@@ -252,7 +252,7 @@ impl Outcome {
 
     /// Spent points a refund gave back.
     #[getter]
-    fn points_returned(&self, py: Python<'_>) -> PyResult<PyObject> {
+    fn points_returned(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         d(
             py,
             if let Effect::Refunded(r) = &self.inner.effect {
@@ -265,7 +265,7 @@ impl Outcome {
 
     /// The accrual a refund clawed back.
     #[getter]
-    fn accrual_clawed(&self, py: Python<'_>) -> PyResult<PyObject> {
+    fn accrual_clawed(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         d(
             py,
             if let Effect::Refunded(r) = &self.inner.effect {
@@ -288,7 +288,7 @@ impl Outcome {
 
     /// Points for completed stamp cards.
     #[getter]
-    fn stamp_rewards(&self, py: Python<'_>) -> PyResult<PyObject> {
+    fn stamp_rewards(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         d(
             py,
             if let Effect::Ordered(o) = &self.inner.effect {
@@ -301,7 +301,7 @@ impl Outcome {
 
     /// Achievements unlocked: `(member, achievement, points)`.
     #[getter]
-    fn achievements(&self, py: Python<'_>) -> PyResult<Vec<(u64, String, PyObject)>> {
+    fn achievements(&self, py: Python<'_>) -> PyResult<Vec<(u64, String, Py<PyAny>)>> {
         let list = match &self.inner.effect {
             Effect::Ordered(o) => &o.achievements,
             Effect::Enrolled { achievements, .. } => achievements,
@@ -400,12 +400,12 @@ impl Outcome {
 pub struct Member {
     pub member: u64,
     pub referrer: Option<u64>,
-    pub available: PyObject,
-    pub pending: PyObject,
+    pub available: Py<PyAny>,
+    pub pending: Py<PyAny>,
     pub tier: String,
-    pub qualifying: PyObject,
+    pub qualifying: Py<PyAny>,
     pub next_tier: Option<String>,
-    pub to_next: Option<PyObject>,
+    pub to_next: Option<Py<PyAny>>,
     pub stamps: Py<PyDict>,
     pub achievements: Vec<String>,
     pub orders: u64,
@@ -414,7 +414,7 @@ pub struct Member {
 
 impl Member {
     pub(crate) fn new(py: Python<'_>, v: MemberView) -> PyResult<Member> {
-        let stamps = PyDict::new_bound(py);
+        let stamps = PyDict::new(py);
         for (card, count) in &v.stamps {
             stamps.set_item(card, count)?;
         }
@@ -453,11 +453,11 @@ impl Member {
 #[pyclass(module = "loyalty", frozen, get_all)]
 #[derive(Debug)]
 pub struct Totals {
-    pub issued: PyObject,
-    pub redeemed: PyObject,
-    pub expired: PyObject,
-    pub fees: PyObject,
-    pub liability: PyObject,
+    pub issued: Py<PyAny>,
+    pub redeemed: Py<PyAny>,
+    pub expired: Py<PyAny>,
+    pub fees: Py<PyAny>,
+    pub liability: Py<PyAny>,
 }
 
 impl Totals {
@@ -495,11 +495,11 @@ pub struct Nps {
     pub passives: u64,
     pub detractors: u64,
     pub responses: u64,
-    pub score: Option<PyObject>,
+    pub score: Option<Py<PyAny>>,
 }
 
 impl Nps {
-    pub(crate) fn new(py: Python<'_>, n: CoreNps) -> PyResult<Nps> {
+    pub(crate) fn new(py: Python<'_>, n: &CoreNps) -> PyResult<Nps> {
         Ok(Nps {
             promoters: n.promoters,
             passives: n.passives,

@@ -96,3 +96,20 @@ def test_the_store_survives_reopening(tmp_path: Path) -> None:
     assert torn.records == 4
     with pytest.raises(loyalty.InvalidInput):
         loyalty.Store(tmp_path, FALCON, sync="sometimes")
+
+
+def test_engines_pickle_and_copy_through_the_binary_snapshot() -> None:
+    import copy
+    import pickle
+
+    engine = loyalty.Engine(FALCON)
+    for op in OPS:
+        engine.apply(op)
+    for twin in (pickle.loads(pickle.dumps(engine)), copy.copy(engine), copy.deepcopy(engine)):
+        assert twin.state_digest() == engine.state_digest()
+        assert twin.member(2).available == engine.member(2).available
+    # A copy is a branch: what happens to it leaves the original as it was.
+    branch, before = copy.copy(engine), engine.state_digest()
+    branch.order(10, T0 + 3 * DAY, 2, "400")
+    assert branch.state_digest() != before == engine.state_digest()
+    assert branch.member(2).orders == engine.member(2).orders + 1

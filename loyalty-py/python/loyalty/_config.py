@@ -32,7 +32,7 @@ def program_json(source: ProgramSource) -> str:
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if path.suffix == ".toml":
-            import tomllib  # Python 3.11+
+            import tomllib
 
             from ._loyalty import InvalidConfig
 
