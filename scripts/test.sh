@@ -32,6 +32,8 @@ fi
 if [ -x scripts/test-py.sh ]; then
   step "Python package"
   scripts/test-py.sh
+  step "Python wheel, installed where no Rust toolchain is"
+  scripts/test-wheel.sh
 fi
 
 # Any failure above stopped the script (set -e), so reaching here means every suite passed.
