@@ -8,6 +8,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyString};
 
+use crate::batch;
 use crate::convert::{amount, column, decimal_out, error, id, repr, time};
 use crate::errors;
 use crate::types::{BatchResult, Member, Nps, Outcome, Totals};
@@ -506,10 +507,43 @@ impl Engine {
         )
     }
 
+    /// Many enrolments at once: columns of ids, times, members and optionally referrers (`None`
+    /// for a member who came without one). See `order_batch` for how a batch runs.
+    #[pyo3(signature = (ids, ats, members, referrers=None, *, keep_outcomes=true))]
+    fn enroll_batch(
+        &mut self,
+        py: Python<'_>,
+        ids: &Bound<'_, PyAny>,
+        ats: &Bound<'_, PyAny>,
+        members: &Bound<'_, PyAny>,
+        referrers: Option<&Bound<'_, PyAny>>,
+        keep_outcomes: bool,
+    ) -> PyResult<BatchResult> {
+        let (n, [ids, ats, members]) =
+            batch::columns([(ids, "ids"), (ats, "ats"), (members, "members")])?;
+        let referrers = batch::optional(referrers, "referrers", n)?;
+        let ops = batch::rows(n, |i| {
+            let referrer = match referrers.as_ref().map(|r| &r[i]) {
+                Some(r) if !r.is_none() => Some(id(r, "referrers")?),
+                _ => None,
+            };
+            Ok(Operation::Enroll(Enroll {
+                id: id(&ids[i], "ids")?,
+                at: time(&ats[i], "ats")?,
+                member: id(&members[i], "members")?,
+                referrer,
+                birthday: None,
+                purchase: None,
+                questionnaire: false,
+            }))
+        })?;
+        Ok(batch::run(py, &mut self.inner, &ops, keep_outcomes))
+    }
+
     /// Many orders at once, for simulations: columns (lists, tuples or numpy arrays) of ids,
     /// times, members, amounts and optionally points. Inputs are converted once (a bad value
-    /// raises before anything is applied); the orders then run without the GIL, and each row's
-    /// rejection is reported in the result instead of raised.
+    /// raises, naming its row, before anything is applied); the orders then run without the
+    /// GIL, and each row's rejection is reported in the result instead of raised.
     #[pyo3(signature = (ids, ats, members, amounts, points=None, *, keep_outcomes=true))]
     #[allow(clippy::too_many_arguments)]
     fn order_batch(
@@ -522,60 +556,95 @@ impl Engine {
         points: Option<&Bound<'_, PyAny>>,
         keep_outcomes: bool,
     ) -> PyResult<BatchResult> {
-        let (ids, ats, members, amounts) = (
-            column(ids, "ids")?,
-            column(ats, "ats")?,
-            column(members, "members")?,
-            column(amounts, "amounts")?,
-        );
-        let points = points.map(|p| column(p, "points")).transpose()?;
-        let n = ids.len();
-        if ats.len() != n
-            || members.len() != n
-            || amounts.len() != n
-            || points.as_ref().is_some_and(|p| p.len() != n)
-        {
-            return Err(errors::new_err(
-                loyalty_core::ErrorKind::InvalidInput,
-                String::from("batch columns must all have the same length"),
-            ));
-        }
-        let mut ops = Vec::with_capacity(n);
-        for i in 0..n {
-            ops.push(Operation::Order(Order {
-                id: id(&ids[i], "ids[i]")?,
-                at: time(&ats[i], "ats[i]")?,
-                member: id(&members[i], "members[i]")?,
-                amount: amount(&amounts[i], "amounts[i]")?,
+        let (n, [ids, ats, members, amounts]) = batch::columns([
+            (ids, "ids"),
+            (ats, "ats"),
+            (members, "members"),
+            (amounts, "amounts"),
+        ])?;
+        let points = batch::optional(points, "points", n)?;
+        let ops = batch::rows(n, |i| {
+            Ok(Operation::Order(Order {
+                id: id(&ids[i], "ids")?,
+                at: time(&ats[i], "ats")?,
+                member: id(&members[i], "members")?,
+                amount: amount(&amounts[i], "amounts")?,
                 points: match &points {
-                    Some(p) => amount(&p[i], "points[i]")?,
+                    Some(p) => amount(&p[i], "points")?,
                     None => Decimal::ZERO,
                 },
                 lines: Vec::new(),
-            }));
-        }
-        let engine = &mut self.inner;
-        let (errors, outcomes) = py.detach(move || {
-            let mut errors = Vec::with_capacity(ops.len());
-            let mut outcomes = keep_outcomes.then(|| Vec::with_capacity(ops.len()));
-            for op in &ops {
-                match engine.apply_ref(op) {
-                    Ok(outcome) => {
-                        errors.push(None);
-                        if let Some(o) = outcomes.as_mut() {
-                            o.push(Some(outcome.clone()));
-                        }
-                    }
-                    Err(e) => {
-                        errors.push(Some(e.kind().name()));
-                        if let Some(o) = outcomes.as_mut() {
-                            o.push(None);
-                        }
-                    }
-                }
-            }
-            (errors, outcomes)
-        });
-        Ok(BatchResult { errors, outcomes })
+            }))
+        })?;
+        Ok(batch::run(py, &mut self.inner, &ops, keep_outcomes))
+    }
+
+    /// Many refunds at once: columns of ids, times, order ids and amounts. See `order_batch`.
+    #[pyo3(signature = (ids, ats, orders, amounts, *, keep_outcomes=true))]
+    #[allow(clippy::too_many_arguments)]
+    fn refund_batch(
+        &mut self,
+        py: Python<'_>,
+        ids: &Bound<'_, PyAny>,
+        ats: &Bound<'_, PyAny>,
+        orders: &Bound<'_, PyAny>,
+        amounts: &Bound<'_, PyAny>,
+        keep_outcomes: bool,
+    ) -> PyResult<BatchResult> {
+        let (n, [ids, ats, orders, amounts]) = batch::columns([
+            (ids, "ids"),
+            (ats, "ats"),
+            (orders, "orders"),
+            (amounts, "amounts"),
+        ])?;
+        let ops = batch::rows(n, |i| {
+            Ok(Operation::Refund(Refund {
+                id: id(&ids[i], "ids")?,
+                at: time(&ats[i], "ats")?,
+                order: id(&orders[i], "orders")?,
+                amount: amount(&amounts[i], "amounts")?,
+            }))
+        })?;
+        Ok(batch::run(py, &mut self.inner, &ops, keep_outcomes))
+    }
+
+    /// Many transfers at once: columns of ids, times, senders, recipients and points. See
+    /// `order_batch`.
+    #[pyo3(signature = (ids, ats, senders, recipients, points, *, keep_outcomes=true))]
+    #[allow(clippy::too_many_arguments)]
+    fn transfer_batch(
+        &mut self,
+        py: Python<'_>,
+        ids: &Bound<'_, PyAny>,
+        ats: &Bound<'_, PyAny>,
+        senders: &Bound<'_, PyAny>,
+        recipients: &Bound<'_, PyAny>,
+        points: &Bound<'_, PyAny>,
+        keep_outcomes: bool,
+    ) -> PyResult<BatchResult> {
+        let (n, [ids, ats, senders, recipients, points]) = batch::columns([
+            (ids, "ids"),
+            (ats, "ats"),
+            (senders, "senders"),
+            (recipients, "recipients"),
+            (points, "points"),
+        ])?;
+        let ops = batch::rows(n, |i| {
+            Ok(Operation::Transfer(Transfer {
+                id: id(&ids[i], "ids")?,
+                at: time(&ats[i], "ats")?,
+                from: id(&senders[i], "senders")?,
+                to: id(&recipients[i], "recipients")?,
+                points: amount(&points[i], "points")?,
+            }))
+        })?;
+        Ok(batch::run(py, &mut self.inner, &ops, keep_outcomes))
+    }
+
+    /// Every member as columns, in enrolment order: `member`, `referrer` (`None` for none),
+    /// `tier`, `available`, `pending`, `qualifying` (Decimals), `orders`, `referrals`: a dict
+    /// of lists, ready for `pandas.DataFrame(...)` (see `loyalty.sim.member_frame`).
+    fn member_columns(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        batch::member_columns(py, &self.inner)
     }
 }

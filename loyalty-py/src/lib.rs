@@ -2,6 +2,7 @@
 //! `loyalty` package (`python/loyalty/`). Decimals in and out, never floats; one exception
 //! class per SPEC error name; a batch API that runs without the GIL.
 
+mod batch;
 mod convert;
 mod engine;
 mod errors;

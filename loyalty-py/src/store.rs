@@ -60,10 +60,7 @@ pub(crate) fn statement(
 ) -> PyResult<Py<PyAny>> {
     let lines = core_statement(member, &records(py, journal)?);
     let json = serde_json::to_string(&lines).map_err(|e| PyOSError::new_err(e.to_string()))?;
-    Ok(py
-        .import("json")?
-        .call_method1("loads", (json,))?
-        .unbind())
+    Ok(py.import("json")?.call_method1("loads", (json,))?.unbind())
 }
 
 /// A crash-safe store in a directory: every accepted operation is journaled (length-prefixed,

@@ -3,11 +3,18 @@
 import os
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Tuple, Union, final
+from typing import Any, Callable, Iterable, Mapping, Optional, Protocol, Sequence, Tuple, TypeVar, Union, final
 
 _Amount = Union[Decimal, int, str]
 _Time = Union[int, datetime]
 _ProgramSource = Union[Mapping[str, Any], str, "os.PathLike[str]"]
+_T_co = TypeVar("_T_co", covariant=True)
+
+class _ToList(Protocol[_T_co]):
+    """A numpy array, or anything else with `tolist()`."""
+    def tolist(self) -> Sequence[_T_co]: ...
+
+_Column = Union[Sequence[_T_co], _ToList[_T_co]]
 __all__ = [
     "AboveMaximum",
     "BatchResult",
@@ -262,16 +269,45 @@ class Engine:
     def __copy__(self) -> "Engine": ...
     def __deepcopy__(self, memo: Any, /) -> "Engine": ...
     def state_digest(self) -> int: ...
-    def order_batch(
+    def enroll_batch(
         self,
-        ids: Sequence[int],
-        ats: Sequence[_Time],
-        members: Sequence[int],
-        amounts: Sequence[_Amount],
-        points: Optional[Sequence[_Amount]] = None,
+        ids: _Column[int],
+        ats: _Column[_Time],
+        members: _Column[int],
+        referrers: Optional[_Column[Optional[int]]] = None,
         *,
         keep_outcomes: bool = True,
     ) -> BatchResult: ...
+    def order_batch(
+        self,
+        ids: _Column[int],
+        ats: _Column[_Time],
+        members: _Column[int],
+        amounts: _Column[_Amount],
+        points: Optional[_Column[_Amount]] = None,
+        *,
+        keep_outcomes: bool = True,
+    ) -> BatchResult: ...
+    def refund_batch(
+        self,
+        ids: _Column[int],
+        ats: _Column[_Time],
+        orders: _Column[int],
+        amounts: _Column[_Amount],
+        *,
+        keep_outcomes: bool = True,
+    ) -> BatchResult: ...
+    def transfer_batch(
+        self,
+        ids: _Column[int],
+        ats: _Column[_Time],
+        senders: _Column[int],
+        recipients: _Column[int],
+        points: _Column[_Amount],
+        *,
+        keep_outcomes: bool = True,
+    ) -> BatchResult: ...
+    def member_columns(self) -> dict[str, list[Any]]: ...
 
 def statement(member: int, journal: Iterable[Union[str, Mapping[str, Any]]]) -> list[dict[str, Any]]: ...
 
