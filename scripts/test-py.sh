@@ -10,7 +10,8 @@ PY=.venv/bin/python
 if [ ! -x "$PY" ]; then
   python3 -m venv .venv
 fi
-"$PY" -m pip install --quiet --disable-pip-version-check "maturin>=1.5,<2" "pytest>=8" "hypothesis>=6" "mypy>=1.10" numpy
+"$PY" -m pip install --quiet --disable-pip-version-check "maturin>=1.5,<2" "pytest>=8" "hypothesis>=6" "mypy>=1.10" \
+  numpy "dask[distributed]" tqdm matplotlib
 (cd loyalty-py && VIRTUAL_ENV="$PWD/../.venv" ../.venv/bin/maturin develop --release --locked --quiet)
 
 # The C library too: the runner tests play malformed scenarios through the ctypes runner as well.
@@ -20,4 +21,8 @@ cargo build --release --locked -p loyalty-ffi
 (cd loyalty-py && ../"$PY" -m mypy.stubtest loyalty)
 "$PY" -m loyalty.scenario "$SCENARIOS"/*.json scenarios/*.json
 "$PY" examples/simulate.py --members 20000 --days 60 --quiet
+out=$(mktemp -d)
+"$PY" examples/sweep.py --members 2000 --days 30 --csv "$out/sweep.csv" --png "$out/sweep.png" 2>/dev/null
+test "$(wc -l < "$out/sweep.csv")" -eq 28 && test -s "$out/sweep.png"
+rm -rf "$out"
 "$PY" examples/journal_report.py > /dev/null

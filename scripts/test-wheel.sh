@@ -13,7 +13,8 @@ wheels=(dist/loyalty-*-abi3-*.whl)
 [ ${#wheels[@]} -eq 1 ] || { echo "expected one abi3 wheel, got: ${wheels[*]}"; exit 1; }
 
 python3 -m venv "$WHEEL_ENV"
-"$WHEEL_ENV/bin/python" -m pip install --quiet --disable-pip-version-check "${wheels[0]}" "pytest>=8" "hypothesis>=6" numpy
+"$WHEEL_ENV/bin/python" -m pip install --quiet --disable-pip-version-check "${wheels[0]}" "pytest>=8" "hypothesis>=6" \
+  numpy "dask[distributed]"
 
 # Only the venv and the system's own tools: no ~/.cargo/bin.
 CLEAN_PATH="$PWD/$WHEEL_ENV/bin:/usr/local/bin:/usr/bin:/bin"

@@ -1,0 +1,83 @@
+"""The simulation toolkit: reproducible runs, the series it returns, and sweeps on Dask that
+equal a serial run exactly."""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from typing import Any, Dict, List
+
+import pytest
+
+import loyalty
+from loyalty.sim import Population, member_frame, simulate, summarize, sweep
+
+PROGRAM: Dict[str, Any] = {
+    "name": "Sim Club",
+    "pending_days": 3,
+    "tiers": {"levels": [
+        {"name": "Silver", "threshold": "0", "accrual_rate": "0.03", "referral_rates": ["0.01"]},
+        {"name": "Platinum", "threshold": "300", "accrual_rate": "0.05", "referral_rates": ["0.02", "0.01"]},
+    ]},
+    "redemption": {"max_share": "0.5"},
+    "transfers": {"min_points": "1", "fee_rate": "0.01"},
+    "campaigns": [{"name": "Spring", "from": 1_767_225_600, "to": 1_767_225_600 + 20 * 86_400, "multiplier": "2"}],
+    "surveys": {"points": "5"},
+}
+SMALL = Population(members=400, days=40, seed=3, sample_every=10)
+
+
+def variants() -> List[Dict[str, Any]]:
+    out = []
+    for rate in ("0.03", "0.06"):
+        program = copy.deepcopy(PROGRAM)
+        program["tiers"]["levels"][1]["accrual_rate"] = rate
+        out.append(program)
+    return out
+
+
+def test_a_simulation_is_reproducible_and_its_series_add_up() -> None:
+    first, again = simulate(PROGRAM, SMALL), simulate(PROGRAM, SMALL)
+    assert first.engine.state_digest() == again.engine.state_digest()
+    assert first.summary() == again.summary()
+    s = first.series
+    assert s["day"] == [9, 19, 29, 39]
+    assert s["members"][-1] == 400 == sum(s[f"tier:{name}"][-1] for name in ("Silver", "Platinum"))
+    totals = first.engine.totals()
+    assert s["liability"][-1] == totals.liability == totals.issued - totals.redeemed - totals.expired - totals.fees
+    assert s["campaign_cost"][-1] == first.engine.campaign_used("Spring") > 0
+    assert all(isinstance(v, Decimal) for v in s["revenue"] + s["issued"] + s["liability"])
+    assert s["orders"][-1] == first.orders > 0
+    assert first.rejected["InsufficientPoints"] > 0  # redemptions by members with too few points
+    assert simulate(PROGRAM, Population(members=400, days=40, seed=4)).summary() != first.summary()
+
+
+def test_members_come_out_as_frames() -> None:
+    np = pytest.importorskip("numpy")
+    frame = member_frame(simulate(PROGRAM, SMALL).engine)
+    assert frame["member"].dtype == np.uint64 and len(frame["member"]) == 400
+    assert isinstance(frame["available"][0], Decimal)
+
+
+def test_bad_populations_are_refused() -> None:
+    with pytest.raises(ValueError, match="members"):
+        Population(members=0)
+
+
+def test_a_sweep_on_dask_equals_a_serial_run() -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    programs = variants()
+    serial = sweep(programs, SMALL)
+    assert serial == [summarize(p, SMALL) for p in programs]
+    assert serial[0]["cost_per_member"] < serial[1]["cost_per_member"]
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
+    with cluster, distributed.Client(cluster) as client:
+        assert sweep(programs, SMALL, client=client) == serial
+
+
+def test_an_engine_is_pickled_to_a_worker_and_back() -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    engine = simulate(PROGRAM, SMALL).engine
+    with distributed.Client(processes=False, n_workers=1, dashboard_address=":0") as client:
+        back = client.submit(lambda e: e, engine).result()
+    assert isinstance(back, loyalty.Engine) and back.state_digest() == engine.state_digest()
