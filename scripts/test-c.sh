@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The C binding: the committed header matches the sources; the C tests and the POS example
 # build warning-free (-Wall -Wextra -Werror) against the static library and run clean under
-# valgrind; every scenario plays through the C API.
+# valgrind; the example also builds with CMake through the package config; every scenario plays
+# through the C API.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCENARIOS=${LOYALTY_SCENARIOS:-../shared/scenarios}
@@ -12,15 +13,23 @@ scripts/header.sh --check
 cargo build --release --locked -p loyalty-ffi
 mkdir -p build
 sed "s|@PREFIX@|$PWD|" loyalty-ffi/loyalty.pc.in > build/loyalty.pc
+sed "s|@PREFIX@|$PWD|" loyalty-ffi/loyaltyConfig.cmake.in > build/loyaltyConfig.cmake
+cp loyalty-ffi/loyaltyConfigVersion.cmake build/
 
 gcc "${CFLAGS[@]}" loyalty-ffi/tests/c/test_loyalty.c target/release/libloyalty.a "${LIBS[@]}" -o build/test_loyalty
 # The example links through pkg-config, as firmware would.
 gcc "${CFLAGS[@]}" examples/pos_terminal.c $(PKG_CONFIG_PATH=build pkg-config --cflags --libs --static loyalty | sed 's/-lloyalty/-l:libloyalty.a/') -o build/pos_terminal
 
+# And with CMake, through the package config, as a CMake-based firmware would.
+cmake -S examples/cmake -B build/cmake -Dloyalty_DIR="$PWD/build" -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake --build build/cmake > /dev/null
+build/cmake/pos_terminal > build/pos_terminal_cmake.out
+
 VALGRIND=(valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible)
 "${VALGRIND[@]}" build/test_loyalty
 "${VALGRIND[@]}" build/pos_terminal > build/pos_terminal.out
 tail -n 1 build/pos_terminal.out
+cmp build/pos_terminal.out build/pos_terminal_cmake.out
 
 strip -o build/libloyalty.stripped.a target/release/libloyalty.a 2>/dev/null || true
 strip -o build/pos_terminal.stripped build/pos_terminal

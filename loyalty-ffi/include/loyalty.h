@@ -3,8 +3,9 @@
  *
  * Ownership: a loyalty_engine is created by loyalty_engine_new and freed by loyalty_engine_free
  * (NULL accepted). Strings passed in are borrowed for the call only. Strings come back in
- * caller-supplied buffers, NUL-terminated; a buffer too small gives LOYALTY_BUFFER_TOO_SMALL and
- * a message saying how many bytes are needed. Out-parameters are written only on LOYALTY_OK.
+ * caller-supplied buffers, NUL-terminated; a buffer too small gives LOYALTY_BUFFER_TOO_SMALL,
+ * with *written set to the bytes needed (NUL included): allocate that and call again (pass
+ * NULL, 0 to ask for the size alone). Other out-parameters are written only on LOYALTY_OK.
  *
  * Errors: every function returns a loyalty_result; after a failure, loyalty_last_error_message
  * gives a message naming the bad value. The message is kept per thread.
@@ -64,7 +65,7 @@ typedef enum loyalty_result {
    */
   LOYALTY_INVALID_UTF8 = 101,
   /**
-   * A caller-supplied buffer was too small; the message says how many bytes are needed.
+   * A caller-supplied buffer was too small; `*written` (or `*count`) holds the size needed.
    */
   LOYALTY_BUFFER_TOO_SMALL = 102,
   /**
@@ -515,7 +516,9 @@ enum loyalty_result loyalty_price_json(const struct loyalty_engine *engine,
 
 /**
  * The `n` members with the highest qualifying totals (ties by smaller id) into `ids`, which has
- * room for `capacity`; `*count` gets how many were written.
+ * room for `capacity`; `*count` gets how many were written. If they do not fit:
+ * `LOYALTY_BUFFER_TOO_SMALL`, nothing written to `ids`, and `*count` gets how many are needed
+ * (`ids` may be NULL when `capacity` is 0, to ask).
  *
  * # Safety
  * `engine` must be a live handle; `ids` must point to `capacity` `uint64_t`s; `count` to a

@@ -803,7 +803,9 @@ pub unsafe extern "C" fn loyalty_price_json(
 }
 
 /// The `n` members with the highest qualifying totals (ties by smaller id) into `ids`, which has
-/// room for `capacity`; `*count` gets how many were written.
+/// room for `capacity`; `*count` gets how many were written. If they do not fit:
+/// `LOYALTY_BUFFER_TOO_SMALL`, nothing written to `ids`, and `*count` gets how many are needed
+/// (`ids` may be NULL when `capacity` is 0, to ask).
 ///
 /// # Safety
 /// `engine` must be a live handle; `ids` must point to `capacity` `uint64_t`s; `count` to a
@@ -818,11 +820,13 @@ pub unsafe extern "C" fn loyalty_leaderboard(
 ) -> loyalty_result {
     guard(|| {
         let h = unsafe { handle_ref(engine) }?;
-        if ids.is_null() || count.is_null() {
+        if (ids.is_null() && capacity > 0) || count.is_null() {
             return Err(Failure::null("ids or count"));
         }
         let top = h.engine.leaderboard(n);
         if top.len() > capacity {
+            // SAFETY: `count` is non-null and points to a `size_t` (the caller's promise).
+            unsafe { *count = top.len() };
             return Err(Failure::new(
                 loyalty_result::LOYALTY_BUFFER_TOO_SMALL,
                 format!("room for {capacity} ids: {} needed", top.len()),

@@ -4,7 +4,8 @@
 //! - every function returns a [`loyalty_result`] (or nothing, for `_free`) and runs inside a
 //!   panic boundary: a panic becomes `LOYALTY_PANIC`, never an unwind into C;
 //! - handles are opaque; each `_new` has a `_free` that accepts NULL;
-//! - out-parameters are written only on `LOYALTY_OK`;
+//! - out-parameters are written only on `LOYALTY_OK`, but for the size needed on
+//!   `LOYALTY_BUFFER_TOO_SMALL` (so that a caller can allocate it and call again);
 //! - after any failure, `loyalty_last_error_message` gives a message naming the bad value (the
 //!   message is kept per thread, like `errno`).
 //!
@@ -54,7 +55,7 @@ pub enum loyalty_result {
     LOYALTY_NULL_POINTER = 100,
     /// A string was not valid UTF-8.
     LOYALTY_INVALID_UTF8 = 101,
-    /// A caller-supplied buffer was too small; the message says how many bytes are needed.
+    /// A caller-supplied buffer was too small; `*written` (or `*count`) holds the size needed.
     LOYALTY_BUFFER_TOO_SMALL = 102,
     /// A bug inside the library was caught at the boundary; the handle should be freed.
     LOYALTY_PANIC = 103,
@@ -243,14 +244,16 @@ pub(crate) unsafe fn free_boxed<T>(handle: *mut T) {
 }
 
 /// Copies `text` and a NUL into `buf` of `len` bytes; `*written` gets the length without the
-/// NUL. `LOYALTY_BUFFER_TOO_SMALL` (nothing written) if it does not fit.
+/// NUL. If it does not fit: `LOYALTY_BUFFER_TOO_SMALL`, nothing written to `buf`, and
+/// `*written` gets the size needed (NUL included), so that the caller can allocate and call
+/// again; `buf` may be NULL when `len` is 0, to ask for that size.
 pub(crate) unsafe fn write_str(
     text: &str,
     buf: *mut c_char,
     len: usize,
     written: *mut usize,
 ) -> Result<(), Failure> {
-    if buf.is_null() {
+    if buf.is_null() && len > 0 {
         return Err(Failure::null("buf"));
     }
     if written.is_null() {
@@ -258,6 +261,8 @@ pub(crate) unsafe fn write_str(
     }
     let needed = text.len() + 1;
     if len < needed {
+        // SAFETY: `written` is non-null and the caller promises it points to a `size_t`.
+        unsafe { *written = needed };
         return Err(Failure::new(
             loyalty_result::LOYALTY_BUFFER_TOO_SMALL,
             format!("buffer of {len} bytes is too small: {needed} needed"),

@@ -4,8 +4,11 @@ use loyalty_core::{
     Adjust, Configure, Decimal, Engine as CoreEngine, Enroll, Line, MemberKind, NpsQuery,
     Operation, Order, Program, Refund, Survey, Tick, Transfer,
 };
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::sync::MutexExt;
 use pyo3::types::{PyDict, PyInt, PyString};
 
 use crate::batch;
@@ -17,10 +20,27 @@ use crate::types::{BatchResult, Member, Nps, Outcome, Totals};
 /// path of a `.json` or `.toml` file.
 ///
 /// Not thread-safe on its own: share one engine between threads behind a lock.
-#[pyclass(module = "loyalty")]
+/// Frozen, with the state behind a mutex: threads sharing one engine (a web server's thread
+/// pool, a progress thread) take turns instead of failing with "Already borrowed"; a thread
+/// waiting for its turn does not hold the GIL.
+#[pyclass(module = "loyalty", frozen)]
 #[derive(Debug)]
 pub struct Engine {
-    inner: CoreEngine,
+    state: Mutex<CoreEngine>,
+}
+
+impl Engine {
+    fn wrap(inner: CoreEngine) -> Engine {
+        Engine {
+            state: Mutex::new(inner),
+        }
+    }
+
+    /// The engine, once this thread's turn comes. The core never panics while it holds the
+    /// lock (and leaves the state unchanged on every error), so a poisoned lock is taken as is.
+    fn lock(&self) -> MutexGuard<'_, CoreEngine> {
+        Python::attach(|py| self.state.lock_py_attached(py)).unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// A program (dict, JSON text or file path) as the core's `Program`.
@@ -93,8 +113,8 @@ fn optional_text(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Option<
 }
 
 impl Engine {
-    fn run(&mut self, op: &Operation) -> PyResult<Outcome> {
-        self.inner
+    fn run(&self, op: &Operation) -> PyResult<Outcome> {
+        self.lock()
             .apply(op)
             .map(|inner| Outcome { inner })
             .map_err(|e| error(&e))
@@ -106,7 +126,7 @@ impl Engine {
     #[new]
     fn new(py: Python<'_>, program_source: &Bound<'_, PyAny>) -> PyResult<Engine> {
         let inner = CoreEngine::new(program(py, program_source)?).map_err(|e| error(&e))?;
-        Ok(Engine { inner })
+        Ok(Engine::wrap(inner))
     }
 
     /// Enrols `member`, optionally referred by `referrer`, with a birthday (`"MM-DD"`) and a
@@ -114,7 +134,7 @@ impl Engine {
     #[pyo3(signature = (id, at, member, referrer=None, *, birthday=None, purchase=None, questionnaire=false))]
     #[allow(clippy::too_many_arguments)]
     fn enroll(
-        &mut self,
+        &self,
         id: &Bound<'_, PyAny>,
         at: &Bound<'_, PyAny>,
         member: &Bound<'_, PyAny>,
@@ -141,7 +161,7 @@ impl Engine {
     /// An order of `amount` (money) paying `points` with points; `lines` split it by category.
     #[pyo3(signature = (id, at, member, amount, points=None, *, lines=None))]
     fn order(
-        &mut self,
+        &self,
         id: &Bound<'_, PyAny>,
         at: &Bound<'_, PyAny>,
         member: &Bound<'_, PyAny>,
@@ -162,7 +182,7 @@ impl Engine {
 
     /// Returns `amount` (money) of order `order`.
     fn refund(
-        &mut self,
+        &self,
         id: &Bound<'_, PyAny>,
         at: &Bound<'_, PyAny>,
         order: &Bound<'_, PyAny>,
@@ -179,7 +199,7 @@ impl Engine {
 
     /// Sends `points` from `sender` to `recipient`.
     fn transfer(
-        &mut self,
+        &self,
         id: &Bound<'_, PyAny>,
         at: &Bound<'_, PyAny>,
         sender: &Bound<'_, PyAny>,
@@ -199,7 +219,7 @@ impl Engine {
     /// A supervisor's correction: positive credits, negative debits.
     #[pyo3(signature = (id, at, member, points, reason=None))]
     fn adjust(
-        &mut self,
+        &self,
         id: &Bound<'_, PyAny>,
         at: &Bound<'_, PyAny>,
         member: &Bound<'_, PyAny>,
@@ -217,7 +237,7 @@ impl Engine {
     }
 
     /// Moves the clock to `at`: releases, birthday gifts and expiries happen.
-    fn tick(&mut self, at: &Bound<'_, PyAny>) -> PyResult<Outcome> {
+    fn tick(&self, at: &Bound<'_, PyAny>) -> PyResult<Outcome> {
         self.run(
             &Tick {
                 at: time(at, "at")?,
@@ -228,7 +248,7 @@ impl Engine {
 
     /// The supervisor replaces the program from `at` on.
     fn configure(
-        &mut self,
+        &self,
         py: Python<'_>,
         id: &Bound<'_, PyAny>,
         at: &Bound<'_, PyAny>,
@@ -245,7 +265,7 @@ impl Engine {
     /// A survey answer: `score` 0..=10, optionally in a `segment`.
     #[pyo3(signature = (id, at, member, score, segment=None))]
     fn survey(
-        &mut self,
+        &self,
         id: &Bound<'_, PyAny>,
         at: &Bound<'_, PyAny>,
         member: &Bound<'_, PyAny>,
@@ -275,7 +295,7 @@ impl Engine {
     }
 
     /// Applies an operation in its JSON form, as a dict: `{"op": "order", "id": 1, …}`.
-    fn apply(&mut self, py: Python<'_>, operation: &Bound<'_, PyAny>) -> PyResult<Outcome> {
+    fn apply(&self, py: Python<'_>, operation: &Bound<'_, PyAny>) -> PyResult<Outcome> {
         let json: String = py
             .import("loyalty._config")?
             .call_method1("to_json", (operation,))?
@@ -287,7 +307,7 @@ impl Engine {
     /// Member `member` as of the clock.
     fn member(&self, py: Python<'_>, member: &Bound<'_, PyAny>) -> PyResult<Member> {
         let view = self
-            .inner
+            .lock()
             .member(id(member, "member")?)
             .map_err(|e| error(&e))?;
         Member::new(py, view)
@@ -295,17 +315,17 @@ impl Engine {
 
     /// Whether `member` is enrolled.
     fn is_member(&self, member: &Bound<'_, PyAny>) -> PyResult<bool> {
-        Ok(self.inner.is_member(id(member, "member")?))
+        Ok(self.lock().is_member(id(member, "member")?))
     }
 
     /// Every enrolled member's id, in enrolment order.
     fn member_ids(&self) -> Vec<u64> {
-        self.inner.member_ids().collect()
+        self.lock().member_ids().collect()
     }
 
     /// The program totals.
     fn totals(&self, py: Python<'_>) -> PyResult<Totals> {
-        Totals::new(py, self.inner.totals())
+        Totals::new(py, self.lock().totals())
     }
 
     /// The club price for `member`: of one line (`amount`, `category`) or of `lines`.
@@ -326,7 +346,7 @@ impl Engine {
             });
         }
         let quote = self
-            .inner
+            .lock()
             .price(id(member, "member")?, &all)
             .map_err(|e| error(&e))?;
         decimal_out(py, quote)
@@ -335,7 +355,7 @@ impl Engine {
     /// How many members hold each level, lowest first: `{"Bunny": 90000, "Wolf": 9000, …}`.
     fn tier_counts(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
         let out = PyDict::new(py);
-        for (name, count) in self.inner.tier_counts() {
+        for (name, count) in self.lock().tier_counts() {
             out.set_item(name, count)?;
         }
         Ok(out.unbind())
@@ -343,12 +363,12 @@ impl Engine {
 
     /// Bonus points campaign `name` has given so far, net of refunds.
     fn campaign_used(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
-        decimal_out(py, self.inner.campaign_used(name))
+        decimal_out(py, self.lock().campaign_used(name))
     }
 
     /// The `n` members with the highest qualifying totals, ties by smaller id.
     fn leaderboard(&self, n: &Bound<'_, PyAny>) -> PyResult<Vec<u64>> {
-        Ok(self.inner.leaderboard(crate::convert::count(n, "n")?))
+        Ok(self.lock().leaderboard(crate::convert::count(n, "n")?))
     }
 
     /// The NPS of the survey answers with `from_ ≤ at < to`, in `segment`, from `member_kind`
@@ -385,12 +405,12 @@ impl Engine {
             segment,
             member_kind,
         };
-        Nps::new(py, &self.inner.nps(&query))
+        Nps::new(py, &self.lock().nps(&query))
     }
 
     /// Checks `issued = redeemed + expired + fees + liability`; raises `RuntimeError` if broken.
     fn verify(&self) -> PyResult<()> {
-        self.inner
+        self.lock()
             .verify()
             .map_err(pyo3::exceptions::PyRuntimeError::new_err)
     }
@@ -398,7 +418,8 @@ impl Engine {
     /// The clock (the largest time applied), `None` before the first operation.
     #[getter]
     fn clock(&self) -> Option<i64> {
-        (self.inner.clock() != i64::MIN).then_some(self.inner.clock())
+        let clock = self.lock().clock();
+        (clock != i64::MIN).then_some(clock)
     }
 
     /// The program in force, as a dict (decimals as strings).
@@ -406,27 +427,23 @@ impl Engine {
     fn program(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         Ok(py
             .import("json")?
-            .call_method1("loads", (self.inner.program().to_json(),))?
+            .call_method1("loads", (self.lock().program().to_json(),))?
             .unbind())
     }
 
     fn __len__(&self) -> usize {
-        self.inner.member_count()
+        self.lock().member_count()
     }
 
     /// Applies an operation (a dict in its JSON form) and returns its journal record as a JSON
     /// line, to be persisted before the operation is acknowledged.
-    fn apply_journaled(
-        &mut self,
-        py: Python<'_>,
-        operation: &Bound<'_, PyAny>,
-    ) -> PyResult<String> {
+    fn apply_journaled(&self, py: Python<'_>, operation: &Bound<'_, PyAny>) -> PyResult<String> {
         let json: String = py
             .import("loyalty._config")?
             .call_method1("to_json", (operation,))?
             .extract()?;
         let op = Operation::from_json(&json).map_err(|e| error(&e))?;
-        let record = self.inner.apply_journaled(&op).map_err(|e| error(&e))?;
+        let record = self.lock().apply_journaled(&op).map_err(|e| error(&e))?;
         serde_json::to_string(&record)
             .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))
     }
@@ -443,32 +460,32 @@ impl Engine {
         let inner = py
             .detach(|| CoreEngine::replay(program, &records))
             .map_err(|e| error(&e))?;
-        Ok(Engine { inner })
+        Ok(Engine::wrap(inner))
     }
 
     /// The whole state as JSON.
     fn snapshot_json(&self) -> String {
-        self.inner.snapshot_json()
+        self.lock().snapshot_json()
     }
 
     /// Restores a state written by `snapshot_json`.
     #[staticmethod]
     fn from_snapshot_json(text: &str) -> PyResult<Engine> {
         CoreEngine::from_snapshot_json(text)
-            .map(|inner| Engine { inner })
+            .map(Engine::wrap)
             .map_err(|e| error(&e))
     }
 
     /// The whole state in a compact binary form (CBOR).
     fn snapshot_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, pyo3::types::PyBytes> {
-        pyo3::types::PyBytes::new(py, &self.inner.snapshot_bytes())
+        pyo3::types::PyBytes::new(py, &self.lock().snapshot_bytes())
     }
 
     /// Restores a state written by `snapshot_bytes`.
     #[staticmethod]
     fn from_snapshot_bytes(data: &[u8]) -> PyResult<Engine> {
         CoreEngine::from_snapshot_bytes(data)
-            .map(|inner| Engine { inner })
+            .map(Engine::wrap)
             .map_err(|e| error(&e))
     }
 
@@ -484,9 +501,7 @@ impl Engine {
 
     /// An independent copy: a "what if" branch of a simulation.
     fn __copy__(&self) -> Engine {
-        Engine {
-            inner: self.inner.clone(),
-        }
+        Engine::wrap(self.lock().clone())
     }
 
     /// The same as `__copy__`: an engine holds no Python objects to copy deeply.
@@ -496,14 +511,15 @@ impl Engine {
 
     /// A stable hash of the whole state (equal states, equal digests).
     fn state_digest(&self) -> u64 {
-        self.inner.state_digest()
+        self.lock().state_digest()
     }
 
     fn __repr__(&self) -> String {
+        let engine = self.lock();
         format!(
             "Engine(program={}, members={})",
-            crate::types::q(&self.inner.program().name),
-            self.inner.member_count()
+            crate::types::q(&engine.program().name),
+            engine.member_count()
         )
     }
 
@@ -511,7 +527,7 @@ impl Engine {
     /// for a member who came without one). See `order_batch` for how a batch runs.
     #[pyo3(signature = (ids, ats, members, referrers=None, *, keep_outcomes=true))]
     fn enroll_batch(
-        &mut self,
+        &self,
         py: Python<'_>,
         ids: &Bound<'_, PyAny>,
         ats: &Bound<'_, PyAny>,
@@ -537,7 +553,7 @@ impl Engine {
                 questionnaire: false,
             }))
         })?;
-        Ok(batch::run(py, &mut self.inner, &ops, keep_outcomes))
+        Ok(batch::run(py, &mut self.lock(), &ops, keep_outcomes))
     }
 
     /// Many orders at once, for simulations: columns (lists, tuples or numpy arrays) of ids,
@@ -547,7 +563,7 @@ impl Engine {
     #[pyo3(signature = (ids, ats, members, amounts, points=None, *, keep_outcomes=true))]
     #[allow(clippy::too_many_arguments)]
     fn order_batch(
-        &mut self,
+        &self,
         py: Python<'_>,
         ids: &Bound<'_, PyAny>,
         ats: &Bound<'_, PyAny>,
@@ -576,14 +592,14 @@ impl Engine {
                 lines: Vec::new(),
             }))
         })?;
-        Ok(batch::run(py, &mut self.inner, &ops, keep_outcomes))
+        Ok(batch::run(py, &mut self.lock(), &ops, keep_outcomes))
     }
 
     /// Many refunds at once: columns of ids, times, order ids and amounts. See `order_batch`.
     #[pyo3(signature = (ids, ats, orders, amounts, *, keep_outcomes=true))]
     #[allow(clippy::too_many_arguments)]
     fn refund_batch(
-        &mut self,
+        &self,
         py: Python<'_>,
         ids: &Bound<'_, PyAny>,
         ats: &Bound<'_, PyAny>,
@@ -605,7 +621,7 @@ impl Engine {
                 amount: amount(&amounts[i], "amounts")?,
             }))
         })?;
-        Ok(batch::run(py, &mut self.inner, &ops, keep_outcomes))
+        Ok(batch::run(py, &mut self.lock(), &ops, keep_outcomes))
     }
 
     /// Many transfers at once: columns of ids, times, senders, recipients and points. See
@@ -613,7 +629,7 @@ impl Engine {
     #[pyo3(signature = (ids, ats, senders, recipients, points, *, keep_outcomes=true))]
     #[allow(clippy::too_many_arguments)]
     fn transfer_batch(
-        &mut self,
+        &self,
         py: Python<'_>,
         ids: &Bound<'_, PyAny>,
         ats: &Bound<'_, PyAny>,
@@ -638,13 +654,13 @@ impl Engine {
                 points: amount(&points[i], "points")?,
             }))
         })?;
-        Ok(batch::run(py, &mut self.inner, &ops, keep_outcomes))
+        Ok(batch::run(py, &mut self.lock(), &ops, keep_outcomes))
     }
 
     /// Every member as columns, in enrolment order: `member`, `referrer` (`None` for none),
     /// `tier`, `available`, `pending`, `qualifying` (Decimals), `orders`, `referrals`: a dict
     /// of lists, ready for `pandas.DataFrame(...)` (see `loyalty.sim.member_frame`).
     fn member_columns(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
-        batch::member_columns(py, &self.inner)
+        batch::member_columns(py, &self.lock())
     }
 }

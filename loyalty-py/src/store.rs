@@ -1,9 +1,12 @@
 //! Durability from Python: journal records, replay, snapshots, statements, and the file store.
 
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
 use loyalty_core::{statement as core_statement, JournalRecord, Operation};
 use loyalty_store::{Store as CoreStore, SyncPolicy};
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
+use pyo3::sync::MutexExt;
 
 use crate::convert::error;
 use crate::errors;
@@ -67,10 +70,20 @@ pub(crate) fn statement(
 /// checksummed) before `apply` returns; opening replays the journal from the newest good
 /// snapshot. `sync` is `"every_record"` (the default: nothing acknowledged is ever lost),
 /// `"never"`, or a number N (sync every N records).
-#[pyclass(module = "loyalty")]
+///
+/// Like `Engine`, a store shared by threads serializes their calls; the journal writes, fsyncs
+/// and reads run without the GIL.
+#[pyclass(module = "loyalty", frozen)]
 #[derive(Debug)]
 pub struct Store {
-    inner: CoreStore,
+    state: Mutex<CoreStore>,
+}
+
+impl Store {
+    /// The store, once this thread's turn comes (see `Engine::lock`).
+    fn lock(&self) -> MutexGuard<'_, CoreStore> {
+        Python::attach(|py| self.state.lock_py_attached(py)).unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 #[pymethods]
@@ -105,15 +118,18 @@ impl Store {
         let inner = py
             .detach(|| CoreStore::open(&directory, &program, policy))
             .map_err(store_error)?;
-        Ok(Store { inner })
+        Ok(Store {
+            state: Mutex::new(inner),
+        })
     }
 
     /// Applies an operation given in its JSON form as a dict (`{"op": "order", …}`); it is on
     /// disk (per the sync policy) when this returns.
-    fn apply(&mut self, py: Python<'_>, operation_source: &Bound<'_, PyAny>) -> PyResult<Outcome> {
+    fn apply(&self, py: Python<'_>, operation_source: &Bound<'_, PyAny>) -> PyResult<Outcome> {
         let op = operation(py, operation_source)?;
-        self.inner
-            .apply(&op)
+        let mut guard = self.lock();
+        let store: &mut CoreStore = &mut guard;
+        py.detach(|| store.apply(&op))
             .map(|inner| Outcome { inner })
             .map_err(store_error)
     }
@@ -122,29 +138,33 @@ impl Store {
     fn member(&self, py: Python<'_>, member: u64) -> PyResult<Member> {
         Member::new(
             py,
-            self.inner.engine().member(member).map_err(|e| error(&e))?,
+            self.lock().engine().member(member).map_err(|e| error(&e))?,
         )
     }
 
     /// The program totals.
     fn totals(&self, py: Python<'_>) -> PyResult<Totals> {
-        Totals::new(py, self.inner.engine().totals())
+        Totals::new(py, self.lock().engine().totals())
     }
 
     /// Writes a snapshot (opening then skips the records before it); returns its path.
-    fn snapshot(&mut self) -> PyResult<std::path::PathBuf> {
-        self.inner.snapshot().map_err(store_error)
+    fn snapshot(&self, py: Python<'_>) -> PyResult<std::path::PathBuf> {
+        let mut guard = self.lock();
+        let store: &mut CoreStore = &mut guard;
+        py.detach(|| store.snapshot()).map_err(store_error)
     }
 
     /// How many records the journal holds.
     #[getter]
     fn records(&self) -> u64 {
-        self.inner.records()
+        self.lock().records()
     }
 
     /// The journal's records, as JSON lines.
-    fn journal(&self) -> PyResult<Vec<String>> {
-        let records = self.inner.read_journal().map_err(store_error)?;
+    fn journal(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        let guard = self.lock();
+        let store: &CoreStore = &guard;
+        let records = py.detach(|| store.read_journal()).map_err(store_error)?;
         records
             .iter()
             .map(|r| serde_json::to_string(r).map_err(|e| PyOSError::new_err(e.to_string())))
@@ -153,6 +173,6 @@ impl Store {
 
     /// A stable hash of the whole state (equal states, equal digests).
     fn state_digest(&self) -> u64 {
-        self.inner.engine().state_digest()
+        self.lock().engine().state_digest()
     }
 }

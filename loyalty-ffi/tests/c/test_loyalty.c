@@ -208,6 +208,11 @@ static void engagement(void) {
   OK(loyalty_leaderboard(e, 2, ids, 4, &count));
   CHECK(count == 2 && ids[0] == 2 && ids[1] == 1);
   FAILS(loyalty_leaderboard(e, 2, ids, 1, &count), LOYALTY_BUFFER_TOO_SMALL);
+  CHECK(count == 2 && ids[0] == 2); /* how many are needed; ids untouched */
+  count = 0;
+  FAILS(loyalty_leaderboard(e, 2, NULL, 0, &count), LOYALTY_BUFFER_TOO_SMALL);
+  CHECK(count == 2);
+  FAILS(loyalty_leaderboard(e, 2, NULL, 4, &count), LOYALTY_NULL_POINTER);
 
   OK(loyalty_survey(e, 5, 1772326800, 1, 10, "hair", &out));
   CHECK(out.rewards == 1000);
@@ -285,14 +290,26 @@ static void error_paths(void) {
 
   /* A buffer too small: nothing written, and the message says what is needed. */
   char tiny[4] = {'x', 'x', 'x', 'x'};
-  size_t untouched = 12345;
-  FAILS(loyalty_member_json(e, 1, tiny, sizeof tiny, &untouched), LOYALTY_BUFFER_TOO_SMALL);
-  CHECK(tiny[0] == 'x' && untouched == 12345);
+  size_t needed = 0;
+  FAILS(loyalty_member_json(e, 1, tiny, sizeof tiny, &needed), LOYALTY_BUFFER_TOO_SMALL);
+  CHECK(tiny[0] == 'x' && needed > sizeof tiny); /* the size needed, NUL included */
+  /* Ask for the size first (NULL, 0), allocate it, and call again: it fits exactly. */
+  size_t size = 0;
+  FAILS(loyalty_member_json(e, 1, NULL, 0, &size), LOYALTY_BUFFER_TOO_SMALL);
+  CHECK(size == needed);
+  char *exact = malloc(size);
+  CHECK(exact != NULL);
+  OK(loyalty_member_json(e, 1, exact, size, &written));
+  CHECK(written == size - 1 && strlen(exact) == written);
+  free(exact);
   OK(loyalty_last_error_message(message, sizeof message, &written));
   CHECK(strstr(message, "too small") != NULL);
   FAILS(loyalty_last_error_message(tiny, sizeof tiny, &written), LOYALTY_BUFFER_TOO_SMALL);
   FAILS(loyalty_last_error_message(NULL, 10, &written), LOYALTY_NULL_POINTER);
-  FAILS(loyalty_outcome_json(e, NULL, 0, &written), LOYALTY_NULL_POINTER);
+  FAILS(loyalty_outcome_json(e, NULL, 0, &written), LOYALTY_BUFFER_TOO_SMALL); /* asks the size */
+  CHECK(written > 1);
+  FAILS(loyalty_outcome_json(e, NULL, 10, &written), LOYALTY_NULL_POINTER);
+  FAILS(loyalty_outcome_json(e, message, sizeof message, NULL), LOYALTY_NULL_POINTER);
 
   CHECK(strcmp(loyalty_result_name(LOYALTY_INSUFFICIENT_POINTS), "InsufficientPoints") == 0);
   CHECK(strcmp(loyalty_result_name(LOYALTY_OK), "Ok") == 0);

@@ -3,10 +3,12 @@
 import os
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Mapping, Optional, Protocol, Sequence, Tuple, TypeVar, Union, final
+from typing import Any, Callable, Iterable, Literal, Mapping, Optional, Protocol, Sequence, Tuple, TypeVar, Union, final
 
 _Amount = Union[Decimal, int, str]
 _Time = Union[int, datetime]
+_Effect = Literal["enrolled", "ordered", "refunded", "transferred", "adjusted", "ticked", "configured", "surveyed"]
+_MemberKind = Literal["new", "regular"]
 _ProgramSource = Union[Mapping[str, Any], str, "os.PathLike[str]"]
 _T_co = TypeVar("_T_co", covariant=True)
 
@@ -102,7 +104,7 @@ class Posting:
 @final
 class Outcome:
     @property
-    def effect(self) -> str: ...
+    def effect(self) -> _Effect: ...
     @property
     def member(self) -> Optional[int]: ...
     @property
@@ -248,7 +250,7 @@ class Engine:
         from_: Optional[_Time] = None,
         to: Optional[_Time] = None,
         segment: Optional[str] = None,
-        member_kind: Optional[str] = None,
+        member_kind: Optional[_MemberKind] = None,
     ) -> Nps: ...
     def verify(self) -> None: ...
     @property
