@@ -110,7 +110,7 @@ fn run() -> Result<(), Error> {
     );
     engine
         .verify()
-        .map_err(|m| Error::new(loyalty::ErrorKind::InvalidInput, m))?;
+        .map_err(|e| Error::new(loyalty::ErrorKind::InvalidInput, e.to_string()))?;
     println!("Ledger invariant holds.");
     Ok(())
 }

@@ -117,7 +117,7 @@ fn main() -> Result<(), loyalty::Error> {
 
     engine
         .verify()
-        .map_err(|m| loyalty::Error::new(loyalty::ErrorKind::InvalidInput, m))?;
+        .map_err(|e| loyalty::Error::new(loyalty::ErrorKind::InvalidInput, e.to_string()))?;
     let per_order = if orders == 0 {
         0.0
     } else {

@@ -14,9 +14,12 @@ fi
   numpy "dask[distributed]" tqdm matplotlib
 (cd loyalty-py && VIRTUAL_ENV="$PWD/../.venv" ../.venv/bin/maturin develop --release --locked --quiet)
 
-# The C library too: the runner tests play malformed scenarios through the ctypes runner as well.
+# The C library and the Rust scenario runner too: the runner tests play malformed scenarios
+# through the ctypes runner as well, and the conformance test compares all three bindings.
 cargo build --release --locked -p loyalty-ffi
-(cd loyalty-py && LOYALTY_C_LIB="$PWD/../target/release/libloyalty.so" ../"$PY" -m pytest -q -W error tests)
+cargo build --release --locked -p loyalty --example scenario
+(cd loyalty-py && LOYALTY_C_LIB="$PWD/../target/release/libloyalty.so" \
+  LOYALTY_SCENARIO_BIN="$PWD/../target/release/examples/scenario" ../"$PY" -m pytest -q -W error tests)
 (cd loyalty-py && ../"$PY" -m mypy --strict python/loyalty tests/typed_usage.py)
 (cd loyalty-py && ../"$PY" -m mypy.stubtest loyalty)
 "$PY" -m loyalty.scenario "$SCENARIOS"/*.json scenarios/*.json

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use crate::amount::{add, sub};
 use crate::calendar::DAY;
 use crate::engagement::Slot;
-use crate::error::{fail, Error, ErrorKind};
+use crate::error::{fail, Error, ErrorKind, InvariantError};
 use crate::ledger::Ledger;
 use crate::operation::{MemberId, OpId, Operation};
 use crate::outcome::{Account, Effect, Outcome, Posting, Totals};
@@ -558,7 +558,11 @@ impl Engine {
 
     /// Checks the ledger's invariants: `issued = redeemed + expired + fees + liability`, and
     /// the liability equals the sum of every member's available and pending points.
-    pub fn verify(&self) -> Result<(), String> {
+    pub fn verify(&self) -> Result<(), InvariantError> {
+        self.check_ledger().map_err(InvariantError::new)
+    }
+
+    fn check_ledger(&self) -> Result<(), String> {
         let t = self.totals;
         let liability = self.members.iter().fold(Decimal::ZERO, |s, m| {
             add(s, add(m.ledger.available(), m.ledger.pending()))

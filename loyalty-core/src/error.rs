@@ -143,6 +143,26 @@ impl Error {
     }
 }
 
+/// A broken invariant of the ledger, found by [`Engine::verify`](crate::Engine::verify). The
+/// operations keep every invariant, so this is a bug (or a damaged state), never bad input:
+/// hence a type of its own rather than an [`ErrorKind`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invariant broken: {message}")]
+pub struct InvariantError {
+    message: String,
+}
+
+impl InvariantError {
+    pub(crate) fn new(message: String) -> InvariantError {
+        InvariantError { message }
+    }
+
+    /// Which invariant, with the numbers that break it.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
 /// `Err` of `kind` with a message: keeps the checks in the operations one line each.
 pub(crate) fn fail<T>(kind: ErrorKind, message: impl Into<String>) -> Result<T, Error> {
     Err(Error::new(kind, message))

@@ -22,10 +22,13 @@ pub const SNAPSHOT_VERSION: u32 = 1;
 
 /// One accepted operation: what was asked, and what it did (effect and postings).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct JournalRecord {
     /// The format version ([`JOURNAL_VERSION`] when written by this engine).
     pub version: u32,
+    /// The operation as it was applied.
     pub op: Operation,
+    /// What it did.
     pub outcome: Outcome,
 }
 
@@ -43,6 +46,7 @@ struct SnapshotIn {
 
 /// One line of a member's statement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct StatementLine {
     /// When the operation happened.
     pub at: i64,

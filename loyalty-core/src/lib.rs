@@ -9,6 +9,18 @@
 //! `issued = redeemed + expired + fees + liability` holds after every operation, idempotent
 //! operation ids, and time passed in by the host: the engine has no clock and does no I/O.
 //!
+//! ## Public API choices
+//!
+//! - Amounts are [`Decimal`] (`rust_decimal`, re-exported here) in and out: it is part of this
+//!   crate's public API, so its major version is ours too (a `rust_decimal` 2 would be a major
+//!   release of this crate). Callers need no amount type of ours to learn, and get exact
+//!   arithmetic on what they read back.
+//! - Every output struct that may grow ([`Outcome`], [`Effect`], [`MemberView`], [`Totals`],
+//!   [`Summary`], …) is `#[non_exhaustive]`; operations are plain structs the caller builds.
+//! - One error type, [`Error`], whose [`ErrorKind`] is a SPEC name; [`Engine::verify`] returns
+//!   an [`InvariantError`], since a broken invariant is a bug, not bad input.
+//! - The SPEC section 7 scenario player is test support behind the `scenario` feature.
+//!
 //! ```
 //! use loyalty_core::{Engine, Program, Operation};
 //!
@@ -28,6 +40,7 @@
 //! # Ok::<(), loyalty_core::Error>(())
 //! ```
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod amount;
@@ -44,6 +57,7 @@ mod outcome;
 mod program;
 mod queries;
 #[cfg(feature = "serde")]
+#[cfg(feature = "scenario")]
 pub mod scenario;
 mod schedule;
 #[cfg(feature = "serde")]
@@ -55,7 +69,7 @@ mod tiers;
 pub use amount::{at_scale, parse_decimal, Rounding, MAX_AMOUNT, MAX_RATE};
 pub use calendar::MonthDay;
 pub use engine::Engine;
-pub use error::{Error, ErrorKind};
+pub use error::{Error, ErrorKind, InvariantError};
 #[cfg(feature = "serde")]
 pub use journal::{statement, JournalRecord, StatementLine, JOURNAL_VERSION, SNAPSHOT_VERSION};
 pub use operation::{
@@ -64,7 +78,7 @@ pub use operation::{
 };
 pub use outcome::{
     Account, CampaignBonus, Commission, Effect, MemberKind, MemberView, Nps, NpsQuery, Ordered,
-    Outcome, Posting, Refunded, TierChange, Totals, Unlocked,
+    Outcome, Posting, Refunded, Summary, TierChange, Totals, Unlocked,
 };
 pub use program::{
     Achievement, Basis, Birthday, Campaign, Enrollment, Level, Program, Redemption, StampCard,

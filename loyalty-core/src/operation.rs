@@ -44,13 +44,17 @@ pub enum Operation {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Enroll {
+    /// The operation's id (idempotency key).
     pub id: OpId,
+    /// When it happens, Unix seconds.
     pub at: i64,
+    /// The new member's id.
     pub member: MemberId,
     #[cfg_attr(
         feature = "serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
+    /// The member whose referral link brought this one, if any.
     pub referrer: Option<MemberId>,
     /// `"MM-DD"`.
     #[cfg_attr(
@@ -81,8 +85,11 @@ pub struct Enroll {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Order {
+    /// The operation's id, which is also the order's (refunds name it).
     pub id: OpId,
+    /// When it happens, Unix seconds.
     pub at: i64,
+    /// The buyer.
     pub member: MemberId,
     /// What the order costs (money).
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
@@ -107,8 +114,10 @@ pub struct Line {
         feature = "serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
+    /// The line's category (campaigns and club prices match on it); `None` for none.
     pub category: Option<String>,
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
+    /// The line's amount, money.
     pub amount: Decimal,
 }
 
@@ -127,11 +136,14 @@ impl Line {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Refund {
+    /// The operation's id.
     pub id: OpId,
+    /// When it happens, Unix seconds.
     pub at: i64,
     /// The id of the order operation.
     pub order: OpId,
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
+    /// The money refunded (part or all of what is left of the order).
     pub amount: Decimal,
 }
 
@@ -140,11 +152,16 @@ pub struct Refund {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Transfer {
+    /// The operation's id.
     pub id: OpId,
+    /// When it happens, Unix seconds.
     pub at: i64,
+    /// The sender.
     pub from: MemberId,
+    /// The recipient.
     pub to: MemberId,
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
+    /// The points sent (the fee is on top).
     pub points: Decimal,
 }
 
@@ -153,13 +170,17 @@ pub struct Transfer {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Adjust {
+    /// The operation's id.
     pub id: OpId,
+    /// When it happens, Unix seconds.
     pub at: i64,
+    /// The member adjusted.
     pub member: MemberId,
     /// Positive credits, negative debits.
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
     pub points: Decimal,
     #[cfg_attr(feature = "serde", serde(default))]
+    /// Why, for the audit trail.
     pub reason: String,
 }
 
@@ -168,6 +189,7 @@ pub struct Adjust {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Tick {
+    /// The time to advance the clock to, Unix seconds.
     pub at: i64,
 }
 
@@ -176,8 +198,11 @@ pub struct Tick {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Configure {
+    /// The operation's id.
     pub id: OpId,
+    /// When the new rules take effect, Unix seconds.
     pub at: i64,
+    /// The whole new program.
     pub program: Program,
 }
 
@@ -186,8 +211,11 @@ pub struct Configure {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Survey {
+    /// The operation's id.
     pub id: OpId,
+    /// When it happens, Unix seconds.
     pub at: i64,
+    /// The member answering.
     pub member: MemberId,
     /// 0..=10.
     pub score: i64,
@@ -195,6 +223,7 @@ pub struct Survey {
         feature = "serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
+    /// A free segment name (store, channel) for NPS queries; `None` for none.
     pub segment: Option<String>,
 }
 

@@ -12,6 +12,7 @@ use crate::error::{fail, Error, ErrorKind};
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
 pub struct Program {
     /// The program's display name.
     #[cfg_attr(feature = "serde", serde(default))]
@@ -99,6 +100,7 @@ pub enum Basis {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
 pub struct Tiers {
     /// What qualifies a member for a level.
     #[cfg_attr(feature = "serde", serde(default))]
@@ -114,6 +116,7 @@ pub struct Tiers {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
 pub struct Level {
     /// Unique, non-empty name.
     pub name: String,
@@ -135,6 +138,7 @@ pub struct Level {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
 pub struct Redemption {
     /// The largest share of an order's amount points may pay, in [0, 1].
     #[cfg_attr(
@@ -160,6 +164,7 @@ impl Default for Redemption {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
 pub struct Transfers {
     /// Whether transfers are allowed at all.
     #[cfg_attr(feature = "serde", serde(default = "yes"))]
@@ -207,6 +212,7 @@ impl Default for Transfers {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
 pub struct Campaign {
     /// Unique name; the budget's use is kept under it across `configure`.
     pub name: String,
@@ -244,6 +250,7 @@ pub struct Campaign {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
 pub struct Birthday {
     /// The gift.
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
@@ -257,6 +264,7 @@ pub struct Birthday {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
 pub struct StampCard {
     /// Unique name.
     pub name: String,
@@ -277,6 +285,7 @@ pub struct StampCard {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
 pub struct Achievement {
     /// Unique name.
     pub name: String,
@@ -331,6 +340,7 @@ impl Achievement {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
 pub struct Enrollment {
     /// The first purchase that admits a member.
     #[cfg_attr(
@@ -347,6 +357,7 @@ pub struct Enrollment {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
 pub struct Surveys {
     /// Points for an answer.
     #[cfg_attr(

@@ -26,6 +26,7 @@ impl Engine {
             available: at_scale(member.ledger.available(), ps),
             pending: at_scale(member.ledger.pending(), ps),
             tier: levels[level].name.clone(),
+            level,
             qualifying: at_scale(qualifying, qs),
             next_tier: next.map(|l| l.name.clone()),
             to_next: next.map(|l| at_scale(sub(l.threshold, qualifying), qs)),

@@ -17,7 +17,9 @@ use crate::Decimal;
 /// Why a scenario failed: the step (1-based; 0 for the file itself) and what differed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
+    /// The step that failed, from 1 (0: the file or its program).
     pub step: usize,
+    /// What differed.
     pub message: String,
 }
 
@@ -41,17 +43,7 @@ fn fail_at<T>(step: usize, message: impl Into<String>) -> Result<T, Failure> {
 /// Plays a scenario given as JSON text; `Ok` when every step matched and the ledger
 /// invariant held after each.
 pub fn run(text: &str) -> Result<(), Failure> {
-    let root: Value =
-        serde_json::from_str(text).or_else(|e| fail_at(0, format!("not JSON: {e}")))?;
-    let Some(root) = root.as_object() else {
-        return fail_at(0, "a scenario is a JSON object");
-    };
-    check_root(root).or_else(|m| fail_at(0, m))?;
-    let program_json = root
-        .get("program")
-        .map(Value::to_string)
-        .unwrap_or_default();
-    let program = Program::from_json(&program_json).and_then(Engine::new);
+    let (root, program) = load(text)?;
     if let Some(expected) = root.get("expect_error").and_then(Value::as_str) {
         return match program {
             Err(e) if e.kind().name() == expected => Ok(()),
@@ -60,12 +52,7 @@ pub fn run(text: &str) -> Result<(), Failure> {
         };
     }
     let mut engine = program.or_else(|e| fail_at(0, format!("program refused: {e}")))?;
-    let steps = root
-        .get("steps")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    for (i, step) in steps.iter().enumerate() {
+    for (i, step) in steps(&root).iter().enumerate() {
         let n = i + 1;
         let Some(step) = step.as_object() else {
             return fail_at(n, "a step is a JSON object");
@@ -76,6 +63,34 @@ pub fn run(text: &str) -> Result<(), Failure> {
             .or_else(|m| fail_at(n, format!("invariant broken: {m}")))?;
     }
     Ok(())
+}
+
+/// A scenario file read and checked: its root object, and its program's engine (or why the
+/// program was refused).
+type Loaded = (Map<String, Value>, Result<Engine, crate::Error>);
+
+/// The file read and its shape checked, and its program built (or why it could not be).
+fn load(text: &str) -> Result<Loaded, Failure> {
+    let root: Value =
+        serde_json::from_str(text).or_else(|e| fail_at(0, format!("not JSON: {e}")))?;
+    let Value::Object(root) = root else {
+        return fail_at(0, "a scenario is a JSON object");
+    };
+    check_root(&root).or_else(|m| fail_at(0, m))?;
+    let program_json = root
+        .get("program")
+        .map(Value::to_string)
+        .unwrap_or_default();
+    let program = Program::from_json(&program_json).and_then(Engine::new);
+    Ok((root, program))
+}
+
+/// The file's steps (none when it expects its program to be refused).
+fn steps(root: &Map<String, Value>) -> &[Value] {
+    root.get("steps")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
 }
 
 /// The file's shape (SPEC 7): a program, and either steps or an expected error; anything else
@@ -329,4 +344,55 @@ fn check_nps(engine: &Engine, e: &Map<String, Value>) -> Result<(), String> {
         (Some(got), Some(want)) if !want.is_null() => same_decimal("nps", got, want),
         (got, Some(want)) => Err(format!("nps is {got:?}, expected {want}")),
     }
+}
+
+/// What each step of a scenario gives, one JSON value per operation or member check, so that
+/// the bindings can be compared step by step (the conformance test): an accepted operation's
+/// whole outcome in its JSON form (a tick's as `{"effect": "ticked"}` only, since the C
+/// binding keeps no tick outcome), a refused one's `{"error": NAME, "message": …}`, an
+/// `expect` step's member view and an `expect_totals` step's totals. Other checks give nothing.
+pub fn trace(text: &str) -> Result<Vec<Value>, Failure> {
+    let (root, program) = load(text)?;
+    let Ok(mut engine) = program else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (i, step) in steps(&root).iter().enumerate() {
+        let Some(step) = step.as_object() else {
+            return fail_at(i + 1, "a step is a JSON object");
+        };
+        if let Some(value) = trace_step(&mut engine, step).or_else(|m| fail_at(i + 1, m))? {
+            out.push(value);
+        }
+    }
+    Ok(out)
+}
+
+fn trace_step(engine: &mut Engine, step: &Map<String, Value>) -> Result<Option<Value>, String> {
+    let json = |v: Result<Value, serde_json::Error>| v.map_err(|e| e.to_string());
+    if step.contains_key("op") {
+        let mut op = step.clone();
+        op.remove("expect_error");
+        let result = Operation::from_value(Value::Object(op)).and_then(|op| engine.apply(&op));
+        return Ok(Some(match result {
+            Ok(outcome) if outcome.effect == crate::Effect::Ticked => {
+                serde_json::json!({"effect": "ticked"})
+            }
+            Ok(outcome) => json(serde_json::to_value(outcome))?,
+            Err(e) => serde_json::json!({"error": e.kind().name(), "message": e.message()}),
+        }));
+    }
+    if let Some(e) = step.get("expect").and_then(Value::as_object) {
+        let member = e.get("member").and_then(Value::as_u64).unwrap_or_default();
+        return match engine.member(member) {
+            Ok(view) => Ok(Some(json(serde_json::to_value(view))?)),
+            Err(e) => Ok(Some(
+                serde_json::json!({"error": e.kind().name(), "message": e.message()}),
+            )),
+        };
+    }
+    if step.contains_key("expect_totals") {
+        return Ok(Some(json(serde_json::to_value(engine.totals()))?));
+    }
+    Ok(None)
 }

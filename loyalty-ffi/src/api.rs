@@ -3,7 +3,7 @@
 use std::ffi::c_char;
 
 use loyalty_core::{
-    Adjust, Configure, Effect, Engine, Enroll, Line, MemberKind, NpsQuery, Operation, Order,
+    Adjust, Configure, Decimal, Engine, Enroll, Line, MemberKind, NpsQuery, Operation, Order,
     Outcome, Program, Refund, Survey, Tick, Transfer,
 };
 
@@ -155,56 +155,146 @@ impl loyalty_engine {
     }
 }
 
+/// An amount as a C caller passes it: minor units at the program's money or points scale, or a
+/// decimal string. Each operation is built by one function from these, so that the integer
+/// export and its `_str` twin share one body.
+#[derive(Clone, Copy)]
+enum Amount {
+    Money(i64),
+    Points(i64),
+    /// A required decimal string, named for messages.
+    Text(*const c_char, &'static str),
+    /// An optional decimal string: NULL is zero.
+    ZeroIfNull(*const c_char, &'static str),
+}
+
+impl Amount {
+    /// # Safety
+    /// A `Text` or non-NULL `ZeroIfNull` pointer must be a NUL-terminated string.
+    unsafe fn resolve(self, h: &loyalty_engine) -> Result<Decimal, Failure> {
+        match self {
+            Amount::Money(v) => Ok(from_minor(v, h.money_scale())),
+            Amount::Points(v) => Ok(from_minor(v, h.points_scale())),
+            Amount::ZeroIfNull(p, _) if p.is_null() => Ok(Decimal::ZERO),
+            Amount::Text(p, what) | Amount::ZeroIfNull(p, what) => unsafe { decimal(p, what) },
+        }
+    }
+}
+
+/// Builds an operation against the handle, applies it, and writes the summary through `out`.
+///
+/// # Safety
+/// `engine` must be a live handle; `out` NULL or writable; what `build` reads, valid.
+unsafe fn run(
+    engine: *mut loyalty_engine,
+    out: *mut loyalty_outcome,
+    build: impl FnOnce(&loyalty_engine) -> Result<Operation, Failure>,
+) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle(engine) }?;
+        let op = build(h)?;
+        unsafe { h.apply(&op, out) }
+    })
+}
+
+/// # Safety
+/// The strings in its `Amount`s (and `reason`) must be NULL or NUL-terminated, as the
+/// exports' callers promise.
+unsafe fn order(
+    h: &loyalty_engine,
+    id: u64,
+    at: i64,
+    member: u64,
+    amount: Amount,
+    points: Amount,
+) -> Result<Operation, Failure> {
+    Ok(Operation::Order(Order {
+        id,
+        at,
+        member,
+        amount: unsafe { amount.resolve(h) }?,
+        points: unsafe { points.resolve(h) }?,
+        lines: Vec::new(),
+    }))
+}
+
+/// # Safety
+/// The strings in its `Amount`s (and `reason`) must be NULL or NUL-terminated, as the
+/// exports' callers promise.
+unsafe fn refund(
+    h: &loyalty_engine,
+    id: u64,
+    at: i64,
+    order: u64,
+    amount: Amount,
+) -> Result<Operation, Failure> {
+    Ok(Operation::Refund(Refund {
+        id,
+        at,
+        order,
+        amount: unsafe { amount.resolve(h) }?,
+    }))
+}
+
+/// # Safety
+/// The strings in its `Amount`s (and `reason`) must be NULL or NUL-terminated, as the
+/// exports' callers promise.
+unsafe fn transfer(
+    h: &loyalty_engine,
+    id: u64,
+    at: i64,
+    from: u64,
+    to: u64,
+    points: Amount,
+) -> Result<Operation, Failure> {
+    Ok(Operation::Transfer(Transfer {
+        id,
+        at,
+        from,
+        to,
+        points: unsafe { points.resolve(h) }?,
+    }))
+}
+
+/// # Safety
+/// The strings in its `Amount`s (and `reason`) must be NULL or NUL-terminated, as the
+/// exports' callers promise.
+unsafe fn adjust(
+    h: &loyalty_engine,
+    id: u64,
+    at: i64,
+    member: u64,
+    points: Amount,
+    reason: *const c_char,
+) -> Result<Operation, Failure> {
+    let points = unsafe { points.resolve(h) }?;
+    let reason = unsafe { optional_text(reason, "reason") }?;
+    Ok(Operation::Adjust(Adjust {
+        id,
+        at,
+        member,
+        points,
+        reason: reason.unwrap_or_default().to_owned(),
+    }))
+}
+
+/// The core's summary of an outcome in minor units (saturating: the operation already
+/// happened; `loyalty_outcome_json` is always exact).
 pub(crate) fn summarize(outcome: &Outcome, scale: u32) -> loyalty_outcome {
     let m = |v| to_minor_saturating(v, scale);
-    let mut s = loyalty_outcome::default();
-    match &outcome.effect {
-        Effect::Ordered(o) => {
-            s.accrued = m(o.accrued);
-            s.campaign_bonus = o
-                .campaign_bonuses
-                .iter()
-                .map(|b| m(b.points))
-                .fold(0, i64::saturating_add);
-            s.commissions = o
-                .commissions
-                .iter()
-                .map(|c| m(c.points))
-                .fold(0, i64::saturating_add);
-            s.commission_count = o.commissions.len() as u32;
-            s.points = m(o.points_spent);
-            s.rewards = m(o.stamp_rewards).saturating_add(
-                o.achievements
-                    .iter()
-                    .map(|a| m(a.points))
-                    .fold(0, i64::saturating_add),
-            );
-            s.tier_changes = o.tier_changes.len() as u32;
-        }
-        Effect::Refunded(r) => {
-            s.points_returned = m(r.points_returned);
-            let clawed = r
-                .campaign_bonuses_clawed
-                .iter()
-                .map(|b| m(b.points))
-                .chain(r.commissions_clawed.iter().map(|c| m(c.points)));
-            s.clawed = clawed.fold(m(r.accrual_clawed), i64::saturating_add);
-            s.tier_changes = r.tier_changes.len() as u32;
-        }
-        Effect::Transferred { points, fee, .. } => {
-            s.points = m(*points);
-            s.fee = m(*fee);
-        }
-        Effect::Adjusted { points, .. } | Effect::Surveyed { points, .. } => s.rewards = m(*points),
-        Effect::Enrolled { achievements, .. } => {
-            s.rewards = achievements
-                .iter()
-                .map(|a| m(a.points))
-                .fold(0, i64::saturating_add);
-        }
-        Effect::Ticked | Effect::Configured => {}
+    let s = outcome.summary();
+    loyalty_outcome {
+        accrued: m(s.accrued),
+        campaign_bonus: m(s.campaign_bonus),
+        commissions: m(s.commissions),
+        commission_count: s.commission_count,
+        points: m(s.points),
+        fee: m(s.fee),
+        points_returned: m(s.points_returned),
+        clawed: m(s.clawed),
+        rewards: m(s.rewards),
+        tier_changes: s.tier_changes,
     }
-    s
 }
 
 /// Creates an engine from a JSON program (SPEC section 2). On failure (`LOYALTY_INVALID_CONFIG`
@@ -302,22 +392,18 @@ pub unsafe extern "C" fn loyalty_order(
     points: i64,
     out: *mut loyalty_outcome,
 ) -> loyalty_result {
-    guard(|| {
-        let h = unsafe { handle(engine) }?;
-        let (amount, points) = (
-            from_minor(amount, h.money_scale()),
-            from_minor(points, h.points_scale()),
-        );
-        let op = Operation::Order(Order {
-            id,
-            at,
-            member,
-            amount,
-            points,
-            lines: Vec::new(),
-        });
-        unsafe { h.apply(&op, out) }
-    })
+    unsafe {
+        run(engine, out, |h| {
+            order(
+                h,
+                id,
+                at,
+                member,
+                Amount::Money(amount),
+                Amount::Points(points),
+            )
+        })
+    }
 }
 
 /// `loyalty_order` with decimal strings; `points` may be NULL (none spent).
@@ -334,24 +420,15 @@ pub unsafe extern "C" fn loyalty_order_str(
     points: *const c_char,
     out: *mut loyalty_outcome,
 ) -> loyalty_result {
-    guard(|| {
-        let h = unsafe { handle(engine) }?;
-        let amount = unsafe { decimal(amount, "amount") }?;
-        let points = if points.is_null() {
-            loyalty_core::Decimal::ZERO
-        } else {
-            unsafe { decimal(points, "points") }?
-        };
-        let op = Operation::Order(Order {
-            id,
-            at,
-            member,
-            amount,
-            points,
-            lines: Vec::new(),
-        });
-        unsafe { h.apply(&op, out) }
-    })
+    unsafe {
+        run(engine, out, |h| {
+            let (amount, points) = (
+                Amount::Text(amount, "amount"),
+                Amount::ZeroIfNull(points, "points"),
+            );
+            order(h, id, at, member, amount, points)
+        })
+    }
 }
 
 /// Refunds `amount` (minor units of money) of order `order`.
@@ -367,16 +444,11 @@ pub unsafe extern "C" fn loyalty_refund(
     amount: i64,
     out: *mut loyalty_outcome,
 ) -> loyalty_result {
-    guard(|| {
-        let h = unsafe { handle(engine) }?;
-        let op = Operation::Refund(Refund {
-            id,
-            at,
-            order,
-            amount: from_minor(amount, h.money_scale()),
-        });
-        unsafe { h.apply(&op, out) }
-    })
+    unsafe {
+        run(engine, out, |h| {
+            refund(h, id, at, order, Amount::Money(amount))
+        })
+    }
 }
 
 /// `loyalty_refund` with a decimal string.
@@ -392,16 +464,11 @@ pub unsafe extern "C" fn loyalty_refund_str(
     amount: *const c_char,
     out: *mut loyalty_outcome,
 ) -> loyalty_result {
-    guard(|| {
-        let h = unsafe { handle(engine) }?;
-        let op = Operation::Refund(Refund {
-            id,
-            at,
-            order,
-            amount: unsafe { decimal(amount, "amount") }?,
-        });
-        unsafe { h.apply(&op, out) }
-    })
+    unsafe {
+        run(engine, out, |h| {
+            refund(h, id, at, order, Amount::Text(amount, "amount"))
+        })
+    }
 }
 
 /// Sends `points` (minor units) from `from` to `to`.
@@ -418,17 +485,11 @@ pub unsafe extern "C" fn loyalty_transfer(
     points: i64,
     out: *mut loyalty_outcome,
 ) -> loyalty_result {
-    guard(|| {
-        let h = unsafe { handle(engine) }?;
-        let op = Operation::Transfer(Transfer {
-            id,
-            at,
-            from,
-            to,
-            points: from_minor(points, h.points_scale()),
-        });
-        unsafe { h.apply(&op, out) }
-    })
+    unsafe {
+        run(engine, out, |h| {
+            transfer(h, id, at, from, to, Amount::Points(points))
+        })
+    }
 }
 
 /// `loyalty_transfer` with a decimal string.
@@ -445,17 +506,11 @@ pub unsafe extern "C" fn loyalty_transfer_str(
     points: *const c_char,
     out: *mut loyalty_outcome,
 ) -> loyalty_result {
-    guard(|| {
-        let h = unsafe { handle(engine) }?;
-        let op = Operation::Transfer(Transfer {
-            id,
-            at,
-            from,
-            to,
-            points: unsafe { decimal(points, "points") }?,
-        });
-        unsafe { h.apply(&op, out) }
-    })
+    unsafe {
+        run(engine, out, |h| {
+            transfer(h, id, at, from, to, Amount::Text(points, "points"))
+        })
+    }
 }
 
 /// A supervisor's correction of `points` (minor units; negative debits); `reason` may be NULL.
@@ -473,20 +528,11 @@ pub unsafe extern "C" fn loyalty_adjust(
     reason: *const c_char,
     out: *mut loyalty_outcome,
 ) -> loyalty_result {
-    guard(|| {
-        let h = unsafe { handle(engine) }?;
-        let reason = unsafe { optional_text(reason, "reason") }?
-            .unwrap_or_default()
-            .to_owned();
-        let op = Operation::Adjust(Adjust {
-            id,
-            at,
-            member,
-            points: from_minor(points, h.points_scale()),
-            reason,
-        });
-        unsafe { h.apply(&op, out) }
-    })
+    unsafe {
+        run(engine, out, |h| {
+            adjust(h, id, at, member, Amount::Points(points), reason)
+        })
+    }
 }
 
 /// `loyalty_adjust` with a decimal string.
@@ -503,21 +549,11 @@ pub unsafe extern "C" fn loyalty_adjust_str(
     reason: *const c_char,
     out: *mut loyalty_outcome,
 ) -> loyalty_result {
-    guard(|| {
-        let h = unsafe { handle(engine) }?;
-        let points = unsafe { decimal(points, "points") }?;
-        let reason = unsafe { optional_text(reason, "reason") }?
-            .unwrap_or_default()
-            .to_owned();
-        let op = Operation::Adjust(Adjust {
-            id,
-            at,
-            member,
-            points,
-            reason,
-        });
-        unsafe { h.apply(&op, out) }
-    })
+    unsafe {
+        run(engine, out, |h| {
+            adjust(h, id, at, member, Amount::Text(points, "points"), reason)
+        })
+    }
 }
 
 /// Moves the clock to `at`: releases, birthday gifts and expiries happen.
@@ -641,16 +677,20 @@ pub unsafe extern "C" fn loyalty_member_get(
     guard(|| {
         let h = unsafe { handle_ref(engine) }?;
         let v = h.engine.member(member)?;
-        let levels = &h.engine.program().tiers.levels;
-        let index = |name: &str| levels.iter().position(|l| l.name == name).unwrap_or(0) as u32;
         let (ps, qs) = (h.points_scale(), h.qualifying_scale());
+        // Level counts are validated far below u32::MAX.
+        let level = u32::try_from(v.level).unwrap_or(u32::MAX);
         let view = loyalty_member {
             available: to_minor(v.available, ps, "available")?,
             pending: to_minor(v.pending, ps, "pending")?,
             qualifying: to_minor(v.qualifying, qs, "qualifying")?,
-            tier: index(&v.tier),
+            tier: level,
             has_next_tier: v.next_tier.is_some(),
-            next_tier: v.next_tier.as_deref().map_or(0, index),
+            next_tier: if v.next_tier.is_some() {
+                level.saturating_add(1)
+            } else {
+                0
+            },
             to_next: v.to_next.map_or(Ok(0), |t| to_minor(t, qs, "to_next"))?,
             orders: v.orders,
             referrals: v.referrals,
@@ -895,6 +935,6 @@ pub unsafe extern "C" fn loyalty_verify(engine: *const loyalty_engine) -> loyalt
         let h = unsafe { handle_ref(engine) }?;
         h.engine
             .verify()
-            .map_err(|m| Failure::new(loyalty_result::LOYALTY_PANIC, m))
+            .map_err(|e| Failure::new(loyalty_result::LOYALTY_PANIC, e.to_string()))
     })
 }

@@ -84,12 +84,7 @@ pub unsafe extern "C" fn loyalty_store_open(
         if out.is_null() {
             return Err(Failure::null("out"));
         }
-        let sync = match sync_every {
-            0 => SyncPolicy::Never,
-            1 => SyncPolicy::EveryRecord,
-            n => SyncPolicy::EveryN(n),
-        };
-        let store = Store::open(Path::new(dir), &program, sync)?;
+        let store = Store::open(Path::new(dir), &program, SyncPolicy::every(sync_every))?;
         unsafe { put(out, Box::into_raw(Box::new(loyalty_store { store })), "out") }
     })
 }

@@ -70,6 +70,7 @@ class Api:
             "loyalty_apply_json": [C.c_void_p, s, out],
             "loyalty_member_json": [C.c_void_p, u64, C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)],
             "loyalty_totals_json": [C.c_void_p, C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)],
+            "loyalty_outcome_json": [C.c_void_p, C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)],
             "loyalty_price_json": [C.c_void_p, u64, s, C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)],
             "loyalty_leaderboard": [C.c_void_p, C.c_size_t, C.POINTER(u64), C.c_size_t, C.POINTER(C.c_size_t)],
             "loyalty_nps": [C.c_void_p, C.POINTER(NpsQuery), C.POINTER(NpsReport)],
@@ -93,6 +94,7 @@ class Api:
         while True:
             buf, n = C.create_string_buffer(size), C.c_size_t()
             r = fn(*args, buf, size, C.byref(n))
+            self.last = r
             if r == 0:
                 return buf.value.decode()
             if self.name(r) != "BufferTooSmall":
@@ -199,6 +201,42 @@ def play(api, e, step):
         raise Failure(f"unknown step {step}")
     if lib.loyalty_verify(e) != 0:
         raise Failure(f"invariant broken: {api.message()}")
+
+
+def trace(api, scenario):
+    """What each step gives through the C API, in the form of `loyalty_core::scenario::trace`
+    (the conformance test compares the three bindings with it)."""
+    shape.check_root(scenario)
+    e = C.c_void_p()
+    if api.lib.loyalty_engine_new(json.dumps(scenario["program"]).encode(), C.byref(e)) != 0:
+        return []
+    lib, out = api.lib, []
+
+    def read(fn, *args):
+        try:
+            return json.loads(api.text(fn, *args))
+        except Failure:
+            return {"error": api.name(api.last), "message": api.message()}
+
+    try:
+        for step in scenario.get("steps", []):
+            shape.check_step(step)
+            if "op" in step:
+                op = {k: v for k, v in step.items() if k != "expect_error"}
+                r = operation(api, e, op)
+                if r != 0:
+                    out.append({"error": api.name(r), "message": api.message()})
+                elif op["op"] == "tick":
+                    out.append({"effect": "ticked"})
+                else:
+                    out.append(read(lib.loyalty_outcome_json, e))
+            elif "expect" in step:
+                out.append(read(lib.loyalty_member_json, e, step["expect"]["member"]))
+            elif "expect_totals" in step:
+                out.append(read(lib.loyalty_totals_json, e))
+    finally:
+        lib.loyalty_engine_free(e)
+    return out
 
 
 def run(api, scenario):

@@ -19,10 +19,8 @@ use crate::types::{BatchResult, Member, Nps, Outcome, Totals};
 /// A loyalty program and its state. Create it from a program: a dict, a JSON string, or the
 /// path of a `.json` or `.toml` file.
 ///
-/// Not thread-safe on its own: share one engine between threads behind a lock.
-/// Frozen, with the state behind a mutex: threads sharing one engine (a web server's thread
-/// pool, a progress thread) take turns instead of failing with "Already borrowed"; a thread
-/// waiting for its turn does not hold the GIL.
+/// Threads may share one engine (a web server's thread pool, a progress thread): their calls
+/// take turns on a lock, and a thread waiting for its turn does not hold the GIL.
 #[pyclass(module = "loyalty", frozen)]
 #[derive(Debug)]
 pub struct Engine {
@@ -382,17 +380,10 @@ impl Engine {
         segment: Option<String>,
         member_kind: Option<&str>,
     ) -> PyResult<Nps> {
-        let member_kind = match member_kind {
-            None => None,
-            Some("new") => Some(MemberKind::New),
-            Some("regular") => Some(MemberKind::Regular),
-            Some(other) => {
-                return Err(errors::new_err(
-                    loyalty_core::ErrorKind::InvalidInput,
-                    format!("member_kind {other:?} is not 'new' or 'regular'"),
-                ))
-            }
-        };
+        let member_kind = member_kind
+            .map(str::parse::<MemberKind>)
+            .transpose()
+            .map_err(|e| error(&e))?;
         let query = NpsQuery {
             from: from_
                 .filter(|o| !o.is_none())
@@ -412,7 +403,7 @@ impl Engine {
     fn verify(&self) -> PyResult<()> {
         self.lock()
             .verify()
-            .map_err(pyo3::exceptions::PyRuntimeError::new_err)
+            .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))
     }
 
     /// The clock (the largest time applied), `None` before the first operation.

@@ -69,7 +69,7 @@ pub(crate) fn statement(
 /// A crash-safe store in a directory: every accepted operation is journaled (length-prefixed,
 /// checksummed) before `apply` returns; opening replays the journal from the newest good
 /// snapshot. `sync` is `"every_record"` (the default: nothing acknowledged is ever lost),
-/// `"never"`, or a number N (sync every N records).
+/// `"never"`, or a number N: sync every N records (0 is never, 1 every record, as in C).
 ///
 /// Like `Engine`, a store shared by threads serializes their calls; the journal writes, fsyncs
 /// and reads run without the GIL.
@@ -102,18 +102,19 @@ impl Store {
             .call_method1("program_json", (program_source,))?
             .extract()?;
         let program = loyalty_core::Program::from_json(&json).map_err(|e| error(&e))?;
+        // A name or a number, read by the store's own `FromStr` (0: never, 1: every record).
         let policy = match sync {
             None => SyncPolicy::EveryRecord,
-            Some(s) if s.extract::<String>().is_ok_and(|s| s == "every_record") => {
-                SyncPolicy::EveryRecord
+            Some(s) if s.is_instance_of::<pyo3::types::PyBool>() => {
+                return Err(pyo3::exceptions::PyTypeError::new_err(
+                    "sync is 'every_record', 'never' or an int, not bool",
+                ))
             }
-            Some(s) if s.extract::<String>().is_ok_and(|s| s == "never") => SyncPolicy::Never,
-            Some(s) => SyncPolicy::EveryN(s.extract::<u32>().map_err(|_| {
-                errors::new_err(
-                    loyalty_core::ErrorKind::InvalidInput,
-                    String::from("sync is 'every_record', 'never' or a number of records"),
-                )
-            })?),
+            Some(s) => s
+                .str()?
+                .to_str()?
+                .parse::<SyncPolicy>()
+                .map_err(|e| error(&e))?,
         };
         let inner = py
             .detach(|| CoreStore::open(&directory, &program, policy))

@@ -138,20 +138,18 @@ impl Outcome {
 
 #[pymethods]
 impl Outcome {
+    /// The whole outcome in the core's JSON form (the form of a journal record's `outcome`, of
+    /// C's `loyalty_outcome_json` and of the Rust API's serde), decimals as exact strings.
+    fn to_json(&self) -> PyResult<String> {
+        serde_json::to_string(&self.inner)
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+    }
+
     /// `"enrolled"`, `"ordered"`, `"refunded"`, `"transferred"`, `"adjusted"`, `"ticked"`,
     /// `"configured"` or `"surveyed"`.
     #[getter]
     fn effect(&self) -> &'static str {
-        match self.inner.effect {
-            Effect::Enrolled { .. } => "enrolled",
-            Effect::Ordered(_) => "ordered",
-            Effect::Refunded(_) => "refunded",
-            Effect::Transferred { .. } => "transferred",
-            Effect::Adjusted { .. } => "adjusted",
-            Effect::Ticked => "ticked",
-            Effect::Configured => "configured",
-            Effect::Surveyed { .. } => "surveyed",
-        }
+        self.inner.effect.name()
     }
 
     /// The member concerned: enrolled, buyer, sender, adjusted or surveyed.
@@ -403,6 +401,8 @@ pub struct Member {
     pub available: Py<PyAny>,
     pub pending: Py<PyAny>,
     pub tier: String,
+    /// The level's index in the program's levels (0: the entry level), as in C.
+    pub level: usize,
     pub qualifying: Py<PyAny>,
     pub next_tier: Option<String>,
     pub to_next: Option<Py<PyAny>>,
@@ -424,6 +424,7 @@ impl Member {
             available: d(py, v.available)?,
             pending: d(py, v.pending)?,
             tier: v.tier,
+            level: v.level,
             qualifying: d(py, v.qualifying)?,
             next_tier: v.next_tier,
             to_next: v.to_next.map(|t| d(py, t)).transpose()?,

@@ -55,6 +55,47 @@ pub enum SyncPolicy {
     Never,
 }
 
+impl SyncPolicy {
+    /// Sync every `n` records, as every binding reads a number: 0 never, 1 every record.
+    pub fn every(n: u32) -> SyncPolicy {
+        match n {
+            0 => SyncPolicy::Never,
+            1 => SyncPolicy::EveryRecord,
+            n => SyncPolicy::EveryN(n),
+        }
+    }
+}
+
+impl core::fmt::Display for SyncPolicy {
+    /// `every_record`, `never`, or the number N of `EveryN(N)`: what `FromStr` reads back.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            SyncPolicy::EveryRecord => f.write_str("every_record"),
+            SyncPolicy::EveryN(n) => write!(f, "{n}"),
+            SyncPolicy::Never => f.write_str("never"),
+        }
+    }
+}
+
+impl core::str::FromStr for SyncPolicy {
+    type Err = loyalty_core::Error;
+
+    /// `every_record`, `never`, or a number of records (see [`SyncPolicy::every`]); anything
+    /// else is `InvalidInput` naming it.
+    fn from_str(text: &str) -> Result<SyncPolicy, loyalty_core::Error> {
+        match text {
+            "every_record" => Ok(SyncPolicy::EveryRecord),
+            "never" => Ok(SyncPolicy::Never),
+            n => n.parse::<u32>().map(SyncPolicy::every).map_err(|_| {
+                loyalty_core::Error::new(
+                    loyalty_core::ErrorKind::InvalidInput,
+                    format!("sync {n:?} is 'every_record', 'never' or a number of records"),
+                )
+            }),
+        }
+    }
+}
+
 /// What can go wrong with a store.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -329,18 +370,28 @@ fn lock(dir: &Path) -> Result<File, StoreError> {
 /// Removes what a write killed half-way left behind (`*.tmp` of [`write_atomically`]): never
 /// renamed into place, they hold nothing acknowledged, only disk space.
 fn remove_temporary_files(dir: &Path) -> Result<(), StoreError> {
-    for entry in fs::read_dir(dir).map_err(on(dir))? {
-        let path = entry.map_err(on(dir))?.path();
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
+    for (path, name) in files(dir)? {
         let ours = name.starts_with("snapshot-") || name.starts_with("program.");
         if ours && path.extension().is_some_and(|x| x == "tmp") {
             fs::remove_file(&path).map_err(on(&path))?;
         }
     }
     Ok(())
+}
+
+/// Every entry of `dir`, with its file name (empty if not UTF-8: never one of ours).
+fn files(dir: &Path) -> Result<Vec<(PathBuf, String)>, StoreError> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).map_err(on(dir))? {
+        let path = entry.map_err(on(dir))?.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        out.push((path, name));
+    }
+    Ok(out)
 }
 
 /// A record's bytes on disk.
@@ -509,12 +560,7 @@ fn read_snapshot(path: &Path) -> Option<Snapshot> {
 
 fn snapshots(dir: &Path) -> Result<Vec<(u64, PathBuf)>, StoreError> {
     let mut out = Vec::new();
-    for entry in fs::read_dir(dir).map_err(on(dir))? {
-        let path = entry.map_err(on(dir))?.path();
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
+    for (path, name) in files(dir)? {
         if let Some(n) = name
             .strip_prefix("snapshot-")
             .and_then(|r| r.strip_suffix(".json"))

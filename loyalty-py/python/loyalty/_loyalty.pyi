@@ -76,6 +76,7 @@ class InvalidInput(LoyaltyError): ...
 
 @final
 class Commission:
+    """A referral commission, paid (by an order) or clawed back (by a refund)."""
     @property
     def member(self) -> int: ...
     @property
@@ -85,6 +86,7 @@ class Commission:
 
 @final
 class TierChange:
+    """A member's level changed."""
     @property
     def member(self) -> int: ...
     @property
@@ -94,6 +96,8 @@ class TierChange:
 
 @final
 class Posting:
+    """Points moved between two ledger accounts: `"issued"`, `"redeemed"`, `"expired"`, `"fees"`,
+    `"available:<member>"` or `"pending:<member>"`."""
     @property
     def source(self) -> str: ...
     @property
@@ -103,41 +107,64 @@ class Posting:
 
 @final
 class Outcome:
+    """What an accepted operation did. `effect` names the kind (`"ordered"`, `"refunded"`, …);
+    fields that do not concern that kind are zero or empty. Values are computed on access."""
+    def to_json(self) -> str:
+        """The whole outcome in the core's JSON form (the form of a journal record's `outcome`, of
+        C's `loyalty_outcome_json` and of the Rust API's serde), decimals as exact strings."""
     @property
-    def effect(self) -> _Effect: ...
+    def effect(self) -> _Effect:
+        """`"enrolled"`, `"ordered"`, `"refunded"`, `"transferred"`, `"adjusted"`, `"ticked"`,
+        `"configured"` or `"surveyed"`."""
     @property
-    def member(self) -> Optional[int]: ...
+    def member(self) -> Optional[int]:
+        """The member concerned: enrolled, buyer, sender, adjusted or surveyed."""
     @property
-    def order(self) -> Optional[int]: ...
+    def order(self) -> Optional[int]:
+        """The order (for an order or a refund)."""
     @property
-    def cash(self) -> Decimal: ...
+    def cash(self) -> Decimal:
+        """Cash paid for an order: amount less the points' value."""
     @property
-    def accrued(self) -> Decimal: ...
+    def accrued(self) -> Decimal:
+        """The accrual X of an order."""
     @property
-    def points(self) -> Decimal: ...
+    def points(self) -> Decimal:
+        """Points spent on an order, sent by a transfer, adjusted, or rewarded for a survey."""
     @property
-    def fee(self) -> Decimal: ...
+    def fee(self) -> Decimal:
+        """A transfer's fee."""
     @property
-    def campaign_bonuses(self) -> list[tuple[str, Decimal]]: ...
+    def campaign_bonuses(self) -> list[tuple[str, Decimal]]:
+        """Campaign bonuses of an order, or what a refund clawed back of them: `(campaign, points)`."""
     @property
-    def commissions(self) -> list[Commission]: ...
+    def commissions(self) -> list[Commission]:
+        """Commissions an order paid, or a refund clawed back."""
     @property
-    def points_returned(self) -> Decimal: ...
+    def points_returned(self) -> Decimal:
+        """Spent points a refund gave back."""
     @property
-    def accrual_clawed(self) -> Decimal: ...
+    def accrual_clawed(self) -> Decimal:
+        """The accrual a refund clawed back."""
     @property
-    def stamps(self) -> list[str]: ...
+    def stamps(self) -> list[str]:
+        """Stamp cards that earned a stamp (order) or lost one (refund)."""
     @property
-    def stamp_rewards(self) -> Decimal: ...
+    def stamp_rewards(self) -> Decimal:
+        """Points for completed stamp cards."""
     @property
-    def achievements(self) -> list[tuple[int, str, Decimal]]: ...
+    def achievements(self) -> list[tuple[int, str, Decimal]]:
+        """Achievements unlocked: `(member, achievement, points)`."""
     @property
-    def tier_changes(self) -> list[TierChange]: ...
+    def tier_changes(self) -> list[TierChange]:
+        """Level changes the operation caused."""
     @property
-    def postings(self) -> list[Posting]: ...
+    def postings(self) -> list[Posting]:
+        """Every posting of the double-entry ledger the operation made."""
 
 @final
 class Member:
+    """A member as of the clock."""
     @property
     def member(self) -> int: ...
     @property
@@ -148,6 +175,9 @@ class Member:
     def pending(self) -> Decimal: ...
     @property
     def tier(self) -> str: ...
+    @property
+    def level(self) -> int:
+        """The level's index in the program's levels (0: the entry level), as in C."""
     @property
     def qualifying(self) -> Decimal: ...
     @property
@@ -165,6 +195,7 @@ class Member:
 
 @final
 class Totals:
+    """The program's system accounts: `issued = redeemed + expired + fees + liability`."""
     @property
     def issued(self) -> Decimal: ...
     @property
@@ -178,6 +209,8 @@ class Totals:
 
 @final
 class Nps:
+    """An NPS report: promoters score 9–10, passives 7–8, detractors 0–6; `score` is
+    `(promoters − detractors) × 100 ÷ responses` to one place, `None` with no responses."""
     @property
     def promoters(self) -> int: ...
     @property
@@ -191,15 +224,25 @@ class Nps:
 
 @final
 class BatchResult:
+    """The result of a batch call: per row, the error name (`None` when accepted) and, when kept,
+    the outcome."""
     @property
-    def errors(self) -> list[Optional[str]]: ...
+    def errors(self) -> list[Optional[str]]:
+        """Per row: `None` if accepted, else the SPEC error name (`"InsufficientPoints"`)."""
     @property
-    def accepted(self) -> int: ...
-    def outcome(self, i: int) -> Optional[Outcome]: ...
+    def accepted(self) -> int:
+        """How many rows were accepted."""
+    def outcome(self, i: int) -> Optional[Outcome]:
+        """The outcome of row `i` (`None` if it was rejected); `ValueError` if outcomes were not kept."""
     def __len__(self) -> int: ...
 
 @final
 class Engine:
+    """A loyalty program and its state. Create it from a program: a dict, a JSON string, or the
+    path of a `.json` or `.toml` file.
+
+    Threads may share one engine (a web server's thread pool, a progress thread): their calls
+    take turns on a lock, and a thread waiting for its turn does not hold the GIL."""
     def __new__(cls, program_source: _ProgramSource) -> "Engine": ...
     def enroll(
         self,
@@ -211,7 +254,9 @@ class Engine:
         birthday: Optional[str] = None,
         purchase: Optional[_Amount] = None,
         questionnaire: bool = False,
-    ) -> Outcome: ...
+    ) -> Outcome:
+        """Enrols `member`, optionally referred by `referrer`, with a birthday (`"MM-DD"`) and a
+        closed programme's `purchase` or `questionnaire`."""
     def order(
         self,
         id: int,
@@ -221,18 +266,30 @@ class Engine:
         points: Optional[_Amount] = None,
         *,
         lines: Optional[Sequence[_Line]] = None,
-    ) -> Outcome: ...
-    def refund(self, id: int, at: _Time, order: int, amount: _Amount) -> Outcome: ...
-    def transfer(self, id: int, at: _Time, sender: int, recipient: int, points: _Amount) -> Outcome: ...
-    def adjust(self, id: int, at: _Time, member: int, points: _Amount, reason: Optional[str] = None) -> Outcome: ...
-    def tick(self, at: _Time) -> Outcome: ...
-    def configure(self, id: int, at: _Time, program_source: _ProgramSource) -> Outcome: ...
-    def survey(self, id: int, at: _Time, member: int, score: int, segment: Optional[str] = None) -> Outcome: ...
-    def apply(self, operation: Mapping[str, Any]) -> Outcome: ...
-    def member(self, member: int) -> Member: ...
-    def is_member(self, member: int) -> bool: ...
-    def member_ids(self) -> list[int]: ...
-    def totals(self) -> Totals: ...
+    ) -> Outcome:
+        """An order of `amount` (money) paying `points` with points; `lines` split it by category."""
+    def refund(self, id: int, at: _Time, order: int, amount: _Amount) -> Outcome:
+        """Returns `amount` (money) of order `order`."""
+    def transfer(self, id: int, at: _Time, sender: int, recipient: int, points: _Amount) -> Outcome:
+        """Sends `points` from `sender` to `recipient`."""
+    def adjust(self, id: int, at: _Time, member: int, points: _Amount, reason: Optional[str] = None) -> Outcome:
+        """A supervisor's correction: positive credits, negative debits."""
+    def tick(self, at: _Time) -> Outcome:
+        """Moves the clock to `at`: releases, birthday gifts and expiries happen."""
+    def configure(self, id: int, at: _Time, program_source: _ProgramSource) -> Outcome:
+        """The supervisor replaces the program from `at` on."""
+    def survey(self, id: int, at: _Time, member: int, score: int, segment: Optional[str] = None) -> Outcome:
+        """A survey answer: `score` 0..=10, optionally in a `segment`."""
+    def apply(self, operation: Mapping[str, Any]) -> Outcome:
+        """Applies an operation in its JSON form, as a dict: `{"op": "order", "id": 1, …}`."""
+    def member(self, member: int) -> Member:
+        """Member `member` as of the clock."""
+    def is_member(self, member: int) -> bool:
+        """Whether `member` is enrolled."""
+    def member_ids(self) -> list[int]:
+        """Every enrolled member's id, in enrolment order."""
+    def totals(self) -> Totals:
+        """The program totals."""
     def price(
         self,
         member: int,
@@ -240,10 +297,14 @@ class Engine:
         category: Optional[str] = None,
         *,
         lines: Optional[Sequence[_Line]] = None,
-    ) -> Decimal: ...
-    def leaderboard(self, n: int) -> list[int]: ...
-    def tier_counts(self) -> dict[str, int]: ...
-    def campaign_used(self, name: str) -> Decimal: ...
+    ) -> Decimal:
+        """The club price for `member`: of one line (`amount`, `category`) or of `lines`."""
+    def leaderboard(self, n: int) -> list[int]:
+        """The `n` members with the highest qualifying totals, ties by smaller id."""
+    def tier_counts(self) -> dict[str, int]:
+        """How many members hold each level, lowest first: `{"Bunny": 90000, "Wolf": 9000, …}`."""
+    def campaign_used(self, name: str) -> Decimal:
+        """Bonus points campaign `name` has given so far, net of refunds."""
     def nps(
         self,
         *,
@@ -251,26 +312,94 @@ class Engine:
         to: Optional[_Time] = None,
         segment: Optional[str] = None,
         member_kind: Optional[_MemberKind] = None,
-    ) -> Nps: ...
-    def verify(self) -> None: ...
+    ) -> Nps:
+        """The NPS of the survey answers with `from_ ≤ at < to`, in `segment`, from `member_kind`
+        (`"new"` or `"regular"`) members; every filter optional."""
+    def verify(self) -> None:
+        """Checks `issued = redeemed + expired + fees + liability`; raises `RuntimeError` if broken."""
     @property
-    def clock(self) -> Optional[int]: ...
+    def clock(self) -> Optional[int]:
+        """The clock (the largest time applied), `None` before the first operation."""
     @property
-    def program(self) -> dict[str, Any]: ...
+    def program(self) -> dict[str, Any]:
+        """The program in force, as a dict (decimals as strings)."""
     def __len__(self) -> int: ...
-    def apply_journaled(self, operation: Mapping[str, Any]) -> str: ...
+    def apply_journaled(self, operation: Mapping[str, Any]) -> str:
+        """Applies an operation (a dict in its JSON form) and returns its journal record as a JSON
+        line, to be persisted before the operation is acknowledged."""
     @staticmethod
-    def replay(program_source: _ProgramSource, journal: Iterable[Union[str, Mapping[str, Any]]]) -> "Engine": ...
-    def snapshot_json(self) -> str: ...
+    def replay(program_source: _ProgramSource, journal: Iterable[Union[str, Mapping[str, Any]]]) -> "Engine":
+        """staticmethod(function) -> method
+
+        Convert a function to be a static method.
+
+        A static method does not receive an implicit first argument.
+        To declare a static method, use this idiom:
+
+             class C:
+                 @staticmethod
+                 def f(arg1, arg2, argN):
+                     ...
+
+        It can be called either on the class (e.g. C.f()) or on an instance
+        (e.g. C().f()). Both the class and the instance are ignored, and
+        neither is passed implicitly as the first argument to the method.
+
+        Static methods in Python are similar to those found in Java or C++.
+        For a more advanced concept, see the classmethod builtin."""
+    def snapshot_json(self) -> str:
+        """The whole state as JSON."""
     @staticmethod
-    def from_snapshot_json(text: str) -> "Engine": ...
-    def snapshot_bytes(self) -> bytes: ...
+    def from_snapshot_json(text: str) -> "Engine":
+        """staticmethod(function) -> method
+
+        Convert a function to be a static method.
+
+        A static method does not receive an implicit first argument.
+        To declare a static method, use this idiom:
+
+             class C:
+                 @staticmethod
+                 def f(arg1, arg2, argN):
+                     ...
+
+        It can be called either on the class (e.g. C.f()) or on an instance
+        (e.g. C().f()). Both the class and the instance are ignored, and
+        neither is passed implicitly as the first argument to the method.
+
+        Static methods in Python are similar to those found in Java or C++.
+        For a more advanced concept, see the classmethod builtin."""
+    def snapshot_bytes(self) -> bytes:
+        """The whole state in a compact binary form (CBOR)."""
     @staticmethod
-    def from_snapshot_bytes(data: bytes) -> "Engine": ...
-    def __reduce__(self) -> Tuple[Callable[[bytes], "Engine"], Tuple[bytes]]: ...
-    def __copy__(self) -> "Engine": ...
-    def __deepcopy__(self, memo: Any, /) -> "Engine": ...
-    def state_digest(self) -> int: ...
+    def from_snapshot_bytes(data: bytes) -> "Engine":
+        """staticmethod(function) -> method
+
+        Convert a function to be a static method.
+
+        A static method does not receive an implicit first argument.
+        To declare a static method, use this idiom:
+
+             class C:
+                 @staticmethod
+                 def f(arg1, arg2, argN):
+                     ...
+
+        It can be called either on the class (e.g. C.f()) or on an instance
+        (e.g. C().f()). Both the class and the instance are ignored, and
+        neither is passed implicitly as the first argument to the method.
+
+        Static methods in Python are similar to those found in Java or C++.
+        For a more advanced concept, see the classmethod builtin."""
+    def __reduce__(self) -> Tuple[Callable[[bytes], "Engine"], Tuple[bytes]]:
+        """Pickling goes through the binary snapshot, so an engine moves between processes
+        (`multiprocessing`, Dask workers) with the same state digest."""
+    def __copy__(self) -> "Engine":
+        """An independent copy: a "what if" branch of a simulation."""
+    def __deepcopy__(self, memo: Any, /) -> "Engine":
+        """The same as `__copy__`: an engine holds no Python objects to copy deeply."""
+    def state_digest(self) -> int:
+        """A stable hash of the whole state (equal states, equal digests)."""
     def enroll_batch(
         self,
         ids: _Column[int],
@@ -279,7 +408,9 @@ class Engine:
         referrers: Optional[_Column[Optional[int]]] = None,
         *,
         keep_outcomes: bool = True,
-    ) -> BatchResult: ...
+    ) -> BatchResult:
+        """Many enrolments at once: columns of ids, times, members and optionally referrers (`None`
+        for a member who came without one). See `order_batch` for how a batch runs."""
     def order_batch(
         self,
         ids: _Column[int],
@@ -289,7 +420,11 @@ class Engine:
         points: Optional[_Column[_Amount]] = None,
         *,
         keep_outcomes: bool = True,
-    ) -> BatchResult: ...
+    ) -> BatchResult:
+        """Many orders at once, for simulations: columns (lists, tuples or numpy arrays) of ids,
+        times, members, amounts and optionally points. Inputs are converted once (a bad value
+        raises, naming its row, before anything is applied); the orders then run without the
+        GIL, and each row's rejection is reported in the result instead of raised."""
     def refund_batch(
         self,
         ids: _Column[int],
@@ -298,7 +433,8 @@ class Engine:
         amounts: _Column[_Amount],
         *,
         keep_outcomes: bool = True,
-    ) -> BatchResult: ...
+    ) -> BatchResult:
+        """Many refunds at once: columns of ids, times, order ids and amounts. See `order_batch`."""
     def transfer_batch(
         self,
         ids: _Column[int],
@@ -308,21 +444,44 @@ class Engine:
         points: _Column[_Amount],
         *,
         keep_outcomes: bool = True,
-    ) -> BatchResult: ...
-    def member_columns(self) -> dict[str, list[Any]]: ...
+    ) -> BatchResult:
+        """Many transfers at once: columns of ids, times, senders, recipients and points. See
+        `order_batch`."""
+    def member_columns(self) -> dict[str, list[Any]]:
+        """Every member as columns, in enrolment order: `member`, `referrer` (`None` for none),
+        `tier`, `available`, `pending`, `qualifying` (Decimals), `orders`, `referrals`: a dict
+        of lists, ready for `pandas.DataFrame(...)` (see `loyalty.sim.member_frame`)."""
 
-def statement(member: int, journal: Iterable[Union[str, Mapping[str, Any]]]) -> list[dict[str, Any]]: ...
+def statement(member: int, journal: Iterable[Union[str, Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    """A member's statement from journal records (JSON lines or dicts): a list of dicts with
+    `at`, `operation`, `id`, `what`, `available_change`, `pending_change`, `balance` (decimals as
+    strings, exact)."""
 
 @final
 class Store:
+    """A crash-safe store in a directory: every accepted operation is journaled (length-prefixed,
+    checksummed) before `apply` returns; opening replays the journal from the newest good
+    snapshot. `sync` is `"every_record"` (the default: nothing acknowledged is ever lost),
+    `"never"`, or a number N: sync every N records (0 is never, 1 every record, as in C).
+
+    Like `Engine`, a store shared by threads serializes their calls; the journal writes, fsyncs
+    and reads run without the GIL."""
     def __new__(
         cls, directory: Union[str, "os.PathLike[str]"], program_source: _ProgramSource, sync: Union[str, int, None] = None
     ) -> "Store": ...
-    def apply(self, operation_source: Mapping[str, Any]) -> Outcome: ...
-    def member(self, member: int) -> Member: ...
-    def totals(self) -> Totals: ...
-    def snapshot(self) -> "os.PathLike[str]": ...
+    def apply(self, operation_source: Mapping[str, Any]) -> Outcome:
+        """Applies an operation given in its JSON form as a dict (`{"op": "order", …}`); it is on
+        disk (per the sync policy) when this returns."""
+    def member(self, member: int) -> Member:
+        """Member `member` as of the clock."""
+    def totals(self) -> Totals:
+        """The program totals."""
+    def snapshot(self) -> "os.PathLike[str]":
+        """Writes a snapshot (opening then skips the records before it); returns its path."""
     @property
-    def records(self) -> int: ...
-    def journal(self) -> list[str]: ...
-    def state_digest(self) -> int: ...
+    def records(self) -> int:
+        """How many records the journal holds."""
+    def journal(self) -> list[str]:
+        """The journal's records, as JSON lines."""
+    def state_digest(self) -> int:
+        """A stable hash of the whole state (equal states, equal digests)."""
