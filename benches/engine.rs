@@ -41,13 +41,7 @@ fn population(members: u64) -> Engine {
         Engine::new(Program::from_json(PROGRAM).expect("valid program")).expect("engine");
     for m in 1..=members {
         let referrer = (m > 1).then(|| m - 1);
-        let op = Operation::Enroll(Enroll {
-            id: m,
-            at: T0,
-            member: m,
-            referrer,
-            ..Enroll::default()
-        });
+        let op = Operation::Enroll(Enroll::new(m, T0, m).with_referrer(referrer));
         engine.apply(&op).expect("enrol");
     }
     engine
@@ -62,13 +56,8 @@ fn orders(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::from_parameter(members), &members, |b, &n| {
             b.iter(|| {
                 id += 1;
-                let op = Operation::Order(Order {
-                    id,
-                    at: T0,
-                    member: pick.next(n),
-                    amount: Decimal::new(123_450, 2),
-                    ..Order::default()
-                });
+                let op =
+                    Operation::Order(Order::new(id, T0, pick.next(n), Decimal::new(123_450, 2)));
                 let out = engine.apply_ref(black_box(&op)).expect("order accepted");
                 assert!(!out.postings.is_empty(), "an order credits its accrual");
             });
@@ -86,13 +75,7 @@ fn transfers_and_refunds(c: &mut Criterion) {
     let mut order_ids = Vec::new();
     for m in 1..=members {
         id += 1;
-        let op = Operation::Order(Order {
-            id,
-            at: T0,
-            member: m,
-            amount: Decimal::from(100_000),
-            ..Order::default()
-        });
+        let op = Operation::Order(Order::new(id, T0, m, Decimal::from(100_000)));
         engine.apply(&op).expect("order");
         order_ids.push(id);
     }
@@ -101,13 +84,7 @@ fn transfers_and_refunds(c: &mut Criterion) {
             id += 1;
             let from = pick.next(members);
             let to = from % members + 1;
-            let op = Operation::Transfer(Transfer {
-                id,
-                at: T0,
-                from,
-                to,
-                points: Decimal::ONE,
-            });
+            let op = Operation::Transfer(Transfer::new(id, T0, from, to, Decimal::ONE));
             engine.apply_ref(black_box(&op)).expect("transfer accepted");
         });
     });
@@ -117,12 +94,7 @@ fn transfers_and_refunds(c: &mut Criterion) {
             id += 1;
             let order = order_ids[next_order % order_ids.len()];
             next_order += 1;
-            let op = Operation::Refund(Refund {
-                id,
-                at: T0,
-                order,
-                amount: Decimal::new(1, 2),
-            });
+            let op = Operation::Refund(Refund::new(id, T0, order, Decimal::new(1, 2)));
             engine.apply_ref(black_box(&op)).expect("refund accepted");
         });
     });
@@ -132,13 +104,7 @@ fn queries(c: &mut Criterion) {
     let members = 100_000u64;
     let mut engine = population(members);
     for m in 1..=1_000 {
-        let op = Operation::Survey(Survey {
-            id: 10 * members + m,
-            at: T0,
-            member: m,
-            score: (m % 11) as i64,
-            segment: None,
-        });
+        let op = Operation::Survey(Survey::new(10 * members + m, T0, m, (m % 11) as i64));
         engine.apply(&op).expect("survey");
     }
     let mut pick = Picker(11);
@@ -159,7 +125,7 @@ fn queries(c: &mut Criterion) {
         b.iter(|| {
             at += 1;
             engine
-                .apply(black_box(&Operation::Tick(Tick { at })))
+                .apply(black_box(&Operation::Tick(Tick::new(at))))
                 .expect("tick");
         });
     });

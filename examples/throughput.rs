@@ -87,13 +87,12 @@ fn main() -> Result<(), loyalty::Error> {
     let ops: Vec<Operation> = (0..orders)
         .map(|i| {
             let r = next();
-            Operation::Order(Order {
-                id: members + 1 + i,
-                at: T0 + 1,
-                member: r % members + 1,
-                amount: Decimal::new((r >> 32) as i64 % 100_000 + 100, 2),
-                ..Order::default()
-            })
+            Operation::Order(Order::new(
+                members + 1 + i,
+                T0 + 1,
+                r % members + 1,
+                Decimal::new((r >> 32) as i64 % 100_000 + 100, 2),
+            ))
         })
         .collect();
     let prepared = LIVE.load(Ordering::Relaxed);
@@ -138,13 +137,9 @@ fn population(program: &str, members: u64) -> Result<Engine, loyalty::Error> {
     let mut engine = Engine::new(Program::from_json(program)?)?;
     for m in 1..=members {
         let referrer = (m > 1).then(|| m - 1);
-        engine.apply(&Operation::Enroll(Enroll {
-            id: m,
-            at: T0,
-            member: m,
-            referrer,
-            ..Enroll::default()
-        }))?;
+        engine.apply(&Operation::Enroll(
+            Enroll::new(m, T0, m).with_referrer(referrer),
+        ))?;
     }
     Ok(engine)
 }

@@ -163,8 +163,8 @@ struct Undo {
 /// let program = Program::from_json(r#"{"tiers": {"levels": [
 ///     {"name": "Bunny", "threshold": "0", "accrual_rate": "0.03", "referral_rates": ["0.01"]}]}}"#)?;
 /// let mut engine = Engine::new(program)?;
-/// engine.apply(&Enroll { id: 1, at: 0, member: 7, ..Default::default() }.into())?;
-/// engine.apply(&Order { id: 2, at: 60, member: 7, amount: Decimal::from(1000), ..Default::default() }.into())?;
+/// engine.apply(&Enroll::new(1, 0, 7).into())?;
+/// engine.apply(&Order::new(2, 60, 7, Decimal::from(1000)).into())?;
 /// assert_eq!(engine.member(7)?.available, Decimal::from(30));
 /// assert!(engine.verify().is_ok());
 /// # Ok::<(), loyalty_core::Error>(())

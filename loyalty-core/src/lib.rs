@@ -15,8 +15,10 @@
 //!   crate's public API, so its major version is ours too (a `rust_decimal` 2 would be a major
 //!   release of this crate). Callers need no amount type of ours to learn, and get exact
 //!   arithmetic on what they read back.
-//! - Every output struct that may grow ([`Outcome`], [`Effect`], [`MemberView`], [`Totals`],
-//!   [`Summary`], …) is `#[non_exhaustive]`; operations are plain structs the caller builds.
+//! - Every public struct that may grow is `#[non_exhaustive]`: outputs ([`Outcome`],
+//!   [`Effect`], [`MemberView`], [`Totals`], [`Summary`], …), the program's parts, and the
+//!   operations, which callers build with `new` and `with_` setters ([`Order::new`]
+//!   `(…).with_points(…)`) or from their JSON form ([`Operation::from_json`]).
 //! - One error type, [`Error`], whose [`ErrorKind`] is a SPEC name; [`Engine::verify`] returns
 //!   an [`InvariantError`], since a broken invariant is a bug, not bad input.
 //! - The SPEC section 7 scenario player is test support behind the `scenario` feature.

@@ -43,6 +43,7 @@ pub enum Operation {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
 pub struct Enroll {
     /// The operation's id (idempotency key).
     pub id: OpId,
@@ -84,6 +85,7 @@ pub struct Enroll {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
 pub struct Order {
     /// The operation's id, which is also the order's (refunds name it).
     pub id: OpId,
@@ -109,6 +111,7 @@ pub struct Order {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
 pub struct Line {
     #[cfg_attr(
         feature = "serde",
@@ -131,10 +134,154 @@ impl Line {
     }
 }
 
+/// Constructors: the operation structs are `#[non_exhaustive]` (a SPEC version may add a field,
+/// as v2 added order lines), so callers outside this crate build them with `new` and the
+/// `with_` setters of the optional fields, or from their JSON form.
+impl Enroll {
+    /// A member joining on their own, with no birthday or closed-programme fields.
+    pub fn new(id: OpId, at: i64, member: MemberId) -> Enroll {
+        Enroll {
+            id,
+            at,
+            member,
+            ..Enroll::default()
+        }
+    }
+
+    /// Through `referrer`'s link (or nobody's).
+    #[must_use]
+    pub fn with_referrer(mut self, referrer: Option<MemberId>) -> Enroll {
+        self.referrer = referrer;
+        self
+    }
+
+    /// With a birthday, `"MM-DD"`.
+    #[must_use]
+    pub fn with_birthday(mut self, birthday: Option<String>) -> Enroll {
+        self.birthday = birthday;
+        self
+    }
+
+    /// With the purchase and questionnaire of a closed programme's entry condition.
+    #[must_use]
+    pub fn with_entry(mut self, purchase: Option<Decimal>, questionnaire: bool) -> Enroll {
+        self.purchase = purchase;
+        self.questionnaire = questionnaire;
+        self
+    }
+}
+
+impl Order {
+    /// An order of `amount` paid in cash only, with no lines.
+    pub fn new(id: OpId, at: i64, member: MemberId, amount: Decimal) -> Order {
+        Order {
+            id,
+            at,
+            member,
+            amount,
+            ..Order::default()
+        }
+    }
+
+    /// Paying `points` of it with points.
+    #[must_use]
+    pub fn with_points(mut self, points: Decimal) -> Order {
+        self.points = points;
+        self
+    }
+
+    /// With its lines (categories for campaigns and club prices).
+    #[must_use]
+    pub fn with_lines(mut self, lines: Vec<Line>) -> Order {
+        self.lines = lines;
+        self
+    }
+}
+
+impl Refund {
+    /// Refunding `amount` of order `order`.
+    pub fn new(id: OpId, at: i64, order: OpId, amount: Decimal) -> Refund {
+        Refund {
+            id,
+            at,
+            order,
+            amount,
+        }
+    }
+}
+
+impl Transfer {
+    /// `points` from `from` to `to`.
+    pub fn new(id: OpId, at: i64, from: MemberId, to: MemberId, points: Decimal) -> Transfer {
+        Transfer {
+            id,
+            at,
+            from,
+            to,
+            points,
+        }
+    }
+}
+
+impl Adjust {
+    /// `points` added to `member` (negative: taken), with no reason given.
+    pub fn new(id: OpId, at: i64, member: MemberId, points: Decimal) -> Adjust {
+        Adjust {
+            id,
+            at,
+            member,
+            points,
+            reason: String::new(),
+        }
+    }
+
+    /// Why, for the audit trail.
+    #[must_use]
+    pub fn with_reason(mut self, reason: impl Into<String>) -> Adjust {
+        self.reason = reason.into();
+        self
+    }
+}
+
+impl Tick {
+    /// The clock moved to `at`.
+    pub fn new(at: i64) -> Tick {
+        Tick { at }
+    }
+}
+
+impl Configure {
+    /// `program` in force from `at`.
+    pub fn new(id: OpId, at: i64, program: Program) -> Configure {
+        Configure { id, at, program }
+    }
+}
+
+impl Survey {
+    /// `member`'s answer `score` (0–10), with no segment.
+    pub fn new(id: OpId, at: i64, member: MemberId, score: i64) -> Survey {
+        Survey {
+            id,
+            at,
+            member,
+            score,
+            segment: None,
+        }
+    }
+
+    /// In a segment (store, channel) for NPS queries.
+    #[must_use]
+    pub fn with_segment(mut self, segment: Option<String>) -> Survey {
+        self.segment = segment;
+        self
+    }
+}
+
 /// `refund {id, at, order, amount}`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
 pub struct Refund {
     /// The operation's id.
     pub id: OpId,
@@ -151,6 +298,7 @@ pub struct Refund {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
 pub struct Transfer {
     /// The operation's id.
     pub id: OpId,
@@ -169,6 +317,7 @@ pub struct Transfer {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
 pub struct Adjust {
     /// The operation's id.
     pub id: OpId,
@@ -188,6 +337,7 @@ pub struct Adjust {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
 pub struct Tick {
     /// The time to advance the clock to, Unix seconds.
     pub at: i64,
@@ -197,6 +347,7 @@ pub struct Tick {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
 pub struct Configure {
     /// The operation's id.
     pub id: OpId,
@@ -210,6 +361,7 @@ pub struct Configure {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
 pub struct Survey {
     /// The operation's id.
     pub id: OpId,

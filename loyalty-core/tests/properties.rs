@@ -152,14 +152,11 @@ impl Player {
                 member,
                 referrer,
                 birthday,
-            } => Operation::Enroll(Enroll {
-                id,
-                at,
-                member: *member,
-                referrer: *referrer,
-                birthday: birthday.then(|| String::from("01-03")),
-                ..Enroll::default()
-            }),
+            } => Operation::Enroll(
+                Enroll::new(id, at, *member)
+                    .with_referrer(*referrer)
+                    .with_birthday(birthday.then(|| String::from("01-03"))),
+            ),
             Step::Order {
                 member,
                 units,
@@ -179,46 +176,26 @@ impl Player {
                 } else {
                     Vec::new()
                 };
-                Operation::Order(Order {
-                    id,
-                    at,
-                    member: *member,
-                    amount,
-                    points: self.points(*points),
-                    lines,
-                })
+                Operation::Order(
+                    Order::new(id, at, *member, amount)
+                        .with_points(self.points(*points))
+                        .with_lines(lines),
+                )
             }
             Step::Refund { pick, units } => {
                 let order = *self.orders.get(pick % self.orders.len().max(1))?;
-                Operation::Refund(Refund {
-                    id,
-                    at,
-                    order,
-                    amount: self.money(*units),
-                })
+                Operation::Refund(Refund::new(id, at, order, self.money(*units)))
             }
-            Step::Transfer { from, to, points } => Operation::Transfer(Transfer {
-                id,
-                at,
-                from: *from,
-                to: *to,
-                points: self.points(*points),
-            }),
-            Step::Adjust { member, points } => Operation::Adjust(Adjust {
-                id,
-                at,
-                member: *member,
-                points: self.points(*points),
-                reason: String::new(),
-            }),
-            Step::Survey { member, score } => Operation::Survey(Survey {
-                id,
-                at,
-                member: *member,
-                score: *score,
-                segment: None,
-            }),
-            Step::Tick => Operation::Tick(Tick { at }),
+            Step::Transfer { from, to, points } => {
+                Operation::Transfer(Transfer::new(id, at, *from, *to, self.points(*points)))
+            }
+            Step::Adjust { member, points } => Operation::Adjust(
+                Adjust::new(id, at, *member, self.points(*points)).with_reason(String::new()),
+            ),
+            Step::Survey { member, score } => {
+                Operation::Survey(Survey::new(id, at, *member, *score))
+            }
+            Step::Tick => Operation::Tick(Tick::new(at)),
             Step::Retry { pick } => {
                 self.at -= dt;
                 let (op, _) = self.accepted.get(pick % self.accepted.len().max(1))?;
@@ -419,7 +396,7 @@ proptest! {
         };
         // Compare at one instant: whatever falls due by then falls due in both worlds.
         let (id, at) = (1_000_000, p.engine.clock().max(p.at));
-        let ticked = p.engine.apply(&Operation::Tick(Tick { at }));
+        let ticked = p.engine.apply(&Operation::Tick(Tick::new(at)));
         prop_assert!(ticked.is_ok());
         let (before, totals) = (views(&p.engine), p.engine.totals());
         let members: Vec<u64> = p.engine.member_ids().collect();
@@ -429,9 +406,9 @@ proptest! {
         let amount = p.money(units);
         let cap = (amount * program.redemption.max_share / program.point_value).round_dp_with_strategy(program.points_scale as u32, rust_decimal::RoundingStrategy::ToZero);
         let spend = p.points(points).min(p.engine.member(buyer).unwrap().available.max(Decimal::ZERO)).min(cap);
-        let order = Order { id, at, member: buyer, amount, points: spend, lines: Vec::new() };
+        let order = Order::new(id, at, buyer, amount).with_points(spend);
         prop_assert!(p.engine.apply(&Operation::Order(order.clone())).is_ok(), "{:?}", p.engine.apply(&Operation::Order(order.clone())));
-        let refund = Refund { id: id + 1, at, order: id, amount: order.amount };
+        let refund = Refund::new(id + 1, at, id, order.amount);
         prop_assert!(p.engine.apply(&Operation::Refund(refund)).is_ok());
         prop_assert_eq!(views(&p.engine), before);
         prop_assert_eq!(p.engine.totals(), totals);
@@ -463,9 +440,9 @@ proptest! {
         if amount > a {
             lines.push(loyalty_core::Line::new(Some("b"), amount - a));
         }
-        let order = Order { id: 1_000_000, at, member: buyer, amount, points: Decimal::ZERO, lines };
+        let order = Order::new(1_000_000, at, buyer, amount).with_points(Decimal::ZERO).with_lines(lines);
         let Ok(ordered) = p.engine.apply(&Operation::Order(order)) else { return Ok(()) };
-        let refund = Refund { id: 1_000_001, at, order: 1_000_000, amount };
+        let refund = Refund::new(1_000_001, at, 1_000_000, amount);
         let refunded = p.engine.apply(&Operation::Refund(refund));
         prop_assert!(refunded.is_ok());
         let (Effect::Ordered(o), Ok(Effect::Refunded(r))) = (ordered.effect, refunded.map(|x| x.effect)) else {
@@ -492,15 +469,15 @@ proptest! {
         }).to_string()).unwrap();
         let mut engine = Engine::new(program(0)).unwrap();
         let text = format!("{:02}-{:02}", birthday.0, birthday.1);
-        engine.apply(&Operation::Enroll(Enroll { id: 1, at: T0, member: 1, birthday: Some(text), ..Enroll::default() })).unwrap();
+        engine.apply(&Operation::Enroll(Enroll::new(1, T0, 1).with_birthday(Some(text)))).unwrap();
         let mut at = T0;
         for (i, (days, days_before)) in changes.iter().enumerate() {
             at += days * 86_400;
-            let op = loyalty_core::Configure { id: 10 + i as u64, at, program: program(*days_before) };
+            let op = loyalty_core::Configure::new(10 + i as u64, at, program(*days_before));
             engine.apply(&Operation::Configure(Box::new(op))).unwrap();
         }
         let end = at + 800 * 86_400;
-        engine.apply(&Operation::Tick(Tick { at: end })).unwrap();
+        engine.apply(&Operation::Tick(Tick::new(end))).unwrap();
         // Every gift is for a birthday in a year from 2026 (enrolment) to the year after the end.
         let years = (T0..=end + 366 * 86_400).step_by(86_400 * 365).count() as i64 + 1;
         let gifts = engine.member(1).unwrap().available;

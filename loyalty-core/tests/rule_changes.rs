@@ -133,24 +133,16 @@ fn engine_gifts(case: &Case) -> (BTreeSet<(u64, i64)>, Engine) {
     for (i, (birthday, at)) in case.members.iter().enumerate() {
         let birthday = Some(format!("{:02}-{:02}", birthday.0, birthday.1));
         let member = i as u64 + 1;
-        ops.push(Operation::Enroll(Enroll {
-            id: member,
-            at: *at,
-            member,
-            birthday,
-            ..Enroll::default()
-        }));
+        ops.push(Operation::Enroll(
+            Enroll::new(member, *at, member).with_birthday(birthday),
+        ));
     }
     for (i, (at, days_before)) in case.configures.iter().enumerate() {
-        let op = Configure {
-            id: 100 + i as u64,
-            at: *at,
-            program: program(*days_before),
-        };
+        let op = Configure::new(100 + i as u64, *at, program(*days_before));
         ops.push(Operation::Configure(Box::new(op)));
     }
     for day in 0..=HORIZON_DAYS {
-        ops.push(Operation::Tick(Tick { at: T0 + day * DAY }));
+        ops.push(Operation::Tick(Tick::new(T0 + day * DAY)));
     }
     // Stable: at one instant, enrolments first, then configures, then the tick.
     ops.sort_by_key(Operation::at);
@@ -191,8 +183,8 @@ proptest! {
         prop_assert_eq!(restored.state_digest(), engine.state_digest());
         let end = T0 + (HORIZON_DAYS + 400) * DAY;
         let mut original = engine;
-        let a = original.apply(&Operation::Tick(Tick { at: end })).unwrap();
-        let b = restored.apply(&Operation::Tick(Tick { at: end })).unwrap();
+        let a = original.apply(&Operation::Tick(Tick::new(end))).unwrap();
+        let b = restored.apply(&Operation::Tick(Tick::new(end))).unwrap();
         prop_assert_eq!(a, b);
     }
 }
@@ -203,38 +195,25 @@ proptest! {
 #[test]
 fn a_member_enrolled_after_the_old_gift_day_is_gifted_on_the_new_one() {
     let mut engine = Engine::new(program(40)).unwrap();
-    let enroll = |id, at| {
-        Operation::Enroll(Enroll {
-            id,
-            at,
-            member: id,
-            birthday: Some("03-01".into()),
-            ..Enroll::default()
-        })
-    };
+    let enroll =
+        |id, at| Operation::Enroll(Enroll::new(id, at, id).with_birthday(Some("03-01".into())));
     engine.apply(&enroll(1, T0)).unwrap();
     engine
-        .apply(&Operation::Tick(Tick { at: T0 + 19 * DAY }))
+        .apply(&Operation::Tick(Tick::new(T0 + 19 * DAY)))
         .unwrap();
     assert_eq!(engine.member(1).unwrap().available, Decimal::ONE);
     engine.apply(&enroll(2, T0 + 24 * DAY)).unwrap();
-    let configure = Configure {
-        id: 3,
-        at: T0 + 25 * DAY,
-        program: program(0),
-    };
+    let configure = Configure::new(3, T0 + 25 * DAY, program(0));
     engine
         .apply(&Operation::Configure(Box::new(configure)))
         .unwrap();
     let march_first = T0 + 59 * DAY;
     engine
-        .apply(&Operation::Tick(Tick {
-            at: march_first - 1,
-        }))
+        .apply(&Operation::Tick(Tick::new(march_first - 1)))
         .unwrap();
     assert_eq!(engine.member(2).unwrap().available, Decimal::ZERO);
     let out = engine
-        .apply(&Operation::Tick(Tick { at: march_first }))
+        .apply(&Operation::Tick(Tick::new(march_first)))
         .unwrap();
     assert_eq!(out.postings.len(), 1, "only B: {:?}", out.postings);
     assert_eq!(engine.member(1).unwrap().available, Decimal::ONE);
@@ -246,30 +225,19 @@ fn a_member_enrolled_after_the_old_gift_day_is_gifted_on_the_new_one() {
 #[test]
 fn a_rejected_operation_takes_back_the_gifts_and_the_gifted_years() {
     let mut engine = Engine::new(program(0)).unwrap();
-    let enroll = Enroll {
-        id: 1,
-        at: T0,
-        member: 1,
-        birthday: Some("01-02".into()),
-        ..Enroll::default()
-    };
+    let enroll = Enroll::new(1, T0, 1).with_birthday(Some("01-02".into()));
     engine.apply(&Operation::Enroll(enroll)).unwrap();
     let before = engine.state_digest();
     let snapshot = engine.snapshot_json();
     // Three years of gifts fall due on the way, and each schedules the next: a rejected
     // operation must leave none of them behind, or every rejection would start a second
     // yearly chain of gift events (and the schedule would double with each one).
-    let bad = Enroll {
-        id: 2,
-        at: T0 + 3 * 365 * DAY,
-        member: 1,
-        ..Enroll::default()
-    };
+    let bad = Enroll::new(2, T0 + 3 * 365 * DAY, 1);
     assert!(engine.apply(&Operation::Enroll(bad)).is_err());
     assert_eq!(engine.state_digest(), before);
     assert_eq!(engine.snapshot_json(), snapshot);
     engine
-        .apply(&Operation::Tick(Tick { at: T0 + 2 * DAY }))
+        .apply(&Operation::Tick(Tick::new(T0 + 2 * DAY)))
         .unwrap();
     assert_eq!(engine.member(1).unwrap().available, Decimal::ONE);
 }
@@ -285,11 +253,11 @@ fn a_snapshot_from_before_per_member_years_loads() {
     // Members 1 and 2 (10 January) were gifted for 2027; the 2028 gift comes on 7 January.
     let jan7_2028 = gift_instant((1, 10), 2028, 3);
     engine
-        .apply(&Operation::Tick(Tick { at: jan7_2028 - 1 }))
+        .apply(&Operation::Tick(Tick::new(jan7_2028 - 1)))
         .unwrap();
     assert_eq!(engine.member(1).unwrap().available, Decimal::from(250));
     engine
-        .apply(&Operation::Tick(Tick { at: jan7_2028 }))
+        .apply(&Operation::Tick(Tick::new(jan7_2028)))
         .unwrap();
     assert_eq!(engine.member(1).unwrap().available, Decimal::from(350));
     assert!(engine.verify().is_ok());

@@ -208,14 +208,10 @@ unsafe fn order(
     amount: Amount,
     points: Amount,
 ) -> Result<Operation, Failure> {
-    Ok(Operation::Order(Order {
-        id,
-        at,
-        member,
-        amount: unsafe { amount.resolve(h) }?,
-        points: unsafe { points.resolve(h) }?,
-        lines: Vec::new(),
-    }))
+    let (amount, points) = unsafe { (amount.resolve(h)?, points.resolve(h)?) };
+    Ok(Order::new(id, at, member, amount)
+        .with_points(points)
+        .into())
 }
 
 /// # Safety
@@ -228,12 +224,8 @@ unsafe fn refund(
     order: u64,
     amount: Amount,
 ) -> Result<Operation, Failure> {
-    Ok(Operation::Refund(Refund {
-        id,
-        at,
-        order,
-        amount: unsafe { amount.resolve(h) }?,
-    }))
+    let amount = unsafe { amount.resolve(h) }?;
+    Ok(Refund::new(id, at, order, amount).into())
 }
 
 /// # Safety
@@ -247,13 +239,8 @@ unsafe fn transfer(
     to: u64,
     points: Amount,
 ) -> Result<Operation, Failure> {
-    Ok(Operation::Transfer(Transfer {
-        id,
-        at,
-        from,
-        to,
-        points: unsafe { points.resolve(h) }?,
-    }))
+    let points = unsafe { points.resolve(h) }?;
+    Ok(Transfer::new(id, at, from, to, points).into())
 }
 
 /// # Safety
@@ -269,13 +256,9 @@ unsafe fn adjust(
 ) -> Result<Operation, Failure> {
     let points = unsafe { points.resolve(h) }?;
     let reason = unsafe { optional_text(reason, "reason") }?;
-    Ok(Operation::Adjust(Adjust {
-        id,
-        at,
-        member,
-        points,
-        reason: reason.unwrap_or_default().to_owned(),
-    }))
+    Ok(Adjust::new(id, at, member, points)
+        .with_reason(reason.unwrap_or_default())
+        .into())
 }
 
 /// The core's summary of an outcome in minor units (saturating: the operation already
@@ -366,13 +349,7 @@ pub unsafe extern "C" fn loyalty_enroll(
         let h = unsafe { handle(engine) }?;
         // SAFETY: NULL or a readable `uint64_t`.
         let referrer = unsafe { referrer.as_ref() }.copied();
-        let op = Operation::Enroll(Enroll {
-            id,
-            at,
-            member,
-            referrer,
-            ..Enroll::default()
-        });
+        let op = Operation::Enroll(Enroll::new(id, at, member).with_referrer(referrer));
         unsafe { h.apply(&op, out) }
     })
 }
@@ -564,7 +541,7 @@ pub unsafe extern "C" fn loyalty_adjust_str(
 pub unsafe extern "C" fn loyalty_tick(engine: *mut loyalty_engine, at: i64) -> loyalty_result {
     guard(|| {
         let h = unsafe { handle(engine) }?;
-        unsafe { h.apply(&Operation::Tick(Tick { at }), std::ptr::null_mut()) }
+        unsafe { h.apply(&Operation::Tick(Tick::new(at)), std::ptr::null_mut()) }
     })
 }
 
@@ -584,7 +561,7 @@ pub unsafe extern "C" fn loyalty_configure(
         let program = Program::from_json(unsafe { text(program_json, "program_json") }?)?;
         unsafe {
             h.apply(
-                &Operation::Configure(Box::new(Configure { id, at, program })),
+                &Operation::Configure(Box::new(Configure::new(id, at, program))),
                 std::ptr::null_mut(),
             )
         }
@@ -609,13 +586,8 @@ pub unsafe extern "C" fn loyalty_survey(
     guard(|| {
         let h = unsafe { handle(engine) }?;
         let segment = unsafe { optional_text(segment, "segment") }?.map(str::to_owned);
-        let op = Operation::Survey(Survey {
-            id,
-            at,
-            member,
-            score: i64::from(score),
-            segment,
-        });
+        let op =
+            Operation::Survey(Survey::new(id, at, member, i64::from(score)).with_segment(segment));
         unsafe { h.apply(&op, out) }
     })
 }

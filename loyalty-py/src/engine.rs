@@ -85,10 +85,10 @@ fn lines(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Line>> {
             ),
             _ => None,
         };
-        out.push(Line {
-            category,
-            amount: amount(&value, &format!("{what}.amount"))?,
-        });
+        out.push(Line::new(
+            category.as_deref(),
+            amount(&value, &format!("{what}.amount"))?,
+        ));
     }
     Ok(out)
 }
@@ -141,18 +141,18 @@ impl Engine {
         purchase: Option<&Bound<'_, PyAny>>,
         questionnaire: bool,
     ) -> PyResult<Outcome> {
-        let op = Enroll {
-            id: crate::convert::id(id, "id")?,
-            at: time(at, "at")?,
-            member: crate::convert::id(member, "member")?,
-            referrer: referrer
-                .filter(|r| !r.is_none())
-                .map(|r| crate::convert::id(r, "referrer"))
-                .transpose()?,
-            birthday: optional_text(birthday, "birthday")?,
-            purchase: optional_amount(purchase, "purchase")?,
-            questionnaire,
-        };
+        let referrer = referrer
+            .filter(|r| !r.is_none())
+            .map(|r| crate::convert::id(r, "referrer"))
+            .transpose()?;
+        let op = Enroll::new(
+            crate::convert::id(id, "id")?,
+            time(at, "at")?,
+            crate::convert::id(member, "member")?,
+        )
+        .with_referrer(referrer)
+        .with_birthday(optional_text(birthday, "birthday")?)
+        .with_entry(optional_amount(purchase, "purchase")?, questionnaire);
         self.run(&op.into())
     }
 
@@ -167,14 +167,14 @@ impl Engine {
         points: Option<&Bound<'_, PyAny>>,
         lines: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Outcome> {
-        let op = Order {
-            id: crate::convert::id(id, "id")?,
-            at: time(at, "at")?,
-            member: crate::convert::id(member, "member")?,
-            amount: crate::convert::amount(amount, "amount")?,
-            points: optional_amount(points, "points")?.unwrap_or_default(),
-            lines: self::lines(lines)?,
-        };
+        let op = Order::new(
+            crate::convert::id(id, "id")?,
+            time(at, "at")?,
+            crate::convert::id(member, "member")?,
+            crate::convert::amount(amount, "amount")?,
+        )
+        .with_points(optional_amount(points, "points")?.unwrap_or_default())
+        .with_lines(self::lines(lines)?);
         self.run(&op.into())
     }
 
@@ -186,12 +186,12 @@ impl Engine {
         order: &Bound<'_, PyAny>,
         amount: &Bound<'_, PyAny>,
     ) -> PyResult<Outcome> {
-        let op = Refund {
-            id: crate::convert::id(id, "id")?,
-            at: time(at, "at")?,
-            order: crate::convert::id(order, "order")?,
-            amount: crate::convert::amount(amount, "amount")?,
-        };
+        let op = Refund::new(
+            crate::convert::id(id, "id")?,
+            time(at, "at")?,
+            crate::convert::id(order, "order")?,
+            crate::convert::amount(amount, "amount")?,
+        );
         self.run(&op.into())
     }
 
@@ -204,13 +204,13 @@ impl Engine {
         recipient: &Bound<'_, PyAny>,
         points: &Bound<'_, PyAny>,
     ) -> PyResult<Outcome> {
-        let op = Transfer {
-            id: crate::convert::id(id, "id")?,
-            at: time(at, "at")?,
-            from: crate::convert::id(sender, "sender")?,
-            to: crate::convert::id(recipient, "recipient")?,
-            points: amount(points, "points")?,
-        };
+        let op = Transfer::new(
+            crate::convert::id(id, "id")?,
+            time(at, "at")?,
+            crate::convert::id(sender, "sender")?,
+            crate::convert::id(recipient, "recipient")?,
+            amount(points, "points")?,
+        );
         self.run(&op.into())
     }
 
@@ -224,24 +224,19 @@ impl Engine {
         points: &Bound<'_, PyAny>,
         reason: Option<String>,
     ) -> PyResult<Outcome> {
-        let op = Adjust {
-            id: crate::convert::id(id, "id")?,
-            at: time(at, "at")?,
-            member: crate::convert::id(member, "member")?,
-            points: amount(points, "points")?,
-            reason: reason.unwrap_or_default(),
-        };
+        let op = Adjust::new(
+            crate::convert::id(id, "id")?,
+            time(at, "at")?,
+            crate::convert::id(member, "member")?,
+            amount(points, "points")?,
+        )
+        .with_reason(reason.unwrap_or_default());
         self.run(&op.into())
     }
 
     /// Moves the clock to `at`: releases, birthday gifts and expiries happen.
     fn tick(&self, at: &Bound<'_, PyAny>) -> PyResult<Outcome> {
-        self.run(
-            &Tick {
-                at: time(at, "at")?,
-            }
-            .into(),
-        )
+        self.run(&Tick::new(time(at, "at")?).into())
     }
 
     /// The supervisor replaces the program from `at` on.
@@ -252,11 +247,11 @@ impl Engine {
         at: &Bound<'_, PyAny>,
         program_source: &Bound<'_, PyAny>,
     ) -> PyResult<Outcome> {
-        let op = Configure {
-            id: crate::convert::id(id, "id")?,
-            at: time(at, "at")?,
-            program: program(py, program_source)?,
-        };
+        let op = Configure::new(
+            crate::convert::id(id, "id")?,
+            time(at, "at")?,
+            program(py, program_source)?,
+        );
         self.run(&op.into())
     }
 
@@ -282,13 +277,13 @@ impl Engine {
                 format!("score {} is not an integer in 0..=10", repr(score)),
             )
         })?;
-        let op = Survey {
-            id: crate::convert::id(id, "id")?,
-            at: time(at, "at")?,
-            member: crate::convert::id(member, "member")?,
+        let op = Survey::new(
+            crate::convert::id(id, "id")?,
+            time(at, "at")?,
+            crate::convert::id(member, "member")?,
             score,
-            segment: optional_text(segment, "segment")?,
-        };
+        )
+        .with_segment(optional_text(segment, "segment")?);
         self.run(&op.into())
     }
 
@@ -338,10 +333,10 @@ impl Engine {
     ) -> PyResult<Py<PyAny>> {
         let mut all = self::lines(lines)?;
         if let Some(a) = optional_amount(amount, "amount")? {
-            all.push(Line {
-                category: optional_text(category, "category")?,
-                amount: a,
-            });
+            all.push(Line::new(
+                optional_text(category, "category")?.as_deref(),
+                a,
+            ));
         }
         let quote = self
             .lock()
@@ -534,15 +529,12 @@ impl Engine {
                 Some(r) if !r.is_none() => Some(id(r, "referrers")?),
                 _ => None,
             };
-            Ok(Operation::Enroll(Enroll {
-                id: id(&ids[i], "ids")?,
-                at: time(&ats[i], "ats")?,
-                member: id(&members[i], "members")?,
-                referrer,
-                birthday: None,
-                purchase: None,
-                questionnaire: false,
-            }))
+            let enroll = Enroll::new(
+                id(&ids[i], "ids")?,
+                time(&ats[i], "ats")?,
+                id(&members[i], "members")?,
+            );
+            Ok(Operation::Enroll(enroll.with_referrer(referrer)))
         })?;
         Ok(batch::run(py, &mut self.lock(), &ops, keep_outcomes))
     }
@@ -571,17 +563,17 @@ impl Engine {
         ])?;
         let points = batch::optional(points, "points", n)?;
         let ops = batch::rows(n, |i| {
-            Ok(Operation::Order(Order {
-                id: id(&ids[i], "ids")?,
-                at: time(&ats[i], "ats")?,
-                member: id(&members[i], "members")?,
-                amount: amount(&amounts[i], "amounts")?,
-                points: match &points {
-                    Some(p) => amount(&p[i], "points")?,
-                    None => Decimal::ZERO,
-                },
-                lines: Vec::new(),
-            }))
+            let points = match &points {
+                Some(p) => amount(&p[i], "points")?,
+                None => Decimal::ZERO,
+            };
+            let order = Order::new(
+                id(&ids[i], "ids")?,
+                time(&ats[i], "ats")?,
+                id(&members[i], "members")?,
+                amount(&amounts[i], "amounts")?,
+            );
+            Ok(Operation::Order(order.with_points(points)))
         })?;
         Ok(batch::run(py, &mut self.lock(), &ops, keep_outcomes))
     }
@@ -605,12 +597,12 @@ impl Engine {
             (amounts, "amounts"),
         ])?;
         let ops = batch::rows(n, |i| {
-            Ok(Operation::Refund(Refund {
-                id: id(&ids[i], "ids")?,
-                at: time(&ats[i], "ats")?,
-                order: id(&orders[i], "orders")?,
-                amount: amount(&amounts[i], "amounts")?,
-            }))
+            Ok(Operation::Refund(Refund::new(
+                id(&ids[i], "ids")?,
+                time(&ats[i], "ats")?,
+                id(&orders[i], "orders")?,
+                amount(&amounts[i], "amounts")?,
+            )))
         })?;
         Ok(batch::run(py, &mut self.lock(), &ops, keep_outcomes))
     }
@@ -637,13 +629,13 @@ impl Engine {
             (points, "points"),
         ])?;
         let ops = batch::rows(n, |i| {
-            Ok(Operation::Transfer(Transfer {
-                id: id(&ids[i], "ids")?,
-                at: time(&ats[i], "ats")?,
-                from: id(&senders[i], "senders")?,
-                to: id(&recipients[i], "recipients")?,
-                points: amount(&points[i], "points")?,
-            }))
+            Ok(Operation::Transfer(Transfer::new(
+                id(&ids[i], "ids")?,
+                time(&ats[i], "ats")?,
+                id(&senders[i], "senders")?,
+                id(&recipients[i], "recipients")?,
+                amount(&points[i], "points")?,
+            )))
         })?;
         Ok(batch::run(py, &mut self.lock(), &ops, keep_outcomes))
     }

@@ -113,7 +113,7 @@ impl Engine {
     /// let program = Program::from_json(r#"{"tiers": {"levels": [
     ///     {"name": "Club", "threshold": "0", "accrual_rate": "0.02", "discount": "0.10"}]}}"#)?;
     /// let mut engine = Engine::new(program)?;
-    /// engine.apply(&Enroll { id: 1, at: 0, member: 1, ..Default::default() }.into())?;
+    /// engine.apply(&Enroll::new(1, 0, 1).into())?;
     /// let price = engine.price(1, &[Line::new(Some("furniture"), Decimal::from(40000))])?;
     /// assert_eq!(price, Decimal::from(36000));
     /// # Ok::<(), loyalty_core::Error>(())
