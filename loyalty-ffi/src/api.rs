@@ -10,7 +10,7 @@ use loyalty_core::{
 use crate::convert::{
     decimal, from_minor, optional_text, put, text, to_minor, to_minor_saturating,
 };
-use crate::{guard, loyalty_result, write_str, Failure};
+use crate::{guard, handle_mut, handle_ref, loyalty_result, write_str, Failure, Handle};
 
 /// An engine: a program and its state. Opaque. Create with `loyalty_engine_new`, free with
 /// `loyalty_engine_free`. Not thread-safe: one handle must not be used by two threads at once
@@ -104,14 +104,8 @@ pub struct loyalty_nps_report {
     pub score_tenths: i64,
 }
 
-unsafe fn handle<'a>(p: *mut loyalty_engine) -> Result<&'a mut loyalty_engine, Failure> {
-    // SAFETY: the caller passes a handle from `loyalty_engine_new`, not used elsewhere meanwhile.
-    unsafe { p.as_mut() }.ok_or_else(|| Failure::null("engine"))
-}
-
-unsafe fn handle_ref<'a>(p: *const loyalty_engine) -> Result<&'a loyalty_engine, Failure> {
-    // SAFETY: as for `handle`.
-    unsafe { p.as_ref() }.ok_or_else(|| Failure::null("engine"))
+impl Handle for loyalty_engine {
+    const NAME: &'static str = "engine";
 }
 
 impl loyalty_engine {
@@ -191,7 +185,7 @@ unsafe fn run(
     build: impl FnOnce(&loyalty_engine) -> Result<Operation, Failure>,
 ) -> loyalty_result {
     guard(|| {
-        let h = unsafe { handle(engine) }?;
+        let h = unsafe { handle_mut(engine) }?;
         let op = build(h)?;
         unsafe { h.apply(&op, out) }
     })
@@ -346,7 +340,7 @@ pub unsafe extern "C" fn loyalty_enroll(
     out: *mut loyalty_outcome,
 ) -> loyalty_result {
     guard(|| {
-        let h = unsafe { handle(engine) }?;
+        let h = unsafe { handle_mut(engine) }?;
         // SAFETY: NULL or a readable `uint64_t`.
         let referrer = unsafe { referrer.as_ref() }.copied();
         let op = Operation::Enroll(Enroll::new(id, at, member).with_referrer(referrer));
@@ -540,7 +534,7 @@ pub unsafe extern "C" fn loyalty_adjust_str(
 #[no_mangle]
 pub unsafe extern "C" fn loyalty_tick(engine: *mut loyalty_engine, at: i64) -> loyalty_result {
     guard(|| {
-        let h = unsafe { handle(engine) }?;
+        let h = unsafe { handle_mut(engine) }?;
         unsafe { h.apply(&Operation::Tick(Tick::new(at)), std::ptr::null_mut()) }
     })
 }
@@ -557,7 +551,7 @@ pub unsafe extern "C" fn loyalty_configure(
     program_json: *const c_char,
 ) -> loyalty_result {
     guard(|| {
-        let h = unsafe { handle(engine) }?;
+        let h = unsafe { handle_mut(engine) }?;
         let program = Program::from_json(unsafe { text(program_json, "program_json") }?)?;
         unsafe {
             h.apply(
@@ -584,7 +578,7 @@ pub unsafe extern "C" fn loyalty_survey(
     out: *mut loyalty_outcome,
 ) -> loyalty_result {
     guard(|| {
-        let h = unsafe { handle(engine) }?;
+        let h = unsafe { handle_mut(engine) }?;
         let segment = unsafe { optional_text(segment, "segment") }?.map(str::to_owned);
         let op =
             Operation::Survey(Survey::new(id, at, member, i64::from(score)).with_segment(segment));
@@ -605,7 +599,7 @@ pub unsafe extern "C" fn loyalty_apply_json(
     out: *mut loyalty_outcome,
 ) -> loyalty_result {
     guard(|| {
-        let h = unsafe { handle(engine) }?;
+        let h = unsafe { handle_mut(engine) }?;
         let op = Operation::from_json(unsafe { text(op_json, "op_json") }?)?;
         unsafe { h.apply(&op, out) }
     })

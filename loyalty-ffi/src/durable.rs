@@ -8,13 +8,17 @@ use loyalty_core::{statement, Engine, Operation, Program};
 
 use crate::api::{loyalty_engine, loyalty_outcome, summarize};
 use crate::convert::{put, text};
-use crate::{guard, json, loyalty_result, write_str, Failure};
+use crate::{guard, handle_mut, handle_ref, json, loyalty_result, write_str, Failure, Handle};
 
 /// A crash-safe store: an engine whose accepted operations are journaled to a directory before
 /// they are acknowledged. Opaque; `loyalty_store_open` / `loyalty_store_free`. Not thread-safe.
 #[derive(Debug)]
 pub struct loyalty_store {
     store: Store,
+}
+
+impl Handle for loyalty_store {
+    const NAME: &'static str = "store";
 }
 
 impl From<StoreError> for Failure {
@@ -41,7 +45,7 @@ pub unsafe extern "C" fn loyalty_engine_snapshot_json(
     written: *mut usize,
 ) -> loyalty_result {
     guard(|| {
-        let h = unsafe { engine.as_ref() }.ok_or_else(|| Failure::null("engine"))?;
+        let h = unsafe { handle_ref(engine) }?;
         unsafe { write_str(&h.engine().snapshot_json(), buf, len, written) }
     })
 }
@@ -111,7 +115,7 @@ pub unsafe extern "C" fn loyalty_store_apply_json(
     out: *mut loyalty_outcome,
 ) -> loyalty_result {
     guard(|| {
-        let s = unsafe { store.as_mut() }.ok_or_else(|| Failure::null("store"))?;
+        let s = unsafe { handle_mut(store) }?;
         let op = Operation::from_json(unsafe { text(op_json, "op_json") }?)?;
         let outcome = s.store.apply(&op)?;
         if !out.is_null() {
@@ -130,7 +134,7 @@ pub unsafe extern "C" fn loyalty_store_apply_json(
 #[no_mangle]
 pub unsafe extern "C" fn loyalty_store_snapshot(store: *mut loyalty_store) -> loyalty_result {
     guard(|| {
-        let s = unsafe { store.as_mut() }.ok_or_else(|| Failure::null("store"))?;
+        let s = unsafe { handle_mut(store) }?;
         s.store.snapshot().map(|_| ()).map_err(Failure::from)
     })
 }
@@ -145,7 +149,7 @@ pub unsafe extern "C" fn loyalty_store_records(
     records: *mut u64,
 ) -> loyalty_result {
     guard(|| {
-        let s = unsafe { store.as_ref() }.ok_or_else(|| Failure::null("store"))?;
+        let s = unsafe { handle_ref(store) }?;
         unsafe { put(records, s.store.records(), "records") }
     })
 }
@@ -163,7 +167,7 @@ pub unsafe extern "C" fn loyalty_store_member_json(
     written: *mut usize,
 ) -> loyalty_result {
     guard(|| {
-        let s = unsafe { store.as_ref() }.ok_or_else(|| Failure::null("store"))?;
+        let s = unsafe { handle_ref(store) }?;
         let view = s.store.engine().member(member)?;
         unsafe { write_str(&json(&view)?, buf, len, written) }
     })
@@ -183,7 +187,7 @@ pub unsafe extern "C" fn loyalty_store_statement_json(
     written: *mut usize,
 ) -> loyalty_result {
     guard(|| {
-        let s = unsafe { store.as_ref() }.ok_or_else(|| Failure::null("store"))?;
+        let s = unsafe { handle_ref(store) }?;
         let lines = statement(member, &s.store.read_journal()?);
         unsafe { write_str(&json(&lines)?, buf, len, written) }
     })

@@ -243,6 +243,32 @@ pub(crate) unsafe fn free_boxed<T>(handle: *mut T) {
     }
 }
 
+/// An opaque handle type of this library, named in messages (Castable-style: one way from a C
+/// pointer to a Rust reference for every handle).
+pub(crate) trait Handle {
+    /// The handle's name in a NULL-pointer message ("engine", "store").
+    const NAME: &'static str;
+}
+
+/// The handle `p` points to, or `LOYALTY_NULL_POINTER` naming it.
+///
+/// # Safety
+/// `p` must be NULL or a live handle from its `_new`, not freed and not used mutably elsewhere
+/// meanwhile.
+pub(crate) unsafe fn handle_ref<'a, T: Handle>(p: *const T) -> Result<&'a T, Failure> {
+    // SAFETY: the caller's promise.
+    unsafe { p.as_ref() }.ok_or_else(|| Failure::null(T::NAME))
+}
+
+/// The handle `p` points to, mutably, or `LOYALTY_NULL_POINTER` naming it.
+///
+/// # Safety
+/// As for [`handle_ref`], and not used at all elsewhere meanwhile.
+pub(crate) unsafe fn handle_mut<'a, T: Handle>(p: *mut T) -> Result<&'a mut T, Failure> {
+    // SAFETY: the caller's promise.
+    unsafe { p.as_mut() }.ok_or_else(|| Failure::null(T::NAME))
+}
+
 /// Copies `text` and a NUL into `buf` of `len` bytes; `*written` gets the length without the
 /// NUL. If it does not fit: `LOYALTY_BUFFER_TOO_SMALL`, nothing written to `buf`, and
 /// `*written` gets the size needed (NUL included), so that the caller can allocate and call
