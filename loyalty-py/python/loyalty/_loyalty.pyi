@@ -329,68 +329,17 @@ class Engine:
         line, to be persisted before the operation is acknowledged."""
     @staticmethod
     def replay(program_source: _ProgramSource, journal: Iterable[Union[str, Mapping[str, Any]]]) -> "Engine":
-        """staticmethod(function) -> method
-
-        Convert a function to be a static method.
-
-        A static method does not receive an implicit first argument.
-        To declare a static method, use this idiom:
-
-             class C:
-                 @staticmethod
-                 def f(arg1, arg2, argN):
-                     ...
-
-        It can be called either on the class (e.g. C.f()) or on an instance
-        (e.g. C().f()). Both the class and the instance are ignored, and
-        neither is passed implicitly as the first argument to the method.
-
-        Static methods in Python are similar to those found in Java or C++.
-        For a more advanced concept, see the classmethod builtin."""
+        """Rebuilds an engine from its program and journal records (JSON lines or dicts)."""
     def snapshot_json(self) -> str:
         """The whole state as JSON."""
     @staticmethod
     def from_snapshot_json(text: str) -> "Engine":
-        """staticmethod(function) -> method
-
-        Convert a function to be a static method.
-
-        A static method does not receive an implicit first argument.
-        To declare a static method, use this idiom:
-
-             class C:
-                 @staticmethod
-                 def f(arg1, arg2, argN):
-                     ...
-
-        It can be called either on the class (e.g. C.f()) or on an instance
-        (e.g. C().f()). Both the class and the instance are ignored, and
-        neither is passed implicitly as the first argument to the method.
-
-        Static methods in Python are similar to those found in Java or C++.
-        For a more advanced concept, see the classmethod builtin."""
+        """Restores a state written by `snapshot_json`."""
     def snapshot_bytes(self) -> bytes:
         """The whole state in a compact binary form (CBOR)."""
     @staticmethod
     def from_snapshot_bytes(data: bytes) -> "Engine":
-        """staticmethod(function) -> method
-
-        Convert a function to be a static method.
-
-        A static method does not receive an implicit first argument.
-        To declare a static method, use this idiom:
-
-             class C:
-                 @staticmethod
-                 def f(arg1, arg2, argN):
-                     ...
-
-        It can be called either on the class (e.g. C.f()) or on an instance
-        (e.g. C().f()). Both the class and the instance are ignored, and
-        neither is passed implicitly as the first argument to the method.
-
-        Static methods in Python are similar to those found in Java or C++.
-        For a more advanced concept, see the classmethod builtin."""
+        """Restores a state written by `snapshot_bytes`."""
     def __reduce__(self) -> Tuple[Callable[[bytes], "Engine"], Tuple[bytes]]:
         """Pickling goes through the binary snapshot, so an engine moves between processes
         (`multiprocessing`, Dask workers) with the same state digest."""
