@@ -15,6 +15,9 @@ cargo fmt --all --check
 step "clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "no yanked crates in Cargo.lock (crates.io index)"
+python3 scripts/check-yanked.py Cargo.lock
+
 step "Rust tests"
 cargo test --workspace --locked
 
