@@ -45,8 +45,7 @@ pub(crate) fn amount(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Decimal> {
     if obj.is_instance_of::<PyFloat>() {
         return Err(PyTypeError::new_err(format!(
             "{what} {} is a float; floats are inexact, pass a Decimal, int or str",
-            obj.repr()
-                .map_or_else(|_| String::from("?"), |r| r.to_string())
+            repr(obj)
         )));
     }
     let text: String = if obj.is_instance_of::<PyInt>() {

@@ -265,18 +265,15 @@ impl Engine {
         score: &Bound<'_, PyAny>,
         segment: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Outcome> {
-        if score.is_instance_of::<pyo3::types::PyBool>() || !score.is_instance_of::<PyInt>() {
+        // A bool, a non-int or an int beyond 64 bits: named as given (the core checks 0..=10).
+        let is_int =
+            score.is_instance_of::<PyInt>() && !score.is_instance_of::<pyo3::types::PyBool>();
+        let Some(score) = is_int.then(|| score.extract::<i64>().ok()).flatten() else {
             return Err(errors::new_err(
                 loyalty_core::ErrorKind::InvalidInput,
                 format!("score {} is not an integer in 0..=10", repr(score)),
             ));
-        }
-        let score = score.extract::<i64>().map_err(|_| {
-            errors::new_err(
-                loyalty_core::ErrorKind::InvalidInput,
-                format!("score {} is not an integer in 0..=10", repr(score)),
-            )
-        })?;
+        };
         let op = Survey::new(
             crate::convert::id(id, "id")?,
             time(at, "at")?,

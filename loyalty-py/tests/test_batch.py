@@ -81,7 +81,6 @@ def test_bad_input_raises_before_anything_is_applied() -> None:
 
 
 def test_numpy_columns_are_accepted() -> None:
-    np = pytest.importorskip("numpy")
     e = population(3)
     result = e.order_batch(np.arange(1000, 1003), np.full(3, T0), np.array([1, 2, 3]), np.array([100, 200, 300]))
     assert result.errors == [None, None, None]
