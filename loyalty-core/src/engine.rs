@@ -136,21 +136,21 @@ pub(crate) struct Answer {
 
 #[derive(Debug, Clone)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-struct Applied {
-    digest: u64,
-    outcome: Outcome,
+pub(crate) struct Applied {
+    pub digest: u64,
+    pub outcome: Outcome,
 }
 
 /// What an advance of the clock changed, so that a rejected operation can undo it.
 #[derive(Debug, Default, Clone)]
-struct Undo {
-    totals: Totals,
-    ledgers: IdMap<u32, Ledger>,
-    events: Vec<(i64, Due)>,
+pub(crate) struct Undo {
+    pub totals: Totals,
+    pub ledgers: IdMap<u32, Ledger>,
+    pub events: Vec<(i64, Due)>,
     /// Events the advance scheduled.
-    pushed: Vec<(i64, Due)>,
+    pub pushed: Vec<(i64, Due)>,
     /// `(slot, position in the slot, gifted year before)`.
-    gift_years: Vec<(u32, u32, u16)>,
+    pub gift_years: Vec<(u32, u32, u16)>,
 }
 
 /// The loyalty engine: applies [operations](Operation) to a [`Program`]'s state and answers
@@ -177,7 +177,7 @@ pub struct Engine {
     pub(crate) members: Vec<Member>,
     pub(crate) index: IdMap<MemberId, u32>,
     pub(crate) orders: IdMap<OpId, OrderRecord>,
-    applied: IdMap<OpId, Applied>,
+    pub(crate) applied: IdMap<OpId, Applied>,
     pub(crate) totals: Totals,
     pub(crate) schedule: Schedule,
     /// Sender → (UTC day, points sent that day).
@@ -194,9 +194,9 @@ pub struct Engine {
     pub(crate) last_reward: IdMap<u32, i64>,
     /// Postings of the operation being applied.
     #[cfg_attr(feature = "serde", serde(skip))]
-    postings: Vec<Posting>,
+    pub(crate) postings: Vec<Posting>,
     #[cfg_attr(feature = "serde", serde(skip))]
-    undo: Option<Undo>,
+    pub(crate) undo: Option<Undo>,
     /// The outcome of the last tick (ticks have no id to file it under).
     last_tick: Outcome,
     /// A reused buffer for level snapshots (see [`Engine::snapshot_levels`]).
@@ -265,24 +265,10 @@ impl Engine {
     /// a host that only needs part of it saves copying it.
     pub fn apply_ref(&mut self, op: &Operation) -> Result<&Outcome, Error> {
         let digest = op.id().map(|_| op.digest());
-        if let (Some(id), Some(digest)) = (op.id(), digest) {
-            if let Some(done) = self.applied.get(&id) {
-                if done.digest == digest {
-                    return Ok(&self.applied[&id].outcome);
-                }
-                return fail(
-                    ErrorKind::IdConflict,
-                    format!("operation id {id} was used for different content"),
-                );
-            }
+        if let Some(id) = self.admit(op)? {
+            return Ok(&self.applied[&id].outcome);
         }
         let at = op.at();
-        if at < self.clock {
-            return fail(
-                ErrorKind::TimeWentBackwards,
-                format!("at {at} is before the clock {}", self.clock),
-            );
-        }
         self.postings.clear();
         let clock_before = self.clock;
         self.advance(at, true);
@@ -312,7 +298,32 @@ impl Engine {
         }
     }
 
-    fn dispatch(&mut self, op: &Operation) -> Result<Effect, Error> {
+    /// The checks before an operation runs: `Some(id)` when it retries the accepted operation
+    /// `id` (same content), `IdConflict` for an id used for other content,
+    /// `TimeWentBackwards` for an `at` before the clock.
+    pub(crate) fn admit(&self, op: &Operation) -> Result<Option<OpId>, Error> {
+        if let Some(id) = op.id() {
+            if let Some(done) = self.applied.get(&id) {
+                if done.digest == op.digest() {
+                    return Ok(Some(id));
+                }
+                return fail(
+                    ErrorKind::IdConflict,
+                    format!("operation id {id} was used for different content"),
+                );
+            }
+        }
+        let at = op.at();
+        if at < self.clock {
+            return fail(
+                ErrorKind::TimeWentBackwards,
+                format!("at {at} is before the clock {}", self.clock),
+            );
+        }
+        Ok(None)
+    }
+
+    pub(crate) fn dispatch(&mut self, op: &Operation) -> Result<Effect, Error> {
         match op {
             Operation::Enroll(o) => self.enroll(o),
             Operation::Order(o) => self.order(o).map(|x| Effect::Ordered(Box::new(x))),
@@ -338,9 +349,22 @@ impl Engine {
             self.clock = t;
             return;
         }
-        if self.undo.is_some() {
+        let recording = self.undo.is_some() && !self.schedule.is_recording();
+        if recording {
             self.schedule.record_pushes();
         }
+        self.fire_due(t);
+        if recording {
+            let pushed = self.schedule.take_pushes();
+            if let Some(undo) = self.undo.as_mut() {
+                undo.pushed = pushed;
+            }
+        }
+        self.clock = self.clock.max(t);
+    }
+
+    /// Fires every event due at or before `t`, in time order (remembering each for an undo).
+    pub(crate) fn fire_due(&mut self, t: i64) {
         while let Some((when, due)) = self.schedule.pop_due(t) {
             if let Some(undo) = self.undo.as_mut() {
                 undo.events.push((when, due));
@@ -355,15 +379,10 @@ impl Engine {
                 Due::Expire { member } => self.expire(member, when),
             }
         }
-        let pushed = self.schedule.take_pushes();
-        if let Some(undo) = self.undo.as_mut() {
-            undo.pushed = pushed;
-        }
-        self.clock = self.clock.max(t);
     }
 
     /// Puts back what the last advance changed (the caller restores the clock).
-    fn rollback(&mut self) {
+    pub(crate) fn rollback(&mut self) {
         let Some(undo) = self.undo.take() else { return };
         self.totals = undo.totals;
         for (m, ledger) in undo.ledgers {

@@ -56,6 +56,7 @@ mod ledger;
 mod operation;
 mod ops;
 mod outcome;
+mod plan;
 mod program;
 mod queries;
 #[cfg(feature = "serde")]

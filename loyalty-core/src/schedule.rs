@@ -44,6 +44,11 @@ impl Schedule {
         self.pushed = Some(Vec::new());
     }
 
+    /// Whether pushes are being remembered.
+    pub fn is_recording(&self) -> bool {
+        self.pushed.is_some()
+    }
+
     /// Stops remembering and returns what was pushed since [`Schedule::record_pushes`].
     pub fn take_pushes(&mut self) -> Vec<(i64, Due)> {
         self.pushed.take().unwrap_or_default()

@@ -220,7 +220,22 @@ impl Player {
             }
             _ => (Decimal::ZERO, Decimal::ZERO),
         };
-        match self.engine.apply(op) {
+        // A dry run says exactly what applying will do, and changes nothing.
+        let planned = self.engine.plan(op);
+        prop_assert_eq!(
+            before,
+            self.engine.state_digest(),
+            "planning changed the state: {:?}",
+            op
+        );
+        let applied = self.engine.apply(op);
+        prop_assert_eq!(
+            &planned,
+            &applied,
+            "the plan differs from applying {:?}",
+            op
+        );
+        match applied {
             Err(_) => {
                 prop_assert_eq!(
                     before,
@@ -534,5 +549,40 @@ proptest! {
             let last = lines.last().map_or(Decimal::ZERO, |l| l.balance);
             prop_assert_eq!(last, p.engine.member(id).unwrap().available);
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Planning leaves no trace, not even in the time index: an engine that plans every
+    /// operation (and a second, unrelated one) before applying it goes through exactly the
+    /// same states and outcomes as one that only applies.
+    #[test]
+    fn planning_leaves_no_trace(
+        program in program(true),
+        steps in prop::collection::vec((step(), dt(), step()), 1..60),
+    ) {
+        let mut planner = Player::new(program.clone());
+        let mut plain = Engine::new(program).unwrap();
+        for (step, dt, other) in &steps {
+            let Some(op) = planner.operation(step, *dt) else { continue };
+            if let Some(extra) = planner.operation(other, 0) {
+                planner.next_id -= 1;
+                let _ = planner.engine.plan(&extra);
+            }
+            let planned = planner.engine.plan(&op);
+            let applied = planner.engine.apply(&op);
+            prop_assert_eq!(&planned, &applied, "plan and apply differ on {:?}", op);
+            prop_assert_eq!(applied, plain.apply(&op), "the planning engine answered otherwise on {:?}", op);
+            prop_assert_eq!(planner.engine.state_digest(), plain.state_digest());
+            if let (Operation::Order(o), true) = (&op, plain.outcome(op.id().unwrap_or(0)).is_some()) {
+                planner.orders.push(o.id);
+            }
+        }
+        // Whatever the time index still holds fires the same way in both.
+        let end = Operation::Tick(Tick::new(planner.at + 3 * 366 * 86_400));
+        prop_assert_eq!(planner.engine.apply(&end), plain.apply(&end));
+        prop_assert_eq!(planner.engine.state_digest(), plain.state_digest());
     }
 }

@@ -1,0 +1,249 @@
+//! Dry runs: [`Engine::plan`] gives the exact outcome (or error) an operation would have, and
+//! leaves the engine as it was. A shared journal (a database table, say) plans on its replica, appends
+//! the operation only if it is accepted, and applies it when the append is committed.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use crate::calendar::MonthDay;
+use crate::engagement::Slot;
+use crate::engine::{Engine, Member, OrderRecord, Undo};
+use crate::error::Error;
+use crate::operation::{MemberId, OpId, Operation};
+use crate::outcome::{Outcome, Totals};
+use crate::tiers::Contribution;
+
+/// What an operation may change, kept before a dry run so that it can be put back: the
+/// members it can touch (found from the operation, not from watching it run), the entries of
+/// the side tables keyed by those members, and the engine's small scalars. Releases, gifts
+/// and expiries the clock fires on the way are undone by the advance's own [`Undo`].
+struct Saved {
+    clock: i64,
+    totals: Totals,
+    members_len: usize,
+    answers_len: usize,
+    members: Vec<(u32, Member)>,
+    windows: Vec<(u32, Option<Vec<Contribution>>)>,
+    order: Option<(OpId, Option<OrderRecord>)>,
+    sent_today: Option<(u32, Option<(i64, Decimal)>)>,
+    last_reward: Option<(u32, Option<i64>)>,
+    budgets: Option<HashMap<String, Decimal>>,
+    /// An enrolment's member id, and where its birthday may be filed.
+    enrolled: Option<(MemberId, Filed)>,
+}
+
+/// Where an enrolment may file a birthday, to take it out again.
+enum Filed {
+    /// The table of slots was empty: it is emptied again.
+    NewTable,
+    /// At the end of this slot.
+    Slot(u32),
+    /// Nowhere (no birthday).
+    Nowhere,
+}
+
+impl Engine {
+    /// The outcome `op` would have if it were applied now, or the error it would be rejected
+    /// with: exactly what [`Engine::apply`] would return, and the engine is left as it was
+    /// (its [`Engine::state_digest`] does not change). A retry of an accepted id returns the
+    /// original outcome, as `apply` does.
+    ///
+    /// A host that shares one journal among several processes plans on its replica, appends
+    /// the operation only when the plan accepts it, and applies it once the append committed.
+    ///
+    /// ```
+    /// use loyalty_core::{Engine, Program, Enroll, Order, ErrorKind};
+    /// use rust_decimal::Decimal;
+    ///
+    /// let program = Program::from_json(r#"{"tiers": {"levels": [
+    ///     {"name": "Bunny", "threshold": "0", "accrual_rate": "0.03"}]}}"#)?;
+    /// let mut engine = Engine::new(program)?;
+    /// engine.apply(&Enroll::new(1, 0, 7).into())?;
+    /// let digest = engine.state_digest();
+    /// let order = Order::new(2, 60, 7, Decimal::from(1000)).into();
+    /// let planned = engine.plan(&order)?;
+    /// assert_eq!(engine.state_digest(), digest);
+    /// assert_eq!(engine.apply(&order)?, planned);
+    /// let unknown = Order::new(3, 60, 8, Decimal::from(1)).into();
+    /// assert_eq!(engine.plan(&unknown).unwrap_err().kind(), ErrorKind::UnknownMember);
+    /// # Ok::<(), loyalty_core::Error>(())
+    /// ```
+    pub fn plan(&mut self, op: &Operation) -> Result<Outcome, Error> {
+        if let Some(id) = self.admit(op)? {
+            return Ok(self.applied[&id].outcome.clone());
+        }
+        if matches!(op, Operation::Configure(_)) {
+            // A new program can reschedule every birthday and rebuild every window: rare
+            // enough to plan on a copy.
+            return self.clone().apply(op);
+        }
+        let saved = self.save_for(op);
+        self.undo = Some(Undo {
+            totals: self.totals,
+            ..Undo::default()
+        });
+        self.schedule.record_pushes();
+        self.postings.clear();
+        self.fire_due(op.at());
+        self.clock = self.clock.max(op.at());
+        let result = self.dispatch(op).map(|effect| Outcome {
+            effect,
+            postings: self.postings.clone(),
+        });
+        self.postings.clear();
+        let pushed = self.schedule.take_pushes();
+        if let Some(undo) = self.undo.as_mut() {
+            undo.pushed = pushed;
+        }
+        self.rollback();
+        self.restore(saved);
+        result
+    }
+
+    /// The members `op` can change: its own, the referrer chain an order pays, the members an
+    /// order being refunded paid.
+    fn touched_by(&self, op: &Operation) -> Vec<u32> {
+        let index = |id: &MemberId| self.index.get(id).copied();
+        match op {
+            Operation::Order(o) => {
+                let deepest = self
+                    .program
+                    .tiers
+                    .levels
+                    .iter()
+                    .map(|l| l.referral_rates.len())
+                    .max()
+                    .unwrap_or(0);
+                let mut out: Vec<u32> = index(&o.member).into_iter().collect();
+                let mut next = out.first().and_then(|m| self.members[*m as usize].referrer);
+                while let (Some(r), true) = (next, out.len() <= deepest) {
+                    out.push(r);
+                    next = self.members[r as usize].referrer;
+                }
+                out
+            }
+            Operation::Refund(o) => self.orders.get(&o.order).map_or_else(Vec::new, |r| {
+                core::iter::once(r.buyer)
+                    .chain(r.commissions.iter().map(|c| c.0))
+                    .collect()
+            }),
+            Operation::Transfer(o) => [index(&o.from), index(&o.to)]
+                .into_iter()
+                .flatten()
+                .collect(),
+            Operation::Adjust(o) => index(&o.member).into_iter().collect(),
+            Operation::Survey(o) => index(&o.member).into_iter().collect(),
+            Operation::Enroll(o) => o.referrer.as_ref().and_then(index).into_iter().collect(),
+            Operation::Tick(_) | Operation::Configure(_) => Vec::new(),
+        }
+    }
+
+    fn save_for(&self, op: &Operation) -> Saved {
+        let mut touched = self.touched_by(op);
+        touched.sort_unstable();
+        touched.dedup();
+        let from = match op {
+            Operation::Transfer(o) => self.index.get(&o.from).copied(),
+            _ => None,
+        };
+        let surveyed = match op {
+            Operation::Survey(o) => self.index.get(&o.member).copied(),
+            _ => None,
+        };
+        let order = match op {
+            Operation::Order(o) => Some((o.id, self.orders.get(&o.id).cloned())),
+            Operation::Refund(o) => Some((o.order, self.orders.get(&o.order).cloned())),
+            _ => None,
+        };
+        let enrolled = match op {
+            Operation::Enroll(o) => {
+                let slot = o
+                    .birthday
+                    .as_deref()
+                    .and_then(|b| MonthDay::parse(b).ok())
+                    .map(MonthDay::slot);
+                let filed = match slot {
+                    _ if self.birthdays.is_empty() => Filed::NewTable,
+                    Some(slot) => Filed::Slot(slot),
+                    None => Filed::Nowhere,
+                };
+                Some((o.member, filed))
+            }
+            _ => None,
+        };
+        Saved {
+            clock: self.clock,
+            totals: self.totals,
+            members_len: self.members.len(),
+            answers_len: self.answers.len(),
+            members: touched
+                .iter()
+                .map(|&m| (m, self.members[m as usize].clone()))
+                .collect(),
+            windows: touched
+                .iter()
+                .map(|&m| (m, self.windows.get(&m).cloned()))
+                .collect(),
+            order,
+            sent_today: from.map(|m| (m, self.sent_today.get(&m).copied())),
+            last_reward: surveyed.map(|m| (m, self.last_reward.get(&m).copied())),
+            budgets: matches!(op, Operation::Order(_) | Operation::Refund(_))
+                .then(|| self.budgets_used.clone()),
+            enrolled,
+        }
+    }
+
+    fn restore(&mut self, saved: Saved) {
+        self.clock = saved.clock;
+        self.totals = saved.totals;
+        if let Some((id, slot)) = saved.enrolled {
+            if self.members.len() > saved.members_len {
+                self.index.remove(&id);
+                match slot {
+                    Filed::NewTable => self.birthdays = Vec::<Slot>::new(),
+                    Filed::Slot(slot) => {
+                        self.birthdays[slot as usize].0.pop();
+                    }
+                    Filed::Nowhere => {}
+                }
+            }
+        }
+        self.members.truncate(saved.members_len);
+        self.answers.truncate(saved.answers_len);
+        for (m, member) in saved.members {
+            self.members[m as usize] = member;
+        }
+        for (m, window) in saved.windows {
+            put_back(&mut self.windows, m, window);
+        }
+        if let Some((id, record)) = saved.order {
+            put_back(&mut self.orders, id, record);
+        }
+        if let Some((m, sent)) = saved.sent_today {
+            put_back(&mut self.sent_today, m, sent);
+        }
+        if let Some((m, at)) = saved.last_reward {
+            put_back(&mut self.last_reward, m, at);
+        }
+        if let Some(budgets) = saved.budgets {
+            self.budgets_used = budgets;
+        }
+    }
+}
+
+/// Puts a map entry back to what it was (absent with `None`).
+fn put_back<K: Eq + core::hash::Hash, V, S: core::hash::BuildHasher>(
+    map: &mut HashMap<K, V, S>,
+    key: K,
+    value: Option<V>,
+) {
+    match value {
+        Some(v) => {
+            map.insert(key, v);
+        }
+        None => {
+            map.remove(&key);
+        }
+    }
+}
