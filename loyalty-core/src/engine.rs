@@ -198,7 +198,7 @@ pub struct Engine {
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) undo: Option<Undo>,
     /// The outcome of the last tick (ticks have no id to file it under).
-    last_tick: Outcome,
+    pub(crate) last_tick: Outcome,
     /// A reused buffer for level snapshots (see [`Engine::snapshot_levels`]).
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) level_scratch: Vec<(u32, usize)>,

@@ -83,6 +83,7 @@ pub use outcome::{
     Account, CampaignBonus, Commission, Effect, MemberKind, MemberView, Nps, NpsQuery, Ordered,
     Outcome, Posting, Refunded, Summary, TierChange, Totals, Unlocked,
 };
+pub use plan::Provisional;
 pub use program::{
     Achievement, Basis, Birthday, Campaign, Enrollment, Level, Program, Redemption, StampCard,
     Surveys, Tiers, Transfers,

@@ -8,16 +8,32 @@ use rust_decimal::Decimal;
 
 use crate::calendar::MonthDay;
 use crate::engagement::Slot;
-use crate::engine::{Engine, Member, OrderRecord, Undo};
+use crate::engine::{Applied, Engine, Member, OrderRecord, Undo};
 use crate::error::Error;
 use crate::operation::{MemberId, OpId, Operation};
 use crate::outcome::{Outcome, Totals};
 use crate::tiers::Contribution;
 
+/// What takes back an operation applied with [`Engine::apply_provisionally`]: give it to
+/// [`Engine::revert`] (newest first), or drop it to keep the operation.
+#[derive(Debug, Default)]
+#[must_use = "dropping a Provisional keeps the operation; revert it to take it back"]
+pub struct Provisional {
+    saved: Option<Saved>,
+    undo: Option<Undo>,
+    /// The id the operation was filed under.
+    filed: Option<OpId>,
+    /// The tick outcome it replaced.
+    last_tick: Option<Outcome>,
+    /// A whole copy of the engine before it (`configure`).
+    whole: Option<Box<Engine>>,
+}
+
 /// What an operation may change, kept before a dry run so that it can be put back: the
 /// members it can touch (found from the operation, not from watching it run), the entries of
 /// the side tables keyed by those members, and the engine's small scalars. Releases, gifts
 /// and expiries the clock fires on the way are undone by the advance's own [`Undo`].
+#[derive(Debug)]
 struct Saved {
     clock: i64,
     totals: Totals,
@@ -34,6 +50,7 @@ struct Saved {
 }
 
 /// Where an enrolment may file a birthday, to take it out again.
+#[derive(Debug)]
 enum Filed {
     /// The table of slots was empty: it is emptied again.
     NewTable,
@@ -70,13 +87,47 @@ impl Engine {
     /// # Ok::<(), loyalty_core::Error>(())
     /// ```
     pub fn plan(&mut self, op: &Operation) -> Result<Outcome, Error> {
+        let (outcome, provisional) = self.apply_provisionally(op)?;
+        self.revert(provisional);
+        Ok(outcome)
+    }
+
+    /// Applies `op` as [`Engine::apply`] does, and returns with its outcome what takes it
+    /// back: [`Engine::revert`]. Provisional operations stack (a transaction of several); they
+    /// are reverted newest first, or kept by dropping the [`Provisional`].
+    ///
+    /// ```
+    /// use loyalty_core::{Engine, Program, Enroll, Order};
+    /// use rust_decimal::Decimal;
+    ///
+    /// let program = Program::from_json(r#"{"tiers": {"levels": [
+    ///     {"name": "Bunny", "threshold": "0", "accrual_rate": "0.03"}]}}"#)?;
+    /// let mut engine = Engine::new(program)?;
+    /// let digest = engine.state_digest();
+    /// let (_, enrolled) = engine.apply_provisionally(&Enroll::new(1, 0, 7).into())?;
+    /// let (_, ordered) = engine.apply_provisionally(&Order::new(2, 60, 7, Decimal::from(100)).into())?;
+    /// assert_eq!(engine.member(7)?.available, Decimal::from(3));
+    /// engine.revert(ordered);
+    /// engine.revert(enrolled);
+    /// assert_eq!(engine.state_digest(), digest);
+    /// # Ok::<(), loyalty_core::Error>(())
+    /// ```
+    pub fn apply_provisionally(&mut self, op: &Operation) -> Result<(Outcome, Provisional), Error> {
         if let Some(id) = self.admit(op)? {
-            return Ok(self.applied[&id].outcome.clone());
+            return Ok((self.applied[&id].outcome.clone(), Provisional::default()));
         }
         if matches!(op, Operation::Configure(_)) {
             // A new program can reschedule every birthday and rebuild every window: rare
-            // enough to plan on a copy.
-            return self.clone().apply(op);
+            // enough to keep a whole copy to go back to.
+            let before = Box::new(self.clone());
+            let outcome = self.apply(op)?;
+            return Ok((
+                outcome,
+                Provisional {
+                    whole: Some(before),
+                    ..Provisional::default()
+                },
+            ));
         }
         let saved = self.save_for(op);
         self.undo = Some(Undo {
@@ -96,9 +147,63 @@ impl Engine {
         if let Some(undo) = self.undo.as_mut() {
             undo.pushed = pushed;
         }
+        let outcome = match result {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                self.rollback();
+                self.restore(saved);
+                return Err(e);
+            }
+        };
+        let mut provisional = Provisional {
+            saved: Some(saved),
+            undo: self.undo.take(),
+            ..Provisional::default()
+        };
+        match op.id() {
+            Some(id) => {
+                self.applied.insert(
+                    id,
+                    Applied {
+                        digest: op.digest(),
+                        outcome: outcome.clone(),
+                    },
+                );
+                provisional.filed = Some(id);
+            }
+            None => {
+                provisional.last_tick =
+                    Some(core::mem::replace(&mut self.last_tick, outcome.clone()));
+            }
+        }
+        Ok((outcome, provisional))
+    }
+
+    /// Takes back an operation applied with [`Engine::apply_provisionally`]: the engine is
+    /// as it was before it. Several are reverted newest first.
+    pub fn revert(&mut self, provisional: Provisional) {
+        let Provisional {
+            saved,
+            undo,
+            filed,
+            last_tick,
+            whole,
+        } = provisional;
+        if let Some(whole) = whole {
+            *self = *whole;
+            return;
+        }
+        if let Some(id) = filed {
+            self.applied.remove(&id);
+        }
+        if let Some(tick) = last_tick {
+            self.last_tick = tick;
+        }
+        self.undo = undo;
         self.rollback();
-        self.restore(saved);
-        result
+        if let Some(saved) = saved {
+            self.restore(saved);
+        }
     }
 
     /// The members `op` can change: its own, the referrer chain an order pays, the members an

@@ -555,24 +555,38 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
-    /// Planning leaves no trace, not even in the time index: an engine that plans every
-    /// operation (and a second, unrelated one) before applying it goes through exactly the
-    /// same states and outcomes as one that only applies.
+    /// Planning leaves no trace, not even in the time index, and provisional operations stack
+    /// and revert: an engine that first applies each operation provisionally on top of
+    /// another one and reverts both, plans it, then applies it (for good, or provisionally
+    /// and keeps it) goes through exactly the same states and outcomes as one that only
+    /// applies.
     #[test]
-    fn planning_leaves_no_trace(
+    fn planning_and_reverting_leave_no_trace(
         program in program(true),
-        steps in prop::collection::vec((step(), dt(), step()), 1..60),
+        steps in prop::collection::vec((step(), dt(), step(), any::<bool>()), 1..60),
     ) {
         let mut planner = Player::new(program.clone());
         let mut plain = Engine::new(program).unwrap();
-        for (step, dt, other) in &steps {
+        for (step, dt, other, keep) in &steps {
             let Some(op) = planner.operation(step, *dt) else { continue };
+            let before = planner.engine.state_digest();
+            let mut stack = Vec::new();
             if let Some(extra) = planner.operation(other, 0) {
                 planner.next_id -= 1;
-                let _ = planner.engine.plan(&extra);
+                stack.extend(planner.engine.apply_provisionally(&extra).ok());
             }
+            stack.extend(planner.engine.apply_provisionally(&op).ok());
+            for (_, provisional) in stack.into_iter().rev() {
+                planner.engine.revert(provisional);
+            }
+            prop_assert_eq!(before, planner.engine.state_digest(), "reverting left a trace of {:?}", op);
             let planned = planner.engine.plan(&op);
-            let applied = planner.engine.apply(&op);
+            prop_assert_eq!(before, planner.engine.state_digest(), "planning left a trace of {:?}", op);
+            let applied = if *keep {
+                planner.engine.apply_provisionally(&op).map(|(outcome, _kept)| outcome)
+            } else {
+                planner.engine.apply(&op)
+            };
             prop_assert_eq!(&planned, &applied, "plan and apply differ on {:?}", op);
             prop_assert_eq!(applied, plain.apply(&op), "the planning engine answered otherwise on {:?}", op);
             prop_assert_eq!(planner.engine.state_digest(), plain.state_digest());

@@ -313,3 +313,30 @@ fn a_shrunk_stamp_card_pays_every_full_card_at_the_next_stamp() {
         .sum();
     assert_eq!(rewards, Decimal::from(10), "{:?}", out.postings);
 }
+
+/// A `configure` planned or applied provisionally (the birthday rule moved, every gift day
+/// rescheduled) is taken back whole: the gifts then fall as under the old rule.
+#[test]
+fn a_planned_or_reverted_configure_leaves_the_old_rule_in_force() {
+    let mut engine = Engine::new(program(0)).unwrap();
+    let enroll = Enroll::new(1, T0, 1).with_birthday(Some("01-10".into()));
+    engine.apply(&Operation::Enroll(enroll)).unwrap();
+    let before = engine.state_digest();
+    let configure: Operation = Configure::new(2, T0 + HOUR, program(5)).into();
+    let planned = engine.plan(&configure).unwrap();
+    assert_eq!(engine.state_digest(), before);
+    let (outcome, provisional) = engine.apply_provisionally(&configure).unwrap();
+    assert_eq!(outcome, planned);
+    assert_ne!(engine.state_digest(), before);
+    engine.revert(provisional);
+    assert_eq!(engine.state_digest(), before);
+    // Under the old rule (0 days before) nothing is given five days early.
+    engine
+        .apply(&Operation::Tick(Tick::new(T0 + 5 * DAY)))
+        .unwrap();
+    assert_eq!(engine.member(1).unwrap().available, Decimal::ZERO);
+    engine
+        .apply(&Operation::Tick(Tick::new(T0 + 10 * DAY)))
+        .unwrap();
+    assert_eq!(engine.member(1).unwrap().available, Decimal::ONE);
+}
