@@ -32,6 +32,17 @@ pub struct JournalRecord {
     pub outcome: Outcome,
 }
 
+impl JournalRecord {
+    /// The record of `op` accepted with `outcome` (as [`Engine::apply_journaled`] gives it).
+    pub fn new(op: Operation, outcome: Outcome) -> JournalRecord {
+        JournalRecord {
+            version: JOURNAL_VERSION,
+            op,
+            outcome,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct SnapshotOut<'a> {
     version: u32,

@@ -408,6 +408,22 @@ impl Operation {
         }
     }
 
+    /// Moves the operation to instant `at` (a host that stamps operations with "now" as it
+    /// appends them to a shared journal). Its id and content, hence its idempotency digest,
+    /// stay the same.
+    pub fn set_at(&mut self, at: i64) {
+        match self {
+            Operation::Enroll(o) => o.at = at,
+            Operation::Order(o) => o.at = at,
+            Operation::Refund(o) => o.at = at,
+            Operation::Transfer(o) => o.at = at,
+            Operation::Adjust(o) => o.at = at,
+            Operation::Tick(o) => o.at = at,
+            Operation::Configure(o) => o.at = at,
+            Operation::Survey(o) => o.at = at,
+        }
+    }
+
     /// The kind's name, as in the JSON form (`"order"`).
     pub fn kind(&self) -> &'static str {
         match self {
@@ -424,8 +440,9 @@ impl Operation {
 
     /// A digest of everything but `at` (SPEC 5: a retry may come at another time). Decimals
     /// hash by value, so `"500"` and `"500.00"` are the same content. FNV-1a keeps the digest
-    /// stable across processes and Rust versions.
-    pub(crate) fn digest(&self) -> u64 {
+    /// stable across processes (issue 11 notes that std `Hash` input encodings are not
+    /// promised across Rust versions: store it for audits, do not compare it across builds).
+    pub fn digest(&self) -> u64 {
         let mut h = Fnv::default();
         self.kind().hash(&mut h);
         match self {

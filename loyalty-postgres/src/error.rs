@@ -1,0 +1,27 @@
+//! The one error type of the PostgreSQL journal.
+
+/// What can go wrong appending to or reading the shared journal.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The engine rejected the operation (SPEC error kinds): nothing was journaled.
+    #[error(transparent)]
+    Rejected(#[from] loyalty_core::Error),
+    /// The database refused or failed: whatever the statement would have done is not done.
+    #[error("database: {0}")]
+    Database(#[from] postgres::Error),
+    /// The journal holds something this replica cannot follow (a gap in `seq`, a record that
+    /// does not replay to its outcome, a program stored with another definition).
+    #[error("journal: {0}")]
+    Journal(String),
+}
+
+impl Error {
+    /// The engine's error when the operation was rejected.
+    pub fn rejection(&self) -> Option<&loyalty_core::Error> {
+        match self {
+            Error::Rejected(e) => Some(e),
+            _ => None,
+        }
+    }
+}

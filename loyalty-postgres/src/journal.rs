@@ -1,0 +1,367 @@
+//! [`Journal`]: a process's replica of one program, kept in step with the journal table.
+
+use loyalty_core::{Engine, JournalRecord, Operation, Outcome, Program, Provisional};
+use postgres::GenericClient;
+
+use crate::schema::install;
+use crate::Error;
+
+/// The rows after a `seq`, with the caller's transaction id (`NULL` before it writes) and,
+/// per row, whether the caller's own open transaction wrote it (not committed yet).
+const CATCH_UP: &str = "
+SELECT x.xid, j.seq, j.record::text, (j.xmin = pg_current_xact_id_if_assigned()::xid) IS TRUE
+FROM (SELECT pg_current_xact_id_if_assigned()::text AS xid) x
+LEFT JOIN LATERAL (
+    SELECT seq, record, xmin FROM loyalty_journal WHERE program = $1 AND seq > $2 ORDER BY seq
+) j ON true";
+
+/// Takes `seq` unless another transaction holds or took it: then no row comes back, and the
+/// caller's transaction is not aborted.
+const APPEND: &str = "
+INSERT INTO loyalty_journal (program, seq, op_id, op_kind, digest, at, record)
+VALUES ($1, $2, $3::text::numeric, $4, $5, $6, $7::text::jsonb)
+ON CONFLICT DO NOTHING
+RETURNING pg_current_xact_id()::text";
+
+/// An operation this process appended in a transaction that has not ended yet: applied to
+/// the replica provisionally, so that the same transaction's next operation sees it.
+#[derive(Debug)]
+struct Pending {
+    seq: i64,
+    record: JournalRecord,
+    provisional: Provisional,
+}
+
+/// One process's replica of a program whose journal is a PostgreSQL table.
+///
+/// Use it from one thread at a time, with one transaction open at a time (a pool of
+/// connections is fine: each call names the connection or transaction it runs in). The
+/// transaction must be `READ COMMITTED` (PostgreSQL's default): each catch-up must see rows
+/// other processes committed since the transaction began.
+#[derive(Debug)]
+pub struct Journal {
+    program: String,
+    engine: Engine,
+    /// The last committed row applied to `engine`.
+    seq: i64,
+    /// This process's rows in a transaction not known to have ended.
+    pending: Vec<Pending>,
+    /// That transaction's id.
+    pending_xid: Option<String>,
+    conflicts: u64,
+}
+
+impl Journal {
+    /// Opens program `name`: creates the schema if missing, registers the program with
+    /// `program` as its starting definition on first use (a program already registered with
+    /// another definition is an error), then loads the latest snapshot and the rows after it.
+    pub fn open(
+        client: &mut impl GenericClient,
+        name: &str,
+        program: &Program,
+    ) -> Result<Journal, Error> {
+        install(client)?;
+        client.execute(
+            "INSERT INTO loyalty_programs (program, definition) VALUES ($1, $2::text::jsonb)
+             ON CONFLICT DO NOTHING",
+            &[&name, &program.to_json()],
+        )?;
+        let stored: String = client
+            .query_one(
+                "SELECT definition::text FROM loyalty_programs WHERE program = $1",
+                &[&name],
+            )?
+            .get(0);
+        if Program::from_json(&stored)? != *program {
+            return Err(Error::Journal(format!(
+                "program {name:?} is registered with another starting definition: {stored}"
+            )));
+        }
+        let snapshot = client.query_opt(
+            "SELECT seq, state FROM loyalty_snapshots WHERE program = $1 ORDER BY seq DESC LIMIT 1",
+            &[&name],
+        )?;
+        let (engine, seq) = match snapshot {
+            Some(row) => (Engine::from_snapshot_bytes(row.get(1))?, row.get(0)),
+            None => (Engine::new(program.clone())?, 0),
+        };
+        let mut journal = Journal {
+            program: name.to_owned(),
+            engine,
+            seq,
+            pending: Vec::new(),
+            pending_xid: None,
+            conflicts: 0,
+        };
+        journal.catch_up(client)?;
+        Ok(journal)
+    }
+
+    /// The program's name.
+    pub fn name(&self) -> &str {
+        &self.program
+    }
+
+    /// The last committed row this replica has applied.
+    pub fn seq(&self) -> i64 {
+        self.seq
+    }
+
+    /// How many appends found their `seq` taken by another process and planned again.
+    pub fn conflicts(&self) -> u64 {
+        self.conflicts
+    }
+
+    /// The replica as of its last catch-up, this process's open transaction included. Call
+    /// [`Journal::read`] to catch up first.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Catches up, then gives the replica to read (read-your-writes within an open
+    /// transaction).
+    pub fn read(&mut self, client: &mut impl GenericClient) -> Result<&Engine, Error> {
+        self.catch_up(client)?;
+        Ok(&self.engine)
+    }
+
+    /// Applies the rows committed since the last catch-up (and learns whether this process's
+    /// own transaction ended: committed, its rows are here; rolled back, they are gone and
+    /// their provisional effects are reverted). Returns how many rows it applied.
+    pub fn catch_up(&mut self, client: &mut impl GenericClient) -> Result<usize, Error> {
+        let rows = client.query(CATCH_UP, &[&self.program, &self.seq])?;
+        let xid: Option<String> = rows.first().and_then(|r| r.get(0));
+        let mut fresh = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let Some(seq) = row.get::<_, Option<i64>>(1) else {
+                continue;
+            };
+            let text: String = row.get(2);
+            let record: JournalRecord = serde_json::from_str(&text).map_err(|e| {
+                Error::Journal(format!(
+                    "row {seq} of {:?} is no journal record: {e}",
+                    self.program
+                ))
+            })?;
+            fresh.push((seq, record, row.get::<_, bool>(3)));
+        }
+        let mut fresh = fresh.into_iter().peekable();
+        if !self.pending.is_empty() {
+            let ended = xid != self.pending_xid;
+            let ours: Vec<_> = fresh.by_ref().take(self.pending.len()).collect::<Vec<_>>();
+            let kept = ours.len() == self.pending.len()
+                && ours
+                    .iter()
+                    .zip(&self.pending)
+                    .all(|((seq, record, _), p)| *seq == p.seq && *record == p.record);
+            if !kept {
+                self.revert_pending();
+                // Those rows were not ours after all: apply them below.
+                let rest: Vec<_> = ours.into_iter().chain(fresh).collect();
+                return self.apply_rows(rest, xid.as_deref());
+            }
+            if ended {
+                // Committed: the provisional effects stay, for good.
+                self.seq += self.pending.len() as i64;
+                self.pending.clear();
+                self.pending_xid = None;
+            }
+        }
+        let rest: Vec<_> = fresh.collect();
+        self.apply_rows(rest, xid.as_deref())
+    }
+
+    fn apply_rows(
+        &mut self,
+        rows: Vec<(i64, JournalRecord, bool)>,
+        xid: Option<&str>,
+    ) -> Result<usize, Error> {
+        let n = rows.len();
+        for (seq, record, mine) in rows {
+            let expected = self.seq + self.pending.len() as i64 + 1;
+            if seq != expected {
+                return Err(Error::Journal(format!(
+                    "program {:?}: row {seq} follows row {}",
+                    self.program,
+                    expected - 1
+                )));
+            }
+            if mine {
+                // Our own open transaction wrote it: keep it provisional until it ends.
+                let (outcome, provisional) = self.engine.apply_provisionally(&record.op)?;
+                check_outcome(&self.program, seq, &record, &outcome)?;
+                self.pending.push(Pending {
+                    seq,
+                    record,
+                    provisional,
+                });
+                self.pending_xid = xid.map(str::to_owned);
+            } else {
+                if !self.pending.is_empty() {
+                    return Err(Error::Journal(format!(
+                        "program {:?}: committed row {seq} after this transaction's own rows",
+                        self.program
+                    )));
+                }
+                let outcome = self.engine.apply_ref(&record.op).map_err(|e| {
+                    Error::Journal(format!(
+                        "program {:?}: row {seq} does not apply: {e}",
+                        self.program
+                    ))
+                })?;
+                check_outcome(&self.program, seq, &record, outcome)?;
+                self.seq = seq;
+            }
+        }
+        Ok(n)
+    }
+
+    fn revert_pending(&mut self) {
+        while let Some(p) = self.pending.pop() {
+            self.engine.revert(p.provisional);
+        }
+        self.pending_xid = None;
+    }
+
+    /// The outcome `op` would have now, or its error, without appending it.
+    pub fn plan(
+        &mut self,
+        client: &mut impl GenericClient,
+        op: &Operation,
+    ) -> Result<Outcome, Error> {
+        self.catch_up(client)?;
+        Ok(self.engine.plan(op)?)
+    }
+
+    /// Appends `op`: catches up, plans it, and inserts it at the next `seq` in `client` (the
+    /// caller's transaction, or a connection: then its own). A rejected operation is not
+    /// journaled and its error comes back as [`Error::Rejected`]; a retry of an accepted id
+    /// returns the original outcome and appends nothing. If another process took the `seq`,
+    /// catches up and plans again.
+    pub fn append(
+        &mut self,
+        client: &mut impl GenericClient,
+        op: &Operation,
+    ) -> Result<Outcome, Error> {
+        self.append_stamped(client, op.clone(), None)
+    }
+
+    /// As [`Journal::append`], with `op` stamped "now": the later of the caller's clock `now`
+    /// and the journal's clock, so that hosts whose clocks differ slightly never see
+    /// `TimeWentBackwards`. (An explicit earlier `at` given to `append` still is one.)
+    pub fn append_now(
+        &mut self,
+        client: &mut impl GenericClient,
+        op: Operation,
+        now: i64,
+    ) -> Result<Outcome, Error> {
+        self.append_stamped(client, op, Some(now))
+    }
+
+    fn append_stamped(
+        &mut self,
+        client: &mut impl GenericClient,
+        mut op: Operation,
+        now: Option<i64>,
+    ) -> Result<Outcome, Error> {
+        loop {
+            self.catch_up(client)?;
+            if let Some(now) = now {
+                // Stamped after each catch-up: a conflict may have moved the clock on.
+                op.set_at(now.max(self.engine.clock()));
+            }
+            if op.id().is_some_and(|id| self.engine.outcome(id).is_some()) {
+                return Ok(self.engine.plan(&op)?);
+            }
+            let (outcome, provisional) = self.engine.apply_provisionally(&op)?;
+            let seq = self.seq + self.pending.len() as i64 + 1;
+            let record = JournalRecord::new(op.clone(), outcome);
+            match self.insert(client, seq, &record) {
+                Ok(Some(xid)) => {
+                    let outcome = record.outcome.clone();
+                    self.pending.push(Pending {
+                        seq,
+                        record,
+                        provisional,
+                    });
+                    self.pending_xid = Some(xid);
+                    return Ok(outcome);
+                }
+                Ok(None) => {
+                    self.engine.revert(provisional);
+                    self.conflicts += 1;
+                }
+                Err(e) => {
+                    self.engine.revert(provisional);
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    fn insert(
+        &self,
+        client: &mut impl GenericClient,
+        seq: i64,
+        record: &JournalRecord,
+    ) -> Result<Option<String>, Error> {
+        let op = &record.op;
+        let text = serde_json::to_string(record)
+            .map_err(|e| Error::Journal(format!("cannot encode the record: {e}")))?;
+        // The digest is a u64 stored in a bigint: the same 64 bits, read as signed.
+        let digest = op.digest() as i64;
+        let row = client.query_opt(
+            APPEND,
+            &[
+                &self.program,
+                &seq,
+                &op.id().map(|id| id.to_string()),
+                &op.kind(),
+                &digest,
+                &op.at(),
+                &text,
+            ],
+        )?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    /// Writes a snapshot of the committed state (after a catch-up); a new process starts from
+    /// the latest one. Returns the `seq` it covers. Refused inside a transaction that has
+    /// appended (its rows are not committed yet).
+    pub fn snapshot(&mut self, client: &mut impl GenericClient) -> Result<i64, Error> {
+        self.catch_up(client)?;
+        if !self.pending.is_empty() {
+            return Err(Error::Journal(String::from(
+                "a snapshot is taken outside a transaction that appended",
+            )));
+        }
+        client.execute(
+            "INSERT INTO loyalty_snapshots (program, seq, state, digest)
+             VALUES ($1, $2, $3, $4::text::numeric) ON CONFLICT DO NOTHING",
+            &[
+                &self.program,
+                &self.seq,
+                &self.engine.snapshot_bytes(),
+                &self.engine.state_digest().to_string(),
+            ],
+        )?;
+        Ok(self.seq)
+    }
+}
+
+/// A row must replay to the outcome it recorded.
+fn check_outcome(
+    program: &str,
+    seq: i64,
+    record: &JournalRecord,
+    got: &Outcome,
+) -> Result<(), Error> {
+    if *got == record.outcome {
+        return Ok(());
+    }
+    Err(Error::Journal(format!(
+        "program {program:?}: row {seq} ({} {:?}) replays to another outcome",
+        record.op.kind(),
+        record.op.id()
+    )))
+}
