@@ -16,7 +16,7 @@ CREATE TABLE IF NOT EXISTS loyalty_journal (
     op_kind      text NOT NULL,
     digest       bigint NOT NULL,         -- the engine's content digest of the operation
     at           bigint NOT NULL,         -- the operation's instant (Unix seconds)
-    record       jsonb NOT NULL,          -- the journal record: operation and outcome
+    record       json NOT NULL,           -- the journal record: operation and outcome (json keeps the text as written: cheaper to insert than jsonb)
     recorded_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (program, seq)
 );

@@ -9,17 +9,27 @@ use crate::Error;
 /// The rows after a `seq`, with the caller's transaction id (`NULL` before it writes) and,
 /// per row, whether the caller's own open transaction wrote it (not committed yet).
 const CATCH_UP: &str = "
-SELECT x.xid, j.seq, j.record::text, (j.xmin = pg_current_xact_id_if_assigned()::xid) IS TRUE
+SELECT x.xid, j.seq, CASE WHEN j.seq > $3 THEN j.record::text END,
+       (j.xmin = pg_current_xact_id_if_assigned()::xid) IS TRUE, j.digest, j.at
 FROM (SELECT pg_current_xact_id_if_assigned()::text AS xid) x
 LEFT JOIN LATERAL (
-    SELECT seq, record, xmin FROM loyalty_journal WHERE program = $1 AND seq > $2 ORDER BY seq
+    SELECT seq, record, xmin, digest, at FROM loyalty_journal
+    WHERE program = $1 AND seq > $2 ORDER BY seq
 ) j ON true";
+
+/// The rest of a batch, once its first row holds the next `seq` (nobody else can then take
+/// the ones after it).
+const APPEND_REST: &str = "
+INSERT INTO loyalty_journal (program, seq, op_id, op_kind, digest, at, record)
+SELECT $1, s, o::numeric, k, d, a, r::json
+FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[])
+    AS t(s, o, k, d, a, r)";
 
 /// Takes `seq` unless another transaction holds or took it: then no row comes back, and the
 /// caller's transaction is not aborted.
 const APPEND: &str = "
 INSERT INTO loyalty_journal (program, seq, op_id, op_kind, digest, at, record)
-VALUES ($1, $2, $3::text::numeric, $4, $5, $6, $7::text::jsonb)
+VALUES ($1, $2, $3::text::numeric, $4, $5, $6, $7::text::json)
 ON CONFLICT DO NOTHING
 RETURNING pg_current_xact_id()::text";
 
@@ -28,8 +38,22 @@ RETURNING pg_current_xact_id()::text";
 #[derive(Debug)]
 struct Pending {
     seq: i64,
-    record: JournalRecord,
+    /// The row's identity: after the same rows before it, the same operation at the same
+    /// instant has the same outcome (the engine is deterministic).
+    digest: i64,
+    at: i64,
     provisional: Provisional,
+}
+
+impl Pending {
+    fn new(seq: i64, op: &Operation, provisional: Provisional) -> Pending {
+        Pending {
+            seq,
+            digest: op.digest() as i64,
+            at: op.at(),
+            provisional,
+        }
+    }
 }
 
 /// One process's replica of a program whose journal is a PostgreSQL table.
@@ -129,13 +153,20 @@ impl Journal {
     /// own transaction ended: committed, its rows are here; rolled back, they are gone and
     /// their provisional effects are reverted). Returns how many rows it applied.
     pub fn catch_up(&mut self, client: &mut impl GenericClient) -> Result<usize, Error> {
-        let rows = client.query(CATCH_UP, &[&self.program, &self.seq])?;
+        // Our own rows come back as identities only: a long transaction re-reads no records.
+        let ours_end = self.seq + self.pending.len() as i64;
+        let rows = client.query(CATCH_UP, &[&self.program, &self.seq, &ours_end])?;
         let xid: Option<String> = rows.first().and_then(|r| r.get(0));
+        let mut ours = Vec::new();
         let mut fresh = Vec::with_capacity(rows.len());
         for row in &rows {
             let Some(seq) = row.get::<_, Option<i64>>(1) else {
                 continue;
             };
+            if seq <= ours_end {
+                ours.push((seq, row.get::<_, i64>(4), row.get::<_, i64>(5)));
+                continue;
+            }
             let text: String = row.get(2);
             let record: JournalRecord = serde_json::from_str(&text).map_err(|e| {
                 Error::Journal(format!(
@@ -145,30 +176,25 @@ impl Journal {
             })?;
             fresh.push((seq, record, row.get::<_, bool>(3)));
         }
-        let mut fresh = fresh.into_iter().peekable();
         if !self.pending.is_empty() {
-            let ended = xid != self.pending_xid;
-            let ours: Vec<_> = fresh.by_ref().take(self.pending.len()).collect::<Vec<_>>();
             let kept = ours.len() == self.pending.len()
                 && ours
                     .iter()
                     .zip(&self.pending)
-                    .all(|((seq, record, _), p)| *seq == p.seq && *record == p.record);
+                    .all(|(&(seq, digest, at), p)| (seq, digest, at) == (p.seq, p.digest, p.at));
             if !kept {
+                // Rolled back (or never ours): take them back, and read those rows whole.
                 self.revert_pending();
-                // Those rows were not ours after all: apply them below.
-                let rest: Vec<_> = ours.into_iter().chain(fresh).collect();
-                return self.apply_rows(rest, xid.as_deref());
+                return self.catch_up(client);
             }
-            if ended {
-                // Committed: the provisional effects stay, for good.
-                self.seq += self.pending.len() as i64;
+            if xid != self.pending_xid {
+                // The transaction ended, and its rows are there: committed. They stay.
+                self.seq = ours_end;
                 self.pending.clear();
                 self.pending_xid = None;
             }
         }
-        let rest: Vec<_> = fresh.collect();
-        self.apply_rows(rest, xid.as_deref())
+        self.apply_rows(fresh, xid.as_deref())
     }
 
     fn apply_rows(
@@ -190,11 +216,8 @@ impl Journal {
                 // Our own open transaction wrote it: keep it provisional until it ends.
                 let (outcome, provisional) = self.engine.apply_provisionally(&record.op)?;
                 check_outcome(&self.program, seq, &record, &outcome)?;
-                self.pending.push(Pending {
-                    seq,
-                    record,
-                    provisional,
-                });
+                self.pending
+                    .push(Pending::new(seq, &record.op, provisional));
                 self.pending_xid = xid.map(str::to_owned);
             } else {
                 if !self.pending.is_empty() {
@@ -278,14 +301,10 @@ impl Journal {
             let record = JournalRecord::new(op.clone(), outcome);
             match self.insert(client, seq, &record) {
                 Ok(Some(xid)) => {
-                    let outcome = record.outcome.clone();
-                    self.pending.push(Pending {
-                        seq,
-                        record,
-                        provisional,
-                    });
+                    self.pending
+                        .push(Pending::new(seq, &record.op, provisional));
                     self.pending_xid = Some(xid);
-                    return Ok(outcome);
+                    return Ok(record.outcome);
                 }
                 Ok(None) => {
                     self.engine.revert(provisional);
@@ -299,6 +318,135 @@ impl Journal {
         }
     }
 
+    /// Appends `ops` in order, as one batch in `client` (the caller's transaction, or its
+    /// own): each is planned on top of the ones before it; a rejected one is not journaled and
+    /// its error comes back in its place; a retry returns its original outcome. The accepted
+    /// ones take consecutive `seq`s: the first alone (if another process took it, the batch
+    /// is planned again), the rest in one statement. With `now`, each is stamped as by
+    /// [`Journal::append_now`].
+    pub fn append_batch(
+        &mut self,
+        client: &mut impl GenericClient,
+        ops: &[Operation],
+        now: Option<i64>,
+    ) -> Result<Vec<Result<Outcome, loyalty_core::Error>>, Error> {
+        loop {
+            self.catch_up(client)?;
+            let first_seq = self.seq + self.pending.len() as i64 + 1;
+            let mut results = Vec::with_capacity(ops.len());
+            let mut planned: Vec<(JournalRecord, Provisional)> = Vec::new();
+            for op in ops {
+                let mut op = op.clone();
+                if let Some(now) = now {
+                    op.set_at(now.max(self.engine.clock()));
+                }
+                if op.id().is_some_and(|id| self.engine.outcome(id).is_some()) {
+                    results.push(self.engine.plan(&op));
+                    continue;
+                }
+                match self.engine.apply_provisionally(&op) {
+                    Ok((outcome, provisional)) => {
+                        results.push(Ok(outcome.clone()));
+                        planned.push((JournalRecord::new(op, outcome), provisional));
+                    }
+                    Err(e) => results.push(Err(e)),
+                }
+            }
+            // All or nothing, also on a plain connection (a savepoint inside a transaction).
+            let inserted = client
+                .transaction()
+                .map_err(Error::from)
+                .and_then(|mut tx| {
+                    let xid = self.insert_batch(&mut tx, first_seq, &planned)?;
+                    tx.commit()?;
+                    Ok(xid)
+                });
+            match inserted {
+                Ok(Some(xid)) => {
+                    for (i, (record, provisional)) in planned.into_iter().enumerate() {
+                        let seq = first_seq + i as i64;
+                        self.pending
+                            .push(Pending::new(seq, &record.op, provisional));
+                    }
+                    if xid.is_some() {
+                        self.pending_xid = xid;
+                    }
+                    return Ok(results);
+                }
+                Ok(None) => {
+                    self.revert_all(planned);
+                    self.conflicts += 1;
+                }
+                Err(e) => {
+                    self.revert_all(planned);
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    fn revert_all(&mut self, planned: Vec<(JournalRecord, Provisional)>) {
+        for (_, provisional) in planned.into_iter().rev() {
+            self.engine.revert(provisional);
+        }
+    }
+
+    /// Inserts a batch from `seq` on: `Some(xid)` when it did (`Some(None)` for an empty
+    /// batch), `None` when the first `seq` was taken.
+    fn insert_batch(
+        &self,
+        client: &mut impl GenericClient,
+        seq: i64,
+        planned: &[(JournalRecord, Provisional)],
+    ) -> Result<Option<Option<String>>, Error> {
+        let Some(((first, _), rest)) = planned.split_first() else {
+            return Ok(Some(None));
+        };
+        let Some(xid) = self.insert(client, seq, first)? else {
+            return Ok(None);
+        };
+        if rest.is_empty() {
+            return Ok(Some(Some(xid)));
+        }
+        let mut columns = (
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        );
+        for (i, (record, _)) in rest.iter().enumerate() {
+            let op = &record.op;
+            columns.0.push(seq + 1 + i as i64);
+            columns.1.push(op.id().map(|id| id.to_string()));
+            columns.2.push(op.kind());
+            columns.3.push(op.digest() as i64);
+            columns.4.push(op.at());
+            columns.5.push(encode(record)?);
+        }
+        let n = client.execute(
+            APPEND_REST,
+            &[
+                &self.program,
+                &columns.0,
+                &columns.1,
+                &columns.2,
+                &columns.3,
+                &columns.4,
+                &columns.5,
+            ],
+        )?;
+        if n != rest.len() as u64 {
+            return Err(Error::Journal(format!(
+                "program {:?}: {n} of a batch's {} rows were inserted",
+                self.program,
+                rest.len()
+            )));
+        }
+        Ok(Some(Some(xid)))
+    }
+
     fn insert(
         &self,
         client: &mut impl GenericClient,
@@ -306,8 +454,7 @@ impl Journal {
         record: &JournalRecord,
     ) -> Result<Option<String>, Error> {
         let op = &record.op;
-        let text = serde_json::to_string(record)
-            .map_err(|e| Error::Journal(format!("cannot encode the record: {e}")))?;
+        let text = encode(record)?;
         // The digest is a u64 stored in a bigint: the same 64 bits, read as signed.
         let digest = op.digest() as i64;
         let row = client.query_opt(
@@ -364,4 +511,9 @@ fn check_outcome(
         record.op.kind(),
         record.op.id()
     )))
+}
+
+fn encode(record: &JournalRecord) -> Result<String, Error> {
+    serde_json::to_string(record)
+        .map_err(|e| Error::Journal(format!("cannot encode the record: {e}")))
 }

@@ -75,6 +75,7 @@ fn postgres_journal() {
     rejected_and_retried_operations_append_nothing(dsn);
     a_rolled_back_transaction_leaves_no_row_and_no_effect(dsn);
     operations_of_one_transaction_see_each_other(dsn);
+    a_batch_journals_what_it_accepts_in_order(dsn);
     a_snapshot_and_the_rows_after_it_rebuild_the_replica(dsn);
     explicit_time_goes_backwards_but_now_does_not(dsn);
     timed("small cases", t);
@@ -201,6 +202,55 @@ fn operations_of_one_transaction_see_each_other(dsn: &str) {
     assert_eq!(j.seq(), 3);
 }
 
+fn a_batch_journals_what_it_accepts_in_order(dsn: &str) {
+    let mut c = connect(dsn);
+    let name = fresh_name("batch");
+    let mut j = Journal::open(&mut c, &name, &program()).unwrap();
+    let ops: Vec<Operation> = vec![
+        Enroll::new(1, T0, 1).into(),
+        Order::new(2, T0, 1, Decimal::from(200)).into(),
+        Order::new(3, T0, 9, Decimal::from(5)).into(), // unknown member: rejected
+        Order::new(2, T0, 1, Decimal::from(200)).into(), // a retry within the batch
+        Refund::new(4, T0, 2, Decimal::from(50)).into(),
+    ];
+    let results = j.append_batch(&mut c, &ops, None).unwrap();
+    assert_eq!(
+        results[2].as_ref().unwrap_err().kind(),
+        ErrorKind::UnknownMember
+    );
+    assert_eq!(results[1], results[3]);
+    let records = rows(&mut c, &name);
+    let ids: Vec<_> = records.iter().map(|r| r.op.id().unwrap()).collect();
+    assert_eq!(ids, [1, 2, 4]);
+    for (record, result) in records.iter().zip([&results[0], &results[1], &results[4]]) {
+        assert_eq!(Some(&record.outcome), result.as_ref().ok());
+    }
+    let fresh = Journal::open(&mut c, &name, &program()).unwrap();
+    assert_eq!(
+        j.read(&mut c).unwrap().state_digest(),
+        fresh.engine().state_digest()
+    );
+    // A rolled-back batch leaves nothing.
+    let before = j.engine().state_digest();
+    let mut tx = c.transaction().unwrap();
+    let more: Vec<Operation> = vec![
+        Enroll::new(5, T0, 2).into(),
+        Adjust::new(6, T0, 2, Decimal::TEN).into(),
+    ];
+    assert!(j
+        .append_batch(&mut tx, &more, None)
+        .unwrap()
+        .iter()
+        .all(Result::is_ok));
+    assert_eq!(
+        j.read(&mut tx).unwrap().member(2).unwrap().available,
+        Decimal::TEN
+    );
+    tx.rollback().unwrap();
+    assert_eq!(j.read(&mut c).unwrap().state_digest(), before);
+    assert_eq!(rows(&mut c, &name).len(), 3);
+}
+
 fn a_snapshot_and_the_rows_after_it_rebuild_the_replica(dsn: &str) {
     let mut c = connect(dsn);
     let name = fresh_name("snapshot");
@@ -288,8 +338,18 @@ fn writer(dsn: &str, name: &str, w: u64) {
             let mut tx = c.transaction().unwrap();
             let extra: Operation =
                 Adjust::new(own + 5_000_000, now, member(&mut rng), Decimal::ONE).into();
-            let a = j.append_now(&mut tx, op.clone(), now);
-            let b = j.append_now(&mut tx, extra.clone(), now);
+            // Half of them op by op, half as one batch.
+            let (a, b) = if i % 2 == 0 {
+                let a = j.append_now(&mut tx, op.clone(), now);
+                (a, j.append_now(&mut tx, extra.clone(), now))
+            } else {
+                let mut both = j
+                    .append_batch(&mut tx, &[op.clone(), extra.clone()], Some(now))
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| r.map_err(Error::Rejected));
+                (both.next().unwrap(), both.next().unwrap())
+            };
             if i % 21 == 3 {
                 tx.rollback().unwrap();
                 for op in [&op, &extra] {
