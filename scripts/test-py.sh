@@ -11,7 +11,7 @@ if [ ! -x "$PY" ]; then
   python3 -m venv .venv
 fi
 "$PY" -m pip install --quiet --disable-pip-version-check "maturin>=1.5,<2" "pytest>=8" "hypothesis>=6" "mypy>=1.10" \
-  numpy "dask[distributed]" tqdm matplotlib
+  numpy "dask[distributed]" tqdm matplotlib "psycopg[binary]>=3.3"
 (cd loyalty-py && VIRTUAL_ENV="$PWD/../.venv" ../.venv/bin/maturin develop --release --locked --quiet)
 
 # The C library and the Rust scenario runner too: the runner tests play malformed scenarios

@@ -14,7 +14,7 @@ wheels=(dist/loyalty-*-abi3-*.whl)
 
 python3 -m venv "$WHEEL_ENV"
 "$WHEEL_ENV/bin/python" -m pip install --quiet --disable-pip-version-check "${wheels[0]}" "pytest>=8" "hypothesis>=6" \
-  numpy "dask[distributed]"
+  numpy "dask[distributed]" "psycopg[binary]>=3.3"
 
 # Only the venv and the system's own tools: no ~/.cargo/bin.
 CLEAN_PATH="$PWD/$WHEEL_ENV/bin:/usr/local/bin:/usr/bin:/bin"

@@ -29,6 +29,14 @@ pub struct Provisional {
     whole: Option<Box<Engine>>,
 }
 
+impl Provisional {
+    /// Whether the operation was a retry of an accepted id: it changed nothing and has
+    /// nothing to journal.
+    pub fn is_retry(&self) -> bool {
+        self.saved.is_none() && self.whole.is_none()
+    }
+}
+
 /// What an operation may change, kept before a dry run so that it can be put back: the
 /// members it can touch (found from the operation, not from watching it run), the entries of
 /// the side tables keyed by those members, and the engine's small scalars. Releases, gifts

@@ -14,6 +14,7 @@ use pyo3::types::{PyDict, PyInt, PyString};
 use crate::batch;
 use crate::convert::{amount, column, decimal_out, error, id, repr, time};
 use crate::errors;
+use crate::provisional::Provisional;
 use crate::types::{BatchResult, Member, Nps, Outcome, Totals};
 
 /// A loyalty program and its state. Create it from a program: a dict, a JSON string, or the
@@ -416,6 +417,49 @@ impl Engine {
 
     fn __len__(&self) -> usize {
         self.lock().member_count()
+    }
+
+    /// The outcome `operation` (a dict in its JSON form) would have now, or the error it
+    /// would raise, without applying it: the engine is left exactly as it was.
+    fn plan(&self, py: Python<'_>, operation: &Bound<'_, PyAny>) -> PyResult<Outcome> {
+        let op = crate::store::operation(py, operation)?;
+        self.lock()
+            .plan(&op)
+            .map(|inner| Outcome { inner })
+            .map_err(|e| error(&e))
+    }
+
+    /// Applies `operation` as `apply` does, and returns a `Provisional` that `revert` takes
+    /// back (several are reverted newest first). A shared journal applies the operations of
+    /// an open transaction this way.
+    fn apply_provisionally(
+        &self,
+        py: Python<'_>,
+        operation: &Bound<'_, PyAny>,
+    ) -> PyResult<Provisional> {
+        let op = crate::store::operation(py, operation)?;
+        let (outcome, undo) = self
+            .lock()
+            .apply_provisionally(&op)
+            .map_err(|e| error(&e))?;
+        Ok(Provisional::new(op, outcome, undo))
+    }
+
+    /// Takes back an operation applied with `apply_provisionally` (newest first).
+    fn revert(&self, provisional: &Provisional) -> PyResult<()> {
+        let undo = provisional.take()?;
+        self.lock().revert(undo);
+        Ok(())
+    }
+
+    /// Applies journal records (JSON lines or dicts) on top of this state: each must apply
+    /// and give the outcome it recorded.
+    fn replay_onto(&self, py: Python<'_>, journal: &Bound<'_, PyAny>) -> PyResult<()> {
+        let records = crate::store::records(py, journal)?;
+        let mut engine = self.lock();
+        let engine: &mut CoreEngine = &mut engine;
+        py.detach(|| engine.replay_onto(&records))
+            .map_err(|e| error(&e))
     }
 
     /// Applies an operation (a dict in its JSON form) and returns its journal record as a JSON

@@ -6,6 +6,7 @@ mod batch;
 mod convert;
 mod engine;
 mod errors;
+mod provisional;
 mod store;
 mod types;
 
@@ -24,6 +25,7 @@ fn _loyalty(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<types::Nps>()?;
     m.add_class::<types::BatchResult>()?;
     m.add_class::<store::Store>()?;
+    m.add_class::<provisional::Provisional>()?;
     m.add_function(wrap_pyfunction!(store::statement, m)?)?;
     errors::register(m)?;
     Ok(())

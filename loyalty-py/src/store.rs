@@ -44,7 +44,7 @@ fn store_error(e: loyalty_store::StoreError) -> PyErr {
     }
 }
 
-fn operation(py: Python<'_>, op: &Bound<'_, PyAny>) -> PyResult<Operation> {
+pub(crate) fn operation(py: Python<'_>, op: &Bound<'_, PyAny>) -> PyResult<Operation> {
     let json: String = py
         .import("loyalty._config")?
         .call_method1("to_json", (op,))?

@@ -32,6 +32,7 @@ from ._loyalty import (
     Nps,
     Outcome,
     Posting,
+    Provisional,
     RedemptionCap,
     RefundExceedsOrder,
     SelfReferral,
@@ -64,7 +65,7 @@ ERRORS = {
 __all__ = [
     "AboveMaximum", "BatchResult", "BelowMinimum", "Commission", "DailyLimit", "ERRORS", "Engine",
     "IdConflict", "InsufficientPoints", "InvalidAmount", "InvalidConfig", "InvalidInput",
-    "LoyaltyError", "Member", "MemberExists", "Nps", "Outcome", "Posting", "RedemptionCap",
+    "LoyaltyError", "Member", "MemberExists", "Nps", "Outcome", "Posting", "Provisional", "RedemptionCap",
     "RefundExceedsOrder", "SelfReferral", "SelfTransfer", "Store", "TierChange", "TierTooLow",
     "TimeWentBackwards", "Totals", "TransfersDisabled", "UnknownMember", "UnknownOrder",
     "UnknownReferrer", "statement",

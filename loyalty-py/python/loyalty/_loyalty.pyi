@@ -324,6 +324,18 @@ class Engine:
     def program(self) -> dict[str, Any]:
         """The program in force, as a dict (decimals as strings)."""
     def __len__(self) -> int: ...
+    def plan(self, operation: Mapping[str, Any]) -> Outcome:
+        """The outcome `operation` (a dict in its JSON form) would have now, or the error it
+        would raise, without applying it: the engine is left exactly as it was."""
+    def apply_provisionally(self, operation: Mapping[str, Any]) -> "Provisional":
+        """Applies `operation` as `apply` does, and returns a `Provisional` that `revert` takes
+        back (several are reverted newest first). A shared journal applies the operations of
+        an open transaction this way."""
+    def revert(self, provisional: "Provisional") -> None:
+        """Takes back an operation applied with `apply_provisionally` (newest first)."""
+    def replay_onto(self, journal: Iterable[Union[str, Mapping[str, Any]]]) -> None:
+        """Applies journal records (JSON lines or dicts) on top of this state: each must apply
+        and give the outcome it recorded."""
     def apply_journaled(self, operation: Mapping[str, Any]) -> str:
         """Applies an operation (a dict in its JSON form) and returns its journal record as a JSON
         line, to be persisted before the operation is acknowledged."""
@@ -400,6 +412,34 @@ class Engine:
         """Every member as columns, in enrolment order: `member`, `referrer` (`None` for none),
         `tier`, `available`, `pending`, `qualifying` (Decimals), `orders`, `referrals`: a dict
         of lists, ready for `pandas.DataFrame(...)` (see `loyalty.sim.member_frame`)."""
+
+@final
+class Provisional:
+    """An operation applied with `Engine.apply_provisionally`: its outcome, its journal record,
+    and what `Engine.revert` needs to take it back (newest first). Dropping it keeps the
+    operation."""
+    @property
+    def outcome(self) -> Outcome:
+        """What the operation did."""
+    @property
+    def record(self) -> str:
+        """Its journal record, as a JSON line."""
+    @property
+    def id(self) -> Optional[int]:
+        """The operation's id (`None` for a tick)."""
+    @property
+    def kind(self) -> str:
+        """The operation's kind (`"order"`, …)."""
+    @property
+    def at(self) -> int:
+        """The operation's instant."""
+    @property
+    def digest(self) -> int:
+        """The operation's content digest (everything but `at`), as a signed 64-bit integer: the
+        bits the Rust binding stores in a `bigint`."""
+    @property
+    def is_retry(self) -> bool:
+        """Whether it retried an accepted id: nothing changed, nothing to journal."""
 
 def statement(member: int, journal: Iterable[Union[str, Mapping[str, Any]]]) -> list[dict[str, Any]]:
     """A member's statement from journal records (JSON lines or dicts): a list of dicts with
