@@ -1,0 +1,164 @@
+"""A small shop back-end on PostgreSQL: its own orders table, and loyalty in the same transaction.
+
+Run by uvicorn with several worker processes (``bash examples/shop/run.sh``): each worker keeps
+its own replica of the program (``loyalty.postgres.JournalPool``), and PostgreSQL's journal keeps
+them one program. Configuration by environment:
+
+- ``LOYALTY_SHOP_DSN``: the database (default ``host=127.0.0.1 user=postgres dbname=test``);
+- ``LOYALTY_SHOP_PROGRAM``: the program's name in the journal (default ``falcon-shop``).
+
+Endpoints: ``POST /members``, ``POST /orders`` (with points), ``POST /orders/{id}/refunds``,
+``GET /members/{id}``, ``GET /totals``. A rejected operation answers 409 (422 for bad input)
+with the SPEC error name and message, and leaves no shop row behind.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from contextlib import asynccontextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, AsyncIterator, Optional
+
+import loyalty
+from fastapi import FastAPI, HTTPException
+from loyalty.postgres import JournalPool
+from psycopg_pool import ConnectionPool
+from pydantic import BaseModel
+
+HERE = Path(__file__).resolve().parent
+DSN = os.environ.get("LOYALTY_SHOP_DSN", "host=127.0.0.1 user=postgres dbname=test")
+PROGRAM_NAME = os.environ.get("LOYALTY_SHOP_PROGRAM", "falcon-shop")
+
+#: Errors that say the request itself is malformed, as opposed to refused by the rules.
+BAD_INPUT = {"InvalidAmount", "InvalidInput"}
+
+state: dict[str, Any] = {}
+
+
+@asynccontextmanager
+async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    pool = ConnectionPool(DSN, min_size=2, max_size=8, kwargs={"autocommit": True}, open=True)
+    with pool.connection() as conn:
+        conn.execute((HERE / "schema.sql").read_text().encode())
+        state["journal"] = JournalPool(conn, PROGRAM_NAME, HERE / "program.json")
+    state["pool"] = pool
+    yield
+    pool.close()
+
+
+app = FastAPI(title="Falcon shop", lifespan=lifespan)
+
+
+class NewMember(BaseModel):
+    id: int
+    member: int
+    referrer: Optional[int] = None
+
+
+class NewOrder(BaseModel):
+    id: int
+    member: int
+    amount: Decimal
+    points: Decimal = Decimal(0)
+
+
+class NewRefund(BaseModel):
+    id: int
+    amount: Decimal
+
+
+def now() -> int:
+    return int(time.time())
+
+
+def refused(e: loyalty.LoyaltyError) -> HTTPException:
+    kind = type(e).__name__
+    return HTTPException(status_code=422 if kind in BAD_INPUT else 409, detail={"error": kind, "message": str(e)})
+
+
+def outcome(o: loyalty.Outcome) -> dict[str, Any]:
+    return {"worker": os.getpid(), "outcome": o.to_json()}
+
+
+@app.post("/members")
+def enroll(body: NewMember) -> dict[str, Any]:
+    op = {"op": "enroll", "id": body.id, "at": now(), "member": body.member, "referrer": body.referrer}
+    with state["pool"].connection() as conn, state["journal"].session() as journal:
+        try:
+            return outcome(journal.append_now(conn, op, now()))
+        except loyalty.LoyaltyError as e:
+            raise refused(e) from None
+
+
+@app.post("/orders")
+def order(body: NewOrder) -> dict[str, Any]:
+    """The shop's order row and the loyalty order commit together, or neither does."""
+    op = {"op": "order", "id": body.id, "at": now(), "member": body.member, "amount": body.amount, "points": body.points}
+    with state["pool"].connection() as conn, state["journal"].session() as journal:
+        try:
+            with conn.transaction():
+                # A retried order id inserts nothing here, and the journal answers the
+                # original outcome: the retry is safe end to end.
+                conn.execute(
+                    "INSERT INTO shop_orders (program, id, member, amount, points) VALUES (%s, %s, %s, %s, %s)"
+                    " ON CONFLICT DO NOTHING",
+                    (PROGRAM_NAME, body.id, body.member, body.amount, body.points),
+                )
+                return outcome(journal.append_now(conn, op, now()))
+        except loyalty.LoyaltyError as e:
+            raise refused(e) from None
+
+
+@app.post("/orders/{order_id}/refunds")
+def refund(order_id: int, body: NewRefund) -> dict[str, Any]:
+    op = {"op": "refund", "id": body.id, "at": now(), "order": order_id, "amount": body.amount}
+    with state["pool"].connection() as conn, state["journal"].session() as journal:
+        try:
+            with conn.transaction():
+                first = conn.execute(
+                    "INSERT INTO shop_refunds (program, id, order_id, amount) VALUES (%s, %s, %s, %s)"
+                    " ON CONFLICT DO NOTHING RETURNING id",
+                    (PROGRAM_NAME, body.id, order_id, body.amount),
+                ).fetchone()
+                if first is not None:
+                    conn.execute(
+                        "UPDATE shop_orders SET refunded = refunded + %s WHERE program = %s AND id = %s",
+                        (body.amount, PROGRAM_NAME, order_id),
+                    )
+                return outcome(journal.append_now(conn, op, now()))
+        except loyalty.LoyaltyError as e:
+            raise refused(e) from None
+
+
+@app.get("/members/{member}")
+def member(member: int) -> dict[str, Any]:
+    with state["pool"].connection() as conn, state["journal"].session() as journal:
+        try:
+            view = journal.read(conn).member(member)
+        except loyalty.UnknownMember as e:
+            raise HTTPException(status_code=404, detail={"error": "UnknownMember", "message": str(e)}) from None
+        return {
+            "worker": os.getpid(),
+            "seq": journal.seq,
+            "member": view.member,
+            "available": str(view.available),
+            "pending": str(view.pending),
+            "tier": view.tier,
+            "orders": view.orders,
+        }
+
+
+@app.get("/totals")
+def totals() -> dict[str, Any]:
+    with state["pool"].connection() as conn, state["journal"].session() as journal:
+        engine = journal.read(conn)
+        engine.verify()
+        t = engine.totals()
+        return {
+            "worker": os.getpid(),
+            "seq": journal.seq,
+            "digest": str(engine.state_digest()),
+            **{k: str(getattr(t, k)) for k in ("issued", "redeemed", "expired", "fees", "liability")},
+        }

@@ -1,0 +1,155 @@
+"""The shop back-end over HTTP: ``run.sh`` serves it with 4 uvicorn workers; 8 client threads
+enrol, order (with points), retry and refund; then every worker must answer the same member
+views and totals, the totals invariant must hold, and every shop order row must have its
+loyalty row (and the reverse).
+
+Needs PostgreSQL: ``LOYALTY_TEST_PG`` (CI sets it), else the project's usual local server."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Optional
+
+import psycopg
+
+HERE = Path(__file__).resolve().parent
+DSN = os.environ.get("LOYALTY_TEST_PG", "host=127.0.0.1 user=postgres dbname=test")
+THREADS = 8
+PER_THREAD = 40
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class Shop:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.program = f"shop-test-{os.getpid()}-{time.time_ns()}"
+        env = {**os.environ, "PORT": str(self.port), "LOYALTY_SHOP_DSN": DSN, "LOYALTY_SHOP_PROGRAM": self.program}
+        self.process = subprocess.Popen(["bash", str(HERE / "run.sh")], env=env, start_new_session=True)
+
+    def call(self, method: str, path: str, body: Optional[dict[str, Any]] = None) -> tuple[int, Any]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}", data=data, method=method, headers={"content-type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, "the shop exited"
+            try:
+                if self.call("GET", "/totals")[0] == 200:
+                    return
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            time.sleep(0.3)
+        raise TimeoutError("the shop did not start")
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def client(shop: Shop, t: int, results: list[tuple[str, int, Any]]) -> None:
+    orders: list[tuple[int, dict[str, Any], Any]] = []
+    for i in range(PER_THREAD):
+        member = 1 + (t * 7 + i) % 20
+        oid = (t + 1) * 1000 + i
+        if i % 10 == 9 and orders:
+            # A retry of an earlier order: the original outcome, whatever worker answers it.
+            _, body, first = orders[len(orders) // 2]
+            status, answer = shop.call("POST", "/orders", body)
+            results.append(("retry", status, (first["outcome"], answer["outcome"])))
+        elif i % 10 == 7 and orders:
+            status, answer = shop.call("POST", f"/orders/{orders[0][0]}/refunds", {"id": 500_000 + oid, "amount": "1.00"})
+            results.append(("refund", status, answer))
+        elif i % 10 == 5:
+            status, answer = shop.call("POST", "/orders", {"id": oid, "member": member, "amount": "-5"})
+            results.append(("invalid", status, answer))
+        else:
+            body = {"id": oid, "member": member, "amount": f"{20 + (i * 37) % 400}.50", "points": "3" if i % 3 == 0 else "0"}
+            status, answer = shop.call("POST", "/orders", body)
+            results.append(("order", status, answer))
+            if status == 200:
+                orders.append((oid, body, answer))
+
+
+def test_the_shop_serves_one_program_from_every_worker() -> None:
+    shop = Shop()
+    try:
+        shop.wait_ready()
+        for m in range(1, 21):
+            status, _ = shop.call("POST", "/members", {"id": m, "member": m, "referrer": m // 2 or None})
+            assert status == 200
+        results: list[tuple[str, int, Any]] = []
+        threads = [threading.Thread(target=client, args=(shop, t, results)) for t in range(THREADS)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        kinds = {k: [s for kind, s, _ in results if kind == k] for k in ("order", "retry", "refund", "invalid")}
+        assert kinds["order"].count(200) > THREADS * PER_THREAD // 2, kinds
+        assert set(kinds["invalid"]) == {422}
+        assert set(kinds["retry"]) == {200} and kinds["retry"]
+        for kind, _, answer in results:
+            if kind == "retry":
+                assert answer[0] == answer[1], "a retry answered another outcome"
+        assert 200 in kinds["refund"]
+
+        # Every worker answers the same views: ask until each member was answered by several.
+        views: dict[int, dict[str, Any]] = {}
+        workers: set[int] = set()
+        for _ in range(10):
+            for m in range(1, 21):
+                status, view = shop.call("GET", f"/members/{m}")
+                assert status == 200
+                workers.add(view.pop("worker"))
+                assert views.setdefault(m, view) == view, f"member {m}: {views[m]} vs {view}"
+        assert len(workers) >= 2, f"only worker(s) {workers} answered"
+        digests = set()
+        for _ in range(20):
+            status, totals = shop.call("GET", "/totals")
+            assert status == 200
+            digests.add(totals["digest"])
+            d = {k: Decimal(totals[k]) for k in ("issued", "redeemed", "expired", "fees", "liability")}
+            assert d["issued"] == d["redeemed"] + d["expired"] + d["fees"] + d["liability"], totals
+        assert len(digests) == 1, digests
+
+        with psycopg.connect(DSN) as conn:
+            shop_ids = {r[0] for r in conn.execute("SELECT id FROM shop_orders WHERE program = %s", (shop.program,))}
+            journal = [
+                json.loads(r[0])
+                for r in conn.execute(
+                    "SELECT record::text FROM loyalty_journal WHERE program = %s ORDER BY seq", (shop.program,)
+                )
+            ]
+            ordered = {r["op"]["id"] for r in journal if r["op"]["op"] == "order"}
+            assert shop_ids == ordered, "a shop order without its loyalty order, or the reverse"
+            refunded = conn.execute(
+                "SELECT coalesce(sum(refunded), 0) FROM shop_orders WHERE program = %s", (shop.program,)
+            ).fetchone()
+            journal_refunds = sum(Decimal(r["op"]["amount"]) for r in journal if r["op"]["op"] == "refund")
+            assert refunded is not None and refunded[0] == journal_refunds
+        print(f"{len(workers)} workers answered; {len(journal)} journal rows")
+    finally:
+        shop.stop()
