@@ -18,8 +18,14 @@ fi
 # through the ctypes runner as well, and the conformance test compares all three bindings.
 cargo build --release --locked -p loyalty-ffi
 cargo build --release --locked -p loyalty --example scenario
+# A Rust writer for the test that writes one PostgreSQL journal from Rust and Python at once.
+cargo build --release --locked -p loyalty-postgres --example pg_writer
+export LOYALTY_PG_WRITER_BIN="$PWD/target/release/examples/pg_writer"
 (cd loyalty-py && LOYALTY_C_LIB="$PWD/../target/release/libloyalty.so" \
   LOYALTY_SCENARIO_BIN="$PWD/../target/release/examples/scenario" ../"$PY" -m pytest -q -W error tests)
+# The shop back-end example over HTTP (4 uvicorn workers), installed as its README says.
+"$PY" -m pip install --quiet --disable-pip-version-check -r examples/shop/requirements.txt
+"$PY" -m pytest -q -W error -p no:cacheprovider examples/shop/test_shop.py
 (cd loyalty-py && ../"$PY" -m mypy --strict python/loyalty tests/typed_usage.py)
 (cd loyalty-py && ../"$PY" -m mypy.stubtest loyalty)
 "$PY" -m loyalty.scenario "$SCENARIOS"/*.json scenarios/*.json

@@ -21,5 +21,6 @@ CLEAN_PATH="$PWD/$WHEEL_ENV/bin:/usr/local/bin:/usr/bin:/bin"
 if env PATH="$CLEAN_PATH" sh -c 'command -v cargo || command -v rustc' >/dev/null; then
   echo "a Rust toolchain is still on the clean PATH"; exit 1
 fi
+export LOYALTY_PG_WRITER_BIN="$PWD/target/release/examples/pg_writer"   # built by test-py.sh
 (cd loyalty-py && env PATH="$CLEAN_PATH" python -c 'import loyalty, sys; assert "site-packages" in loyalty.__file__, loyalty.__file__' \
   && env PATH="$CLEAN_PATH" python -m pytest -q -W error -p no:cacheprovider tests)

@@ -56,6 +56,15 @@ impl Pending {
     }
 }
 
+/// What inserting a batch did.
+enum Inserted {
+    /// Every row, in the transaction with this id (`None`: nothing to insert, every
+    /// operation rejected or retried).
+    Done(Option<String>),
+    /// Another process holds the first `seq`.
+    Taken,
+}
+
 /// One process's replica of a program whose journal is a PostgreSQL table.
 ///
 /// Use it from one thread at a time, with one transaction open at a time (a pool of
@@ -330,39 +339,25 @@ impl Journal {
         ops: &[Operation],
         now: Option<i64>,
     ) -> Result<Vec<Result<Outcome, loyalty_core::Error>>, Error> {
+        // All or nothing, also on a plain connection (a savepoint inside a transaction). The
+        // program's advisory lock makes concurrent batches queue instead of planning a hundred
+        // operations only to find the frontier taken (it is held until the transaction ends,
+        // as the frontier itself would be).
+        let mut tx = client.transaction()?;
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            &[&format!("loyalty-batch:{}", self.program)],
+        )?;
         loop {
-            self.catch_up(client)?;
+            self.catch_up(&mut tx)?;
             let first_seq = self.seq + self.pending.len() as i64 + 1;
-            let mut results = Vec::with_capacity(ops.len());
-            let mut planned: Vec<(JournalRecord, Provisional)> = Vec::new();
-            for op in ops {
-                let mut op = op.clone();
-                if let Some(now) = now {
-                    op.set_at(now.max(self.engine.clock()));
-                }
-                if op.id().is_some_and(|id| self.engine.outcome(id).is_some()) {
-                    results.push(self.engine.plan(&op));
-                    continue;
-                }
-                match self.engine.apply_provisionally(&op) {
-                    Ok((outcome, provisional)) => {
-                        results.push(Ok(outcome.clone()));
-                        planned.push((JournalRecord::new(op, outcome), provisional));
+            let (results, planned) = self.plan_batch(ops, now);
+            match self.insert_batch(&mut tx, first_seq, &planned) {
+                Ok(Inserted::Done(xid)) => {
+                    if let Err(e) = tx.commit() {
+                        self.revert_all(planned);
+                        return Err(e.into());
                     }
-                    Err(e) => results.push(Err(e)),
-                }
-            }
-            // All or nothing, also on a plain connection (a savepoint inside a transaction).
-            let inserted = client
-                .transaction()
-                .map_err(Error::from)
-                .and_then(|mut tx| {
-                    let xid = self.insert_batch(&mut tx, first_seq, &planned)?;
-                    tx.commit()?;
-                    Ok(xid)
-                });
-            match inserted {
-                Ok(Some(xid)) => {
                     for (i, (record, provisional)) in planned.into_iter().enumerate() {
                         let seq = first_seq + i as i64;
                         self.pending
@@ -373,7 +368,7 @@ impl Journal {
                     }
                     return Ok(results);
                 }
-                Ok(None) => {
+                Ok(Inserted::Taken) => {
                     self.revert_all(planned);
                     self.conflicts += 1;
                 }
@@ -385,28 +380,59 @@ impl Journal {
         }
     }
 
+    /// Applies each of `ops` provisionally on top of the ones before it.
+    #[allow(clippy::type_complexity)]
+    fn plan_batch(
+        &mut self,
+        ops: &[Operation],
+        now: Option<i64>,
+    ) -> (
+        Vec<Result<Outcome, loyalty_core::Error>>,
+        Vec<(JournalRecord, Provisional)>,
+    ) {
+        let mut results = Vec::with_capacity(ops.len());
+        let mut planned = Vec::new();
+        for op in ops {
+            let mut op = op.clone();
+            if let Some(now) = now {
+                op.set_at(now.max(self.engine.clock()));
+            }
+            if op.id().is_some_and(|id| self.engine.outcome(id).is_some()) {
+                results.push(self.engine.plan(&op));
+                continue;
+            }
+            match self.engine.apply_provisionally(&op) {
+                Ok((outcome, provisional)) => {
+                    results.push(Ok(outcome.clone()));
+                    planned.push((JournalRecord::new(op, outcome), provisional));
+                }
+                Err(e) => results.push(Err(e)),
+            }
+        }
+        (results, planned)
+    }
+
     fn revert_all(&mut self, planned: Vec<(JournalRecord, Provisional)>) {
         for (_, provisional) in planned.into_iter().rev() {
             self.engine.revert(provisional);
         }
     }
 
-    /// Inserts a batch from `seq` on: `Some(xid)` when it did (`Some(None)` for an empty
-    /// batch), `None` when the first `seq` was taken.
+    /// Inserts a batch from `seq` on.
     fn insert_batch(
         &self,
         client: &mut impl GenericClient,
         seq: i64,
         planned: &[(JournalRecord, Provisional)],
-    ) -> Result<Option<Option<String>>, Error> {
+    ) -> Result<Inserted, Error> {
         let Some(((first, _), rest)) = planned.split_first() else {
-            return Ok(Some(None));
+            return Ok(Inserted::Done(None));
         };
         let Some(xid) = self.insert(client, seq, first)? else {
-            return Ok(None);
+            return Ok(Inserted::Taken);
         };
         if rest.is_empty() {
-            return Ok(Some(Some(xid)));
+            return Ok(Inserted::Done(Some(xid)));
         }
         let mut columns = (
             Vec::new(),
@@ -444,7 +470,7 @@ impl Journal {
                 rest.len()
             )));
         }
-        Ok(Some(Some(xid)))
+        Ok(Inserted::Done(Some(xid)))
     }
 
     fn insert(

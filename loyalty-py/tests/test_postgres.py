@@ -214,3 +214,12 @@ def test_a_rust_writer_and_a_python_writer_converge(dsn: str) -> None:
         # The two writers raced for seqs: both appended throughout, not one after the other.
         seqs_python = [i for i, r in enumerate(records) if json.loads(r)["op"]["id"] >= 2_000_000]
         assert seqs_python[0] < 50 + 600 and seqs_python[-1] > 50 + 600, "the writers did not interleave"
+
+
+def test_the_schema_is_the_rust_crates_schema() -> None:
+    crate = Path(__file__).resolve().parents[2] / "loyalty-postgres" / "sql" / "schema.sql"
+    if not crate.exists():
+        pytest.skip("not in a checkout of the repository")
+    from loyalty.postgres import SCHEMA
+
+    assert SCHEMA == crate.read_text()
