@@ -5,7 +5,7 @@
 //! pg_writer DSN PROGRAM_NAME PROGRAM_JSON write FIRST_ID COUNT MEMBERS
 //! pg_writer DSN PROGRAM_NAME PROGRAM_JSON digest
 //! ```
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use loyalty_core::{Order, Program};
 use loyalty_postgres::{Error, Journal};
