@@ -35,6 +35,7 @@ __all__ = [
     "Nps",
     "Outcome",
     "Posting",
+    "Provisional",
     "RedemptionCap",
     "RefundExceedsOrder",
     "SelfReferral",
