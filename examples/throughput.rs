@@ -9,7 +9,9 @@
 //! order remembered (the order record a refund needs, the idempotency record, lots).
 //! `--engagement` adds a campaign, a stamp card and achievements to the program. `--replay`
 //! also journals the orders and times encoding the records as JSON, decoding them, and
-//! replaying them into a fresh engine.
+//! replaying them into a fresh engine (`replay_records_per_sec` counts decoding and replaying).
+//! `--compare-floor PATH` then runs the floor (`../shared/perf/floor`) on the same workload and
+//! prints its figures and the engine's ratios to them, measured in one run.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -122,14 +124,77 @@ fn main() -> Result<(), loyalty::Error> {
     } else {
         (after - prepared) as f64 / orders as f64
     };
+    let ours = Figures {
+        orders_per_sec: orders as f64 / seconds,
+        bytes_per_member: (enrolled - empty) as f64 / members as f64,
+        bytes_per_order: per_order,
+    };
     println!(
         "orders_per_sec={:.0} bytes_per_member={:.1} bytes_per_order={:.1} members={members} orders={orders}{}",
-        orders as f64 / seconds,
-        (enrolled - empty) as f64 / members as f64,
-        per_order,
+        ours.orders_per_sec,
+        ours.bytes_per_member,
+        ours.bytes_per_order,
         if engagement { " engagement=on" } else { "" }
     );
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(path) = args
+        .iter()
+        .position(|a| a == "--compare-floor")
+        .and_then(|i| args.get(i + 1))
+    {
+        compare_floor(path, members, orders, &ours);
+    }
     Ok(())
+}
+
+/// What one run measured.
+struct Figures {
+    orders_per_sec: f64,
+    bytes_per_member: f64,
+    bytes_per_order: f64,
+}
+
+/// Runs the floor (`../shared/perf/floor`: the least work an order can cost) on the same
+/// workload right after the engine, and prints its figures and the engine's ratios to them.
+fn compare_floor(path: &str, members: u64, orders: u64, ours: &Figures) {
+    let out = std::process::Command::new("cargo")
+        .args(["run", "--release", "--quiet", "--manifest-path"])
+        .arg(std::path::Path::new(path).join("Cargo.toml"))
+        .args(["--target-dir", "target/floor", "--"])
+        .args([members.to_string(), orders.to_string()])
+        .output();
+    let text = match out {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
+        Ok(o) => {
+            eprintln!("the floor failed: {}", String::from_utf8_lossy(&o.stderr));
+            std::process::exit(1);
+        }
+        Err(e) => {
+            eprintln!("cannot run the floor at {path}: {e}");
+            std::process::exit(1);
+        }
+    };
+    let field = |name: &str| -> f64 {
+        text.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(f64::NAN)
+    };
+    let floor = Figures {
+        orders_per_sec: field("orders_per_sec"),
+        bytes_per_member: field("bytes_per_member"),
+        bytes_per_order: field("bytes_per_order"),
+    };
+    println!(
+        "floor_orders_per_sec={:.0} floor_bytes_per_member={:.1} floor_bytes_per_order={:.1} \
+         speed_ratio={:.3} member_bytes_ratio={:.2} order_bytes_ratio={:.2}",
+        floor.orders_per_sec,
+        floor.bytes_per_member,
+        floor.bytes_per_order,
+        ours.orders_per_sec / floor.orders_per_sec,
+        ours.bytes_per_member / floor.bytes_per_member,
+        ours.bytes_per_order / floor.bytes_per_order,
+    );
 }
 
 /// An engine with `members` members, each referred by the one before.
@@ -178,8 +243,10 @@ fn time_replay(
         "replay rebuilt another state"
     );
     println!(
-        "records={} apply_and_journal_s={applied:.2} encode_s={encode:.2} decode_s={decode:.2} replay_s={replay:.2}",
-        records.len()
+        "records={} apply_and_journal_s={applied:.2} encode_s={encode:.2} decode_s={decode:.2} replay_s={replay:.2} \
+         replay_records_per_sec={:.0}",
+        records.len(),
+        records.len() as f64 / (decode + replay)
     );
     Ok(())
 }

@@ -41,7 +41,10 @@ state: dict[str, Any] = {}
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     pool = ConnectionPool(DSN, min_size=2, max_size=8, kwargs={"autocommit": True}, open=True)
     with pool.connection() as conn:
-        conn.execute((HERE / "schema.sql").read_text().encode())
+        with conn.transaction():
+            # Four workers start at once: they take turns creating the shop's tables.
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext('falcon-shop schema'))")
+            conn.execute((HERE / "schema.sql").read_text().encode())
         state["journal"] = JournalPool(conn, PROGRAM_NAME, HERE / "program.json")
     state["pool"] = pool
     yield

@@ -71,6 +71,9 @@ def main() -> None:
     assert engine.totals().issued == model.issued, (engine.totals().issued, model.issued)
     print(f"pure-Python model: {modelled:,.0f}/s; same issued total {model.issued}; "
           f"engine per call is {per_call / modelled:.1f}x, batch {batch / modelled:.1f}x the model")
+    # The machine-readable lines, last (issue 11's figures).
+    print(f"batch_orders_per_sec={batch:.0f}")
+    print(f"call_orders_per_sec={per_call:.0f}")
 
 
 if __name__ == "__main__":

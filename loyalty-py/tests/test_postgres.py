@@ -39,6 +39,7 @@ def dsn() -> Iterator[str]:
         yield os.environ["LOYALTY_TEST_PG"]
         return
     with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o755)  # the cluster's owner (postgres, when we are root) must reach it
         started = subprocess.run(["bash", str(SCRIPT), "start", tmp + "/pg"], capture_output=True, text=True)
         if started.returncode != 0:
             pytest.skip(f"no PostgreSQL (set LOYALTY_TEST_PG): {started.stderr.strip()}")
