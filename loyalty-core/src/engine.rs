@@ -39,6 +39,14 @@ impl Hasher for IdHasher {
 
 pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
+/// The outcome of a tick that moved nothing.
+fn ticked() -> Outcome {
+    Outcome {
+        effect: Effect::Ticked,
+        postings: Vec::new(),
+    }
+}
+
 /// A point amount and how much of it refunds have moved so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -138,7 +146,19 @@ pub(crate) struct Answer {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct Applied {
     pub digest: u64,
-    pub outcome: Outcome,
+    /// The outcome as it was returned; `None` for an order whose record rebuilds it
+    /// (see `compact.rs`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub outcome: Option<Box<Outcome>>,
+    /// For a rebuilt order: whether its credits went to pending points.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "core::ops::Not::not")
+    )]
+    pub pending: bool,
 }
 
 /// What an advance of the clock changed, so that a rejected operation can undo it.
@@ -199,6 +219,10 @@ pub struct Engine {
     pub(crate) undo: Option<Undo>,
     /// The outcome of the last tick (ticks have no id to file it under).
     pub(crate) last_tick: Outcome,
+    /// The outcome of the last operation with an id, which `apply_ref` returns by reference
+    /// (its posting buffer is reused by the next operation).
+    #[cfg_attr(feature = "serde", serde(skip, default = "ticked"))]
+    pub(crate) last: Outcome,
     /// A reused buffer for level snapshots (see [`Engine::snapshot_levels`]).
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) level_scratch: Vec<(u32, usize)>,
@@ -227,10 +251,8 @@ impl Engine {
             last_reward: IdMap::default(),
             postings: Vec::new(),
             undo: None,
-            last_tick: Outcome {
-                effect: Effect::Ticked,
-                postings: Vec::new(),
-            },
+            last_tick: ticked(),
+            last: ticked(),
             level_scratch: Vec::new(),
         })
     }
@@ -246,8 +268,13 @@ impl Engine {
     }
 
     /// The outcome of the accepted operation with id `id`, as it was returned then.
-    pub fn outcome(&self, id: OpId) -> Option<&Outcome> {
-        self.applied.get(&id).map(|a| &a.outcome)
+    pub fn outcome(&self, id: OpId) -> Option<Outcome> {
+        self.filed(id).map(std::borrow::Cow::into_owned)
+    }
+
+    /// Whether an operation with id `id` was accepted.
+    pub fn is_accepted(&self, id: OpId) -> bool {
+        self.applied.contains_key(&id)
     }
 
     /// How many members are enrolled.
@@ -266,7 +293,12 @@ impl Engine {
     pub fn apply_ref(&mut self, op: &Operation) -> Result<&Outcome, Error> {
         let digest = op.id().map(|_| op.digest());
         if let Some(id) = self.admit(op)? {
-            return Ok(&self.applied[&id].outcome);
+            return self.recall(id).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidInput,
+                    format!("operation {id} was accepted but its order record is gone"),
+                )
+            });
         }
         let at = op.at();
         self.postings.clear();
@@ -275,15 +307,12 @@ impl Engine {
         match self.dispatch(op) {
             Ok(effect) => {
                 self.undo = None;
-                // An exact-size copy: the scratch buffer keeps its capacity for the next operation.
                 let outcome = Outcome {
                     effect,
-                    postings: self.postings.clone(),
+                    postings: core::mem::take(&mut self.postings),
                 };
-                self.postings.clear();
                 if let (Some(id), Some(digest)) = (op.id(), digest) {
-                    self.applied.insert(id, Applied { digest, outcome });
-                    Ok(&self.applied[&id].outcome)
+                    Ok(self.file(id, digest, outcome))
                 } else {
                     self.last_tick = outcome;
                     Ok(&self.last_tick)

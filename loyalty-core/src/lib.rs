@@ -47,6 +47,7 @@
 
 mod amount;
 mod calendar;
+mod compact;
 mod engagement;
 mod engine;
 mod error;

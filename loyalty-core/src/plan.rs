@@ -122,7 +122,13 @@ impl Engine {
     /// ```
     pub fn apply_provisionally(&mut self, op: &Operation) -> Result<(Outcome, Provisional), Error> {
         if let Some(id) = self.admit(op)? {
-            return Ok((self.applied[&id].outcome.clone(), Provisional::default()));
+            let outcome = self.outcome(id).ok_or_else(|| {
+                Error::new(
+                    crate::error::ErrorKind::InvalidInput,
+                    format!("operation {id} was accepted but its order record is gone"),
+                )
+            })?;
+            return Ok((outcome, Provisional::default()));
         }
         if matches!(op, Operation::Configure(_)) {
             // A new program can reschedule every birthday and rebuild every window: rare
@@ -174,7 +180,8 @@ impl Engine {
                     id,
                     Applied {
                         digest: op.digest(),
-                        outcome: outcome.clone(),
+                        outcome: Some(Box::new(outcome.clone())),
+                        pending: false,
                     },
                 );
                 provisional.filed = Some(id);

@@ -248,6 +248,11 @@ impl Player {
             Ok(outcome) => {
                 if let Some(original) = retried {
                     prop_assert_eq!(&original, &outcome, "a retry returned another outcome");
+                    // Also to the decimal scale (a compact record rebuilds it from the order).
+                    prop_assert_eq!(
+                        serde_json::to_string(&original).unwrap(),
+                        serde_json::to_string(&outcome).unwrap()
+                    );
                     prop_assert_eq!(
                         before,
                         self.engine.state_digest(),

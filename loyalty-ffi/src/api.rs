@@ -625,7 +625,7 @@ pub unsafe extern "C" fn loyalty_outcome_json(
                 "no operation was accepted yet",
             )
         })?;
-        let json = crate::json(last)?;
+        let json = crate::json(&last)?;
         unsafe { write_str(&json, buf, len, written) }
     })
 }

@@ -302,7 +302,7 @@ impl Journal {
                 // Stamped after each catch-up: a conflict may have moved the clock on.
                 op.set_at(now.max(self.engine.clock()));
             }
-            if op.id().is_some_and(|id| self.engine.outcome(id).is_some()) {
+            if op.id().is_some_and(|id| self.engine.is_accepted(id)) {
                 return Ok(self.engine.plan(&op)?);
             }
             let (outcome, provisional) = self.engine.apply_provisionally(&op)?;
@@ -397,7 +397,7 @@ impl Journal {
             if let Some(now) = now {
                 op.set_at(now.max(self.engine.clock()));
             }
-            if op.id().is_some_and(|id| self.engine.outcome(id).is_some()) {
+            if op.id().is_some_and(|id| self.engine.is_accepted(id)) {
                 results.push(self.engine.plan(&op));
                 continue;
             }

@@ -1,0 +1,166 @@
+//! Compact idempotency records (issue 11). A retry must return the original outcome, but
+//! keeping every outcome costs hundreds of bytes per order. Most orders' outcomes follow from
+//! their order record (which a refund keeps anyway): the spend, the accrual, the commissions,
+//! and the postings they made, in order. For those, the idempotency table keeps only the
+//! digest and one flag; the outcome is rebuilt on a retry. Whether an order is such an order is
+//! decided when it is filed, by rebuilding its outcome and comparing it bit for bit (decimal
+//! scales included), so a rebuilt outcome is always exactly the one returned the first time.
+
+use std::borrow::Cow;
+
+use rust_decimal::Decimal;
+
+use crate::engine::{Applied, Engine, OrderRecord};
+use crate::operation::OpId;
+use crate::outcome::{Account, Commission, Effect, Ordered, Outcome, Posting};
+
+/// The same decimal, bit for bit: value, scale and sign (`1.0 ≠ 1.00` here).
+fn same(a: Decimal, b: Decimal) -> bool {
+    a.serialize() == b.serialize()
+}
+
+fn same_postings(a: &[Posting], b: impl Iterator<Item = Posting>) -> bool {
+    let mut b = b;
+    a.iter().all(|p| {
+        b.next()
+            .is_some_and(|q| p.from == q.from && p.to == q.to && same(p.points, q.points))
+    }) && b.next().is_none()
+}
+
+/// The decimals of `o` are the record's, bit for bit (`==` above compares values only).
+fn same_figures(o: &Ordered, r: &OrderRecord) -> bool {
+    same(o.cash, r.cash.total)
+        && same(o.points_spent, r.points.total)
+        && same(o.accrued, r.accrual.total)
+        && o.commissions
+            .iter()
+            .zip(&r.commissions)
+            .all(|(c, (_, _, k))| same(c.points, k.total))
+}
+
+impl Engine {
+    /// Files the outcome of accepted operation `id` for retries (compactly when its order
+    /// record rebuilds it) and returns it.
+    pub(crate) fn file(&mut self, id: OpId, digest: u64, outcome: Outcome) -> &Outcome {
+        let entry = match self.rebuilds(&outcome) {
+            Some(pending) => Applied {
+                digest,
+                outcome: None,
+                pending,
+            },
+            None => Applied {
+                digest,
+                outcome: Some(Box::new(outcome.clone())),
+                pending: false,
+            },
+        };
+        self.applied.insert(id, entry);
+        self.keep_last(outcome)
+    }
+
+    /// Keeps `outcome` as the one the caller reads, and reuses the previous one's posting
+    /// buffer for the next operation (no allocation per operation for postings).
+    pub(crate) fn keep_last(&mut self, outcome: Outcome) -> &Outcome {
+        let previous = core::mem::replace(&mut self.last, outcome);
+        self.postings = previous.postings;
+        self.postings.clear();
+        &self.last
+    }
+
+    /// The outcome filed under `id`, rebuilt if it was filed compactly.
+    pub(crate) fn filed(&self, id: OpId) -> Option<Cow<'_, Outcome>> {
+        let entry = self.applied.get(&id)?;
+        match &entry.outcome {
+            Some(outcome) => Some(Cow::Borrowed(outcome)),
+            None => self.rebuild(id, entry.pending).map(Cow::Owned),
+        }
+    }
+
+    /// As [`Engine::filed`], kept as the last outcome so that a reference can be returned.
+    pub(crate) fn recall(&mut self, id: OpId) -> Option<&Outcome> {
+        let outcome = self.filed(id)?.into_owned();
+        Some(self.keep_last(outcome))
+    }
+
+    /// `Some(pending)` when `outcome` is an order's that its record rebuilds exactly (with
+    /// its credits pending or not), `None` when it must be kept whole.
+    fn rebuilds(&self, outcome: &Outcome) -> Option<bool> {
+        let Effect::Ordered(o) = &outcome.effect else {
+            return None;
+        };
+        let record = self.orders.get(&o.order)?;
+        let plain = o.campaign_bonuses.is_empty()
+            && o.stamps.is_empty()
+            && o.achievements.is_empty()
+            && o.tier_changes.is_empty()
+            && same(o.stamp_rewards, Decimal::ZERO)
+            && record.extras.is_none();
+        if !plain || **o != self.ordered(o.order, record) || !same_figures(o, record) {
+            return None;
+        }
+        [false, true]
+            .into_iter()
+            .find(|&pending| same_postings(&outcome.postings, self.order_postings(record, pending)))
+    }
+
+    /// The effect of a plain order, from its record.
+    fn ordered(&self, id: OpId, r: &OrderRecord) -> Ordered {
+        Ordered {
+            order: id,
+            member: self.members[r.buyer as usize].id,
+            cash: r.cash.total,
+            points_spent: r.points.total,
+            accrued: r.accrual.total,
+            commissions: r
+                .commissions
+                .iter()
+                .map(|(m, depth, k)| Commission {
+                    member: self.members[*m as usize].id,
+                    depth: *depth,
+                    points: k.total,
+                })
+                .collect(),
+            ..Ordered::default()
+        }
+    }
+
+    /// The postings of a plain order, in the order it made them: points spent, the buyer's
+    /// accrual, each commission (credited as pending points or available ones).
+    fn order_postings<'a>(
+        &'a self,
+        r: &'a OrderRecord,
+        pending: bool,
+    ) -> impl Iterator<Item = Posting> + 'a {
+        let id = |m: u32| self.members[m as usize].id;
+        let credit = move |m: u32, points: Decimal| Posting {
+            from: Account::Issued,
+            to: if pending {
+                Account::Pending(id(m))
+            } else {
+                Account::Available(id(m))
+            },
+            points,
+        };
+        let spent = (r.points.total > Decimal::ZERO).then(|| Posting {
+            from: Account::Available(id(r.buyer)),
+            to: Account::Redeemed,
+            points: r.points.total,
+        });
+        let own = (r.accrual.total > Decimal::ZERO).then(|| credit(r.buyer, r.accrual.total));
+        let commissions = r
+            .commissions
+            .iter()
+            .filter(|(_, _, k)| k.total > Decimal::ZERO)
+            .map(move |(m, _, k)| credit(*m, k.total));
+        spent.into_iter().chain(own).chain(commissions)
+    }
+
+    /// The outcome of order `id`, filed compactly.
+    fn rebuild(&self, id: OpId, pending: bool) -> Option<Outcome> {
+        let record = self.orders.get(&id)?;
+        Some(Outcome {
+            effect: Effect::Ordered(Box::new(self.ordered(id, record))),
+            postings: self.order_postings(record, pending).collect(),
+        })
+    }
+}
