@@ -10,8 +10,8 @@ use std::borrow::Cow;
 
 use rust_decimal::Decimal;
 
-use crate::engine::{Applied, Engine, OrderRecord};
-use crate::operation::OpId;
+use crate::engine::{Applied, Engine, Kept, OrderRecord};
+use crate::operation::{MemberId, OpId};
 use crate::outcome::{Account, Commission, Effect, Ordered, Outcome, Posting};
 
 /// The same decimal, bit for bit: value, scale and sign (`1.0 ≠ 1.00` here).
@@ -42,20 +42,27 @@ impl Engine {
     /// Files the outcome of accepted operation `id` for retries (compactly when its order
     /// record rebuilds it) and returns it.
     pub(crate) fn file(&mut self, id: OpId, digest: u64, outcome: Outcome) -> &Outcome {
-        let entry = match self.rebuilds(&outcome) {
-            Some(pending) => Applied {
-                digest,
-                outcome: None,
-                pending,
-            },
-            None => Applied {
-                digest,
-                outcome: Some(Box::new(outcome.clone())),
-                pending: false,
-            },
-        };
-        self.applied.insert(id, entry);
+        let kept = self
+            .compactly(&outcome)
+            .unwrap_or_else(|| Kept::Whole(Box::new(outcome.clone())));
+        self.applied.insert(id, Applied { digest, kept });
         self.keep_last(outcome)
+    }
+
+    /// What rebuilds `outcome` exactly, when something smaller than it does.
+    fn compactly(&self, outcome: &Outcome) -> Option<Kept> {
+        match &outcome.effect {
+            Effect::Enrolled {
+                member,
+                achievements,
+            } if achievements.is_empty() && outcome.postings.is_empty() => {
+                Some(Kept::Enrolled(*member))
+            }
+            Effect::Ordered(_) => self
+                .rebuilds(outcome)
+                .map(|pending| Kept::Order { pending }),
+            _ => None,
+        }
     }
 
     /// Keeps `outcome` as the one the caller reads, and reuses the previous one's posting
@@ -69,10 +76,16 @@ impl Engine {
 
     /// The outcome filed under `id`, rebuilt if it was filed compactly.
     pub(crate) fn filed(&self, id: OpId) -> Option<Cow<'_, Outcome>> {
-        let entry = self.applied.get(&id)?;
-        match &entry.outcome {
-            Some(outcome) => Some(Cow::Borrowed(outcome)),
-            None => self.rebuild(id, entry.pending).map(Cow::Owned),
+        match &self.applied.get(&id)?.kept {
+            Kept::Whole(outcome) => Some(Cow::Borrowed(outcome)),
+            Kept::Order { pending } => self.rebuild(id, *pending).map(Cow::Owned),
+            Kept::Enrolled(member) => Some(Cow::Owned(Outcome {
+                effect: Effect::Enrolled {
+                    member: *member,
+                    achievements: Vec::new(),
+                },
+                postings: Vec::new(),
+            })),
         }
     }
 
@@ -162,5 +175,55 @@ impl Engine {
             effect: Effect::Ordered(Box::new(self.ordered(id, record))),
             postings: self.order_postings(record, pending).collect(),
         })
+    }
+}
+
+/// The serialized form of an idempotency entry: `{digest, outcome}` for a whole outcome (the
+/// form of every snapshot written before compact entries), `{digest}` (with `pending` when
+/// true) for a plain order, `{digest, enrolled}` for a plain enrolment.
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(crate) struct AppliedForm {
+    digest: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    outcome: Option<Box<Outcome>>,
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pending: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    enrolled: Option<MemberId>,
+}
+
+#[cfg(feature = "serde")]
+impl From<AppliedForm> for Applied {
+    fn from(form: AppliedForm) -> Applied {
+        let kept = match (form.outcome, form.enrolled) {
+            (Some(outcome), _) => Kept::Whole(outcome),
+            (None, Some(member)) => Kept::Enrolled(member),
+            (None, None) => Kept::Order {
+                pending: form.pending,
+            },
+        };
+        Applied {
+            digest: form.digest,
+            kept,
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl From<Applied> for AppliedForm {
+    fn from(applied: Applied) -> AppliedForm {
+        let mut form = AppliedForm {
+            digest: applied.digest,
+            outcome: None,
+            pending: false,
+            enrolled: None,
+        };
+        match applied.kept {
+            Kept::Whole(outcome) => form.outcome = Some(outcome),
+            Kept::Order { pending } => form.pending = pending,
+            Kept::Enrolled(member) => form.enrolled = Some(member),
+        }
+        form
     }
 }

@@ -144,21 +144,29 @@ pub(crate) struct Answer {
 
 #[derive(Debug, Clone)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        from = "crate::compact::AppliedForm",
+        into = "crate::compact::AppliedForm"
+    )
+)]
 pub(crate) struct Applied {
     pub digest: u64,
-    /// The outcome as it was returned; `None` for an order whose record rebuilds it
-    /// (see `compact.rs`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(default, skip_serializing_if = "Option::is_none")
-    )]
-    pub outcome: Option<Box<Outcome>>,
-    /// For a rebuilt order: whether its credits went to pending points.
-    #[cfg_attr(
-        feature = "serde",
-        serde(default, skip_serializing_if = "core::ops::Not::not")
-    )]
-    pub pending: bool,
+    /// The outcome, or what rebuilds it (see `compact.rs`).
+    pub kept: Kept,
+}
+
+/// How an accepted operation's outcome is kept for retries.
+#[derive(Debug, Clone)]
+pub(crate) enum Kept {
+    /// Whole, as it was returned.
+    Whole(Box<Outcome>),
+    /// A plain order: its order record rebuilds it; `pending` says whether its credits went
+    /// to pending points.
+    Order { pending: bool },
+    /// A plain enrolment (no achievement, no posting) of this member.
+    Enrolled(MemberId),
 }
 
 /// What an advance of the clock changed, so that a rejected operation can undo it.

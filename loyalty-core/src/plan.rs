@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use crate::calendar::MonthDay;
 use crate::engagement::Slot;
-use crate::engine::{Applied, Engine, Member, OrderRecord, Undo};
+use crate::engine::{Applied, Engine, Kept, Member, OrderRecord, Undo};
 use crate::error::Error;
 use crate::operation::{MemberId, OpId, Operation};
 use crate::outcome::{Outcome, Totals};
@@ -180,8 +180,7 @@ impl Engine {
                     id,
                     Applied {
                         digest: op.digest(),
-                        outcome: Some(Box::new(outcome.clone())),
-                        pending: false,
+                        kept: Kept::Whole(Box::new(outcome.clone())),
                     },
                 );
                 provisional.filed = Some(id);

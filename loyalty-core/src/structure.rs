@@ -103,7 +103,9 @@ impl Engine {
             check_order(order).map_err(|e| format!("order {id}: {e}"))?;
         }
         for (id, applied) in &self.applied {
-            if applied.outcome.is_none() && !self.orders.contains_key(id) {
+            if matches!(applied.kept, crate::engine::Kept::Order { .. })
+                && !self.orders.contains_key(id)
+            {
                 return Err(format!(
                     "operation {id} is filed as an order without an order record"
                 ));

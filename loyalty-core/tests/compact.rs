@@ -66,8 +66,9 @@ fn retries_answer_the_original_outcome_exactly_before_and_after_snapshots() {
     }
 }
 
-/// Plain orders are filed compactly (their outcome is not kept): the snapshot holds no outcome
-/// for them, and a snapshot claiming a compact order without its record is refused.
+/// Plain orders and enrolments are filed compactly (their outcome is not kept): the snapshot
+/// holds no outcome for them, and a snapshot claiming a compact order without its record is
+/// refused.
 #[test]
 fn plain_orders_keep_no_outcome_and_a_missing_record_is_refused() {
     let mut engine = Engine::new(
@@ -86,10 +87,11 @@ fn plain_orders_keep_no_outcome_and_a_missing_record_is_refused() {
     }
     let snapshot: Value = serde_json::from_str(&engine.snapshot_json()).unwrap();
     let applied = &snapshot["engine"]["applied"];
-    assert!(
-        applied["1"]["outcome"].is_object(),
-        "an enrolment is kept whole"
+    assert_eq!(
+        applied["2"]["enrolled"], 2,
+        "a plain enrolment keeps its member id"
     );
+    assert!(applied["2"].get("outcome").is_none());
     assert!(
         applied["3"].get("outcome").is_none(),
         "a plain order is rebuilt: {}",
