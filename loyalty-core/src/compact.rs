@@ -14,6 +14,14 @@ use crate::engine::{Applied, Engine, Kept, OrderRecord};
 use crate::operation::{MemberId, OpId};
 use crate::outcome::{Account, Commission, Effect, Ordered, Outcome, Posting};
 
+/// A filed order whose record is gone (a snapshot checked at load cannot have one).
+pub(crate) fn lost(id: OpId) -> crate::error::Error {
+    crate::error::Error::new(
+        crate::error::ErrorKind::InvalidInput,
+        format!("operation {id} was accepted but its order record is gone"),
+    )
+}
+
 /// The same decimal, bit for bit: value, scale and sign (`1.0 ≠ 1.00` here).
 fn same(a: Decimal, b: Decimal) -> bool {
     a.serialize() == b.serialize()

@@ -301,12 +301,7 @@ impl Engine {
     pub fn apply_ref(&mut self, op: &Operation) -> Result<&Outcome, Error> {
         let digest = op.id().map(|_| op.digest());
         if let Some(id) = self.admit(op)? {
-            return self.recall(id).ok_or_else(|| {
-                Error::new(
-                    ErrorKind::InvalidInput,
-                    format!("operation {id} was accepted but its order record is gone"),
-                )
-            });
+            return self.recall(id).ok_or_else(|| crate::compact::lost(id));
         }
         let at = op.at();
         self.postings.clear();

@@ -122,12 +122,7 @@ impl Engine {
     /// ```
     pub fn apply_provisionally(&mut self, op: &Operation) -> Result<(Outcome, Provisional), Error> {
         if let Some(id) = self.admit(op)? {
-            let outcome = self.outcome(id).ok_or_else(|| {
-                Error::new(
-                    crate::error::ErrorKind::InvalidInput,
-                    format!("operation {id} was accepted but its order record is gone"),
-                )
-            })?;
+            let outcome = self.outcome(id).ok_or_else(|| crate::compact::lost(id))?;
             return Ok((outcome, Provisional::default()));
         }
         if matches!(op, Operation::Configure(_)) {
