@@ -56,6 +56,16 @@ impl Pending {
     }
 }
 
+/// An operation staged on the replica. Short-lived (returned and taken apart at once), so
+/// its size does not matter.
+#[allow(clippy::large_enum_variant)]
+enum Staged {
+    /// A retry of an accepted id, with its original outcome.
+    Retry(Outcome),
+    /// A new operation: its record, and what takes it back.
+    New(JournalRecord, Provisional),
+}
+
 /// What inserting a batch did.
 enum Inserted {
     /// Every row, in the transaction with this id (`None`: nothing to insert, every
@@ -302,12 +312,11 @@ impl Journal {
                 // Stamped after each catch-up: a conflict may have moved the clock on.
                 op.set_at(now.max(self.engine.clock()));
             }
-            if op.id().is_some_and(|id| self.engine.is_accepted(id)) {
-                return Ok(self.engine.plan(&op)?);
-            }
-            let (outcome, provisional) = self.engine.apply_provisionally(&op)?;
+            let (record, provisional) = match self.stage(&op)? {
+                Staged::Retry(outcome) => return Ok(outcome),
+                Staged::New(record, provisional) => (record, provisional),
+            };
             let seq = self.seq + self.pending.len() as i64 + 1;
-            let record = JournalRecord::new(op.clone(), outcome);
             match self.insert(client, seq, &record) {
                 Ok(Some(xid)) => {
                     self.pending
@@ -397,19 +406,29 @@ impl Journal {
             if let Some(now) = now {
                 op.set_at(now.max(self.engine.clock()));
             }
-            if op.id().is_some_and(|id| self.engine.is_accepted(id)) {
-                results.push(self.engine.plan(&op));
-                continue;
-            }
-            match self.engine.apply_provisionally(&op) {
-                Ok((outcome, provisional)) => {
-                    results.push(Ok(outcome.clone()));
-                    planned.push((JournalRecord::new(op, outcome), provisional));
+            match self.stage(&op) {
+                Ok(Staged::Retry(outcome)) => results.push(Ok(outcome)),
+                Ok(Staged::New(record, provisional)) => {
+                    results.push(Ok(record.outcome.clone()));
+                    planned.push((record, provisional));
                 }
                 Err(e) => results.push(Err(e)),
             }
         }
         (results, planned)
+    }
+
+    /// Applies `op` to the replica provisionally: a retry of an accepted id answers its
+    /// original outcome and has nothing to journal.
+    fn stage(&mut self, op: &Operation) -> Result<Staged, loyalty_core::Error> {
+        let (outcome, provisional) = self.engine.apply_provisionally(op)?;
+        if provisional.is_retry() {
+            return Ok(Staged::Retry(outcome));
+        }
+        Ok(Staged::New(
+            JournalRecord::new(op.clone(), outcome),
+            provisional,
+        ))
     }
 
     fn revert_all(&mut self, planned: Vec<(JournalRecord, Provisional)>) {
