@@ -280,11 +280,6 @@ impl Engine {
         self.filed(id).map(std::borrow::Cow::into_owned)
     }
 
-    /// Whether an operation with id `id` was accepted.
-    pub fn is_accepted(&self, id: OpId) -> bool {
-        self.applied.contains_key(&id)
-    }
-
     /// How many members are enrolled.
     pub fn member_count(&self) -> usize {
         self.members.len()
