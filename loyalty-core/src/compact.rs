@@ -10,9 +10,10 @@ use std::borrow::Cow;
 
 use rust_decimal::Decimal;
 
-use crate::engine::{Applied, Engine, Kept, OrderRecord};
-use crate::operation::{MemberId, OpId};
+use crate::engine::{Engine, OrderRecord};
+use crate::operation::OpId;
 use crate::outcome::{Account, Commission, Effect, Ordered, Outcome, Posting};
+use crate::records::{Keep, Kept};
 
 /// A filed order whose record is gone (a snapshot checked at load cannot have one).
 pub(crate) fn lost(id: OpId) -> crate::error::Error {
@@ -50,25 +51,25 @@ impl Engine {
     /// Files the outcome of accepted operation `id` for retries (compactly when its order
     /// record rebuilds it) and returns it.
     pub(crate) fn file(&mut self, id: OpId, digest: u64, outcome: Outcome) -> &Outcome {
-        let kept = self
+        let keep = self
             .compactly(&outcome)
-            .unwrap_or_else(|| Kept::Whole(Box::new(outcome.clone())));
-        self.applied.insert(id, Applied { digest, kept });
+            .unwrap_or_else(|| Keep::Whole(Box::new(outcome.clone())));
+        self.records.file(id, digest, keep);
         self.keep_last(outcome)
     }
 
     /// What rebuilds `outcome` exactly, when something smaller than it does.
-    fn compactly(&self, outcome: &Outcome) -> Option<Kept> {
+    fn compactly(&self, outcome: &Outcome) -> Option<Keep> {
         match &outcome.effect {
             Effect::Enrolled {
                 member,
                 achievements,
             } if achievements.is_empty() && outcome.postings.is_empty() => {
-                Some(Kept::Enrolled(*member))
+                self.index.get(member).map(|m| Keep::Enrolled(*m))
             }
             Effect::Ordered(_) => self
                 .rebuilds(outcome)
-                .map(|pending| Kept::Order { pending }),
+                .map(|pending| Keep::Order { pending }),
             _ => None,
         }
     }
@@ -84,12 +85,12 @@ impl Engine {
 
     /// The outcome filed under `id`, rebuilt if it was filed compactly.
     pub(crate) fn filed(&self, id: OpId) -> Option<Cow<'_, Outcome>> {
-        match &self.applied.get(&id)?.kept {
+        match self.records.kept(id)? {
             Kept::Whole(outcome) => Some(Cow::Borrowed(outcome)),
-            Kept::Order { pending } => self.rebuild(id, *pending).map(Cow::Owned),
-            Kept::Enrolled(member) => Some(Cow::Owned(Outcome {
+            Kept::Order { pending } => self.rebuild(id, pending).map(Cow::Owned),
+            Kept::Enrolled(m) => Some(Cow::Owned(Outcome {
                 effect: Effect::Enrolled {
-                    member: *member,
+                    member: self.members.get(m as usize)?.id,
                     achievements: Vec::new(),
                 },
                 postings: Vec::new(),
@@ -109,7 +110,7 @@ impl Engine {
         let Effect::Ordered(o) = &outcome.effect else {
             return None;
         };
-        let record = self.orders.get(&o.order)?;
+        let record = &self.records.order(o.order)?;
         let plain = o.campaign_bonuses.is_empty()
             && o.stamps.is_empty()
             && o.achievements.is_empty()
@@ -178,60 +179,10 @@ impl Engine {
 
     /// The outcome of order `id`, filed compactly.
     fn rebuild(&self, id: OpId, pending: bool) -> Option<Outcome> {
-        let record = self.orders.get(&id)?;
+        let record = &self.records.order(id)?;
         Some(Outcome {
             effect: Effect::Ordered(Box::new(self.ordered(id, record))),
             postings: self.order_postings(record, pending).collect(),
         })
-    }
-}
-
-/// The serialized form of an idempotency entry: `{digest, outcome}` for a whole outcome (the
-/// form of every snapshot written before compact entries), `{digest}` (with `pending` when
-/// true) for a plain order, `{digest, enrolled}` for a plain enrolment.
-#[cfg(feature = "serde")]
-#[derive(serde::Serialize, serde::Deserialize)]
-pub(crate) struct AppliedForm {
-    digest: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    outcome: Option<Box<Outcome>>,
-    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
-    pending: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    enrolled: Option<MemberId>,
-}
-
-#[cfg(feature = "serde")]
-impl From<AppliedForm> for Applied {
-    fn from(form: AppliedForm) -> Applied {
-        let kept = match (form.outcome, form.enrolled) {
-            (Some(outcome), _) => Kept::Whole(outcome),
-            (None, Some(member)) => Kept::Enrolled(member),
-            (None, None) => Kept::Order {
-                pending: form.pending,
-            },
-        };
-        Applied {
-            digest: form.digest,
-            kept,
-        }
-    }
-}
-
-#[cfg(feature = "serde")]
-impl From<Applied> for AppliedForm {
-    fn from(applied: Applied) -> AppliedForm {
-        let mut form = AppliedForm {
-            digest: applied.digest,
-            outcome: None,
-            pending: false,
-            enrolled: None,
-        };
-        match applied.kept {
-            Kept::Whole(outcome) => form.outcome = Some(outcome),
-            Kept::Order { pending } => form.pending = pending,
-            Kept::Enrolled(member) => form.enrolled = Some(member),
-        }
-        form
     }
 }

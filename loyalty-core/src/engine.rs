@@ -13,6 +13,7 @@ use crate::ledger::Ledger;
 use crate::operation::{MemberId, OpId, Operation};
 use crate::outcome::{Account, Effect, Outcome, Posting, Totals};
 use crate::program::Program;
+use crate::records::Records;
 use crate::schedule::{Due, Schedule};
 
 /// A fast hasher for integer ids (Fx-style multiply-rotate): ids are chosen by the host, not
@@ -40,7 +41,7 @@ impl Hasher for IdHasher {
 pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
 /// The outcome of a tick that moved nothing.
-fn ticked() -> Outcome {
+pub(crate) fn ticked() -> Outcome {
     Outcome {
         effect: Effect::Ticked,
         postings: Vec::new(),
@@ -108,8 +109,8 @@ pub(crate) struct OrderRecord {
     pub cash: Moved,
     /// The accrual X, and how much was clawed back.
     pub accrual: Moved,
-    /// `(referrer, depth, K)`.
-    pub commissions: Vec<(u32, u32, Moved)>,
+    /// `(referrer, depth, K)`: usually one, kept inline.
+    pub commissions: smallvec::SmallVec<[(u32, u32, Moved); 1]>,
     pub extras: Option<Box<OrderExtras>>,
 }
 
@@ -142,33 +143,6 @@ pub(crate) struct Answer {
     pub regular: bool,
 }
 
-#[derive(Debug, Clone)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(
-    feature = "serde",
-    serde(
-        from = "crate::compact::AppliedForm",
-        into = "crate::compact::AppliedForm"
-    )
-)]
-pub(crate) struct Applied {
-    pub digest: u64,
-    /// The outcome, or what rebuilds it (see `compact.rs`).
-    pub kept: Kept,
-}
-
-/// How an accepted operation's outcome is kept for retries.
-#[derive(Debug, Clone)]
-pub(crate) enum Kept {
-    /// Whole, as it was returned.
-    Whole(Box<Outcome>),
-    /// A plain order: its order record rebuilds it; `pending` says whether its credits went
-    /// to pending points.
-    Order { pending: bool },
-    /// A plain enrolment (no achievement, no posting) of this member.
-    Enrolled(MemberId),
-}
-
 /// What an advance of the clock changed, so that a rejected operation can undo it.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Undo {
@@ -197,15 +171,16 @@ pub(crate) struct Undo {
 /// assert!(engine.verify().is_ok());
 /// # Ok::<(), loyalty_core::Error>(())
 /// ```
+///
+/// Its snapshot form (see `engine_form.rs`) is its own, apart from this layout.
 #[derive(Debug, Clone)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Engine {
     pub(crate) program: Program,
     pub(crate) clock: i64,
     pub(crate) members: Vec<Member>,
     pub(crate) index: IdMap<MemberId, u32>,
-    pub(crate) orders: IdMap<OpId, OrderRecord>,
-    pub(crate) applied: IdMap<OpId, Applied>,
+    /// One row per accepted operation id, and the order records.
+    pub(crate) records: Records,
     pub(crate) totals: Totals,
     pub(crate) schedule: Schedule,
     /// Sender → (UTC day, points sent that day).
@@ -221,18 +196,14 @@ pub struct Engine {
     pub(crate) answers: Vec<Answer>,
     pub(crate) last_reward: IdMap<u32, i64>,
     /// Postings of the operation being applied.
-    #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) postings: Vec<Posting>,
-    #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) undo: Option<Undo>,
     /// The outcome of the last tick (ticks have no id to file it under).
     pub(crate) last_tick: Outcome,
     /// The outcome of the last operation with an id, which `apply_ref` returns by reference
     /// (its posting buffer is reused by the next operation).
-    #[cfg_attr(feature = "serde", serde(skip, default = "ticked"))]
     pub(crate) last: Outcome,
     /// A reused buffer for level snapshots (see [`Engine::snapshot_levels`]).
-    #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) level_scratch: Vec<(u32, usize)>,
 }
 
@@ -246,8 +217,7 @@ impl Engine {
             clock: i64::MIN,
             members: Vec::new(),
             index: IdMap::default(),
-            orders: IdMap::default(),
-            applied: IdMap::default(),
+            records: Records::default(),
             totals: Totals::default(),
             schedule: Schedule::default(),
             sent_today: IdMap::default(),
@@ -330,8 +300,8 @@ impl Engine {
     /// `TimeWentBackwards` for an `at` before the clock.
     pub(crate) fn admit(&self, op: &Operation) -> Result<Option<OpId>, Error> {
         if let Some(id) = op.id() {
-            if let Some(done) = self.applied.get(&id) {
-                if done.digest == op.digest() {
+            if let Some(digest) = self.records.digest(id) {
+                if digest == op.digest() {
                     return Ok(Some(id));
                 }
                 return fail(
@@ -587,11 +557,15 @@ impl Engine {
         let mut h = crate::operation::Fnv::default();
         self.program.hash(&mut h);
         (self.clock, &self.members, &self.totals).hash(&mut h);
-        sorted(&self.orders).hash(&mut h);
-        sorted(&self.applied)
-            .iter()
-            .map(|(id, a)| (*id, a.digest))
-            .for_each(|x| x.hash(&mut h));
+        let mut orders: Vec<_> = self.records.orders().collect();
+        orders.sort_unstable_by_key(|(id, _)| *id);
+        orders.hash(&mut h);
+        let mut digests: Vec<_> = self.records.digests().collect();
+        digests.sort_unstable();
+        // Entry by entry, with no length first: the digest of every state written before.
+        for x in &digests {
+            x.hash(&mut h);
+        }
         sorted(&self.sent_today).hash(&mut h);
         sorted(&self.windows).hash(&mut h);
         let mut budgets: Vec<_> = self.budgets_used.iter().collect();

@@ -7,6 +7,7 @@
 //!   clawbacks take lots first).
 
 use rust_decimal::Decimal;
+use smallvec::SmallVec;
 
 use crate::amount::{add, sub};
 
@@ -39,7 +40,8 @@ pub(crate) struct Clawed {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct Ledger {
-    lots: Vec<Lot>,
+    /// Most members hold one lot (one expiry, or none): kept inline, no allocation.
+    lots: SmallVec<[Lot; 1]>,
     pending: Vec<PendingCredit>,
     /// Σ lots.
     held: Decimal,

@@ -50,6 +50,8 @@ mod calendar;
 mod compact;
 mod engagement;
 mod engine;
+#[cfg(feature = "serde")]
+mod engine_form;
 mod error;
 #[cfg(feature = "serde")]
 mod journal;
@@ -60,6 +62,7 @@ mod outcome;
 mod plan;
 mod program;
 mod queries;
+mod records;
 #[cfg(feature = "serde")]
 #[cfg(feature = "scenario")]
 pub mod scenario;

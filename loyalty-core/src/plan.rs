@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use crate::calendar::MonthDay;
 use crate::engagement::Slot;
-use crate::engine::{Applied, Engine, Kept, Member, OrderRecord, Undo};
+use crate::engine::{Engine, Member, OrderRecord, Undo};
 use crate::error::Error;
 use crate::operation::{MemberId, OpId, Operation};
 use crate::outcome::{Outcome, Totals};
@@ -171,12 +171,10 @@ impl Engine {
         };
         match op.id() {
             Some(id) => {
-                self.applied.insert(
+                self.records.file(
                     id,
-                    Applied {
-                        digest: op.digest(),
-                        kept: Kept::Whole(Box::new(outcome.clone())),
-                    },
+                    op.digest(),
+                    crate::records::Keep::Whole(Box::new(outcome.clone())),
                 );
                 provisional.filed = Some(id);
             }
@@ -203,7 +201,7 @@ impl Engine {
             return;
         }
         if let Some(id) = filed {
-            self.applied.remove(&id);
+            self.records.remove(id);
         }
         if let Some(tick) = last_tick {
             self.last_tick = tick;
@@ -237,7 +235,7 @@ impl Engine {
                 }
                 out
             }
-            Operation::Refund(o) => self.orders.get(&o.order).map_or_else(Vec::new, |r| {
+            Operation::Refund(o) => self.records.order(o.order).map_or_else(Vec::new, |r| {
                 core::iter::once(r.buyer)
                     .chain(r.commissions.iter().map(|c| c.0))
                     .collect()
@@ -266,8 +264,8 @@ impl Engine {
             _ => None,
         };
         let order = match op {
-            Operation::Order(o) => Some((o.id, self.orders.get(&o.id).cloned())),
-            Operation::Refund(o) => Some((o.order, self.orders.get(&o.order).cloned())),
+            Operation::Order(o) => Some((o.id, self.records.order(o.id))),
+            Operation::Refund(o) => Some((o.order, self.records.order(o.order))),
             _ => None,
         };
         let enrolled = match op {
@@ -332,7 +330,10 @@ impl Engine {
             put_back(&mut self.windows, m, window);
         }
         if let Some((id, record)) = saved.order {
-            put_back(&mut self.orders, id, record);
+            match record {
+                Some(record) => self.records.put_order(id, record),
+                None => self.records.remove_order(id),
+            }
         }
         if let Some((m, sent)) = saved.sent_today {
             put_back(&mut self.sent_today, m, sent);

@@ -95,20 +95,16 @@ impl Engine {
                 return Err(format!("member {}'s {card} card counts {n} stamps", m.id));
             }
         }
-        for (id, order) in &self.orders {
+        for (id, order) in self.records.orders() {
             member(order.buyer, &format!("order {id}"))?;
             for (referrer, _, _) in &order.commissions {
                 member(*referrer, &format!("a commission of order {id}"))?;
             }
-            check_order(order).map_err(|e| format!("order {id}: {e}"))?;
+            check_order(&order).map_err(|e| format!("order {id}: {e}"))?;
         }
-        for (id, applied) in &self.applied {
-            if matches!(applied.kept, crate::engine::Kept::Order { .. })
-                && !self.orders.contains_key(id)
-            {
-                return Err(format!(
-                    "operation {id} is filed as an order without an order record"
-                ));
+        for (id, _) in self.records.digests() {
+            if let Some(crate::records::Kept::Enrolled(m)) = self.records.kept(id) {
+                member(m, &format!("operation {id}"))?;
             }
         }
         self.check_side_tables()

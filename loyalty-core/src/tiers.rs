@@ -83,7 +83,7 @@ impl Engine {
         };
         let points_basis = self.program.tiers.basis == Basis::Points;
         let mut all: Vec<(u32, Contribution)> = Vec::new();
-        for (&order, r) in &self.orders {
+        for (order, r) in self.records.orders() {
             if r.at <= start {
                 continue;
             }

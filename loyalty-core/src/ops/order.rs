@@ -181,7 +181,7 @@ impl Engine {
                 stamps: marks,
             })
         });
-        self.orders.insert(
+        self.records.put_order(
             o.id,
             OrderRecord {
                 buyer,

@@ -23,21 +23,15 @@ impl Engine {
     /// `refund` (SPEC 5.3): every reversal is cumulative, `due(v) = round(v × R ÷ amount)`,
     /// so a full refund reverses exactly everything.
     pub(crate) fn refund(&mut self, o: &Refund) -> Result<Refunded, Error> {
-        let Some(mut record) = self.orders.remove(&o.order) else {
+        let Some(mut record) = self.records.order(o.order) else {
             return fail(
                 ErrorKind::UnknownOrder,
                 format!("order {} is not known", o.order),
             );
         };
-        let plan = match self.plan_refund(o, &record) {
-            Ok(plan) => plan,
-            Err(e) => {
-                self.orders.insert(o.order, record);
-                return Err(e);
-            }
-        };
+        let plan = self.plan_refund(o, &record)?;
         let refunded = self.commit_refund(o, &mut record, &plan);
-        self.orders.insert(o.order, record);
+        self.records.put_order(o.order, record);
         Ok(refunded)
     }
 

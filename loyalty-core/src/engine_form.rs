@@ -1,0 +1,200 @@
+//! The snapshot form of an [`Engine`]: the form every snapshot since version 1 has had,
+//! written and read here field by field, so that the engine's layout can change without
+//! changing what a snapshot holds. Order records and the idempotency entries are two maps in
+//! the form and one table in the engine.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::engagement::Slot;
+use crate::engine::{ticked, Answer, Engine, IdMap, Member, OrderRecord};
+use crate::operation::{MemberId, OpId};
+use crate::outcome::{Outcome, Totals};
+use crate::program::Program;
+use crate::records::{Keep, Kept, Records};
+use crate::schedule::Schedule;
+use crate::tiers::Contribution;
+
+/// An idempotency entry: `{digest, outcome}` for a whole outcome (the form of every snapshot
+/// written before compact entries), `{digest}` (with `pending` when true) for a plain order,
+/// `{digest, enrolled}` for a plain enrolment.
+#[derive(Serialize, Deserialize)]
+struct AppliedForm<O> {
+    digest: u64,
+    #[serde(default = "none", skip_serializing_if = "Option::is_none")]
+    outcome: Option<O>,
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pending: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    enrolled: Option<MemberId>,
+}
+
+fn none<O>() -> Option<O> {
+    None
+}
+
+#[derive(Serialize)]
+struct EngineOut<'a> {
+    program: &'a Program,
+    clock: i64,
+    members: &'a [Member],
+    index: &'a IdMap<MemberId, u32>,
+    orders: Orders<'a>,
+    applied: Applied<'a>,
+    totals: Totals,
+    schedule: &'a Schedule,
+    sent_today: &'a IdMap<u32, (i64, Decimal)>,
+    windows: &'a IdMap<u32, Vec<Contribution>>,
+    budgets_used: &'a HashMap<String, Decimal>,
+    birthdays: &'a [Slot],
+    gift_generation: u32,
+    answers: &'a [Answer],
+    last_reward: &'a IdMap<u32, i64>,
+    last_tick: &'a Outcome,
+}
+
+#[derive(Deserialize)]
+struct EngineIn {
+    program: Program,
+    clock: i64,
+    members: Vec<Member>,
+    index: IdMap<MemberId, u32>,
+    orders: IdMap<OpId, OrderRecord>,
+    applied: IdMap<OpId, AppliedForm<Box<Outcome>>>,
+    totals: Totals,
+    schedule: Schedule,
+    sent_today: IdMap<u32, (i64, Decimal)>,
+    windows: IdMap<u32, Vec<Contribution>>,
+    budgets_used: HashMap<String, Decimal>,
+    birthdays: Vec<Slot>,
+    gift_generation: u32,
+    answers: Vec<Answer>,
+    last_reward: IdMap<u32, i64>,
+    last_tick: Outcome,
+}
+
+/// The order records, as a map from order id.
+struct Orders<'a>(&'a Records);
+
+impl Serialize for Orders<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.orders())
+    }
+}
+
+/// The idempotency entries, as a map from operation id.
+struct Applied<'a>(&'a Engine);
+
+impl Serialize for Applied<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let records = &self.0.records;
+        let members = &self.0.members;
+        s.collect_map(records.digests().map(|(id, digest)| {
+            let mut form = AppliedForm {
+                digest,
+                outcome: None,
+                pending: false,
+                enrolled: None,
+            };
+            match records.kept(id) {
+                Some(Kept::Whole(outcome)) => form.outcome = Some(outcome),
+                Some(Kept::Order { pending }) => form.pending = pending,
+                Some(Kept::Enrolled(m)) => form.enrolled = members.get(m as usize).map(|m| m.id),
+                None => {}
+            }
+            (id, form)
+        }))
+    }
+}
+
+impl Serialize for Engine {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        EngineOut {
+            program: &self.program,
+            clock: self.clock,
+            members: &self.members,
+            index: &self.index,
+            orders: Orders(&self.records),
+            applied: Applied(self),
+            totals: self.totals,
+            schedule: &self.schedule,
+            sent_today: &self.sent_today,
+            windows: &self.windows,
+            budgets_used: &self.budgets_used,
+            birthdays: &self.birthdays,
+            gift_generation: self.gift_generation,
+            answers: &self.answers,
+            last_reward: &self.last_reward,
+            last_tick: &self.last_tick,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Engine {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Engine, D::Error> {
+        let form = EngineIn::deserialize(d)?;
+        let records =
+            records(form.orders, form.applied, &form.index).map_err(serde::de::Error::custom)?;
+        Ok(Engine {
+            program: form.program,
+            clock: form.clock,
+            members: form.members,
+            index: form.index,
+            records,
+            totals: form.totals,
+            schedule: form.schedule,
+            sent_today: form.sent_today,
+            windows: form.windows,
+            budgets_used: form.budgets_used,
+            birthdays: form.birthdays,
+            gift_generation: form.gift_generation,
+            answers: form.answers,
+            last_reward: form.last_reward,
+            postings: Vec::new(),
+            undo: None,
+            last_tick: form.last_tick,
+            last: ticked(),
+            level_scratch: Vec::new(),
+        })
+    }
+}
+
+/// The operation table from the two maps of the form: every order record belongs to an
+/// accepted operation, and every compact entry has what rebuilds it.
+fn records(
+    orders: IdMap<OpId, OrderRecord>,
+    applied: IdMap<OpId, AppliedForm<Box<Outcome>>>,
+    index: &IdMap<MemberId, u32>,
+) -> Result<Records, String> {
+    let mut table = Records::default();
+    // Slots in id order: the same snapshot always builds the same table.
+    let mut orders: Vec<_> = orders.into_iter().collect();
+    orders.sort_unstable_by_key(|(id, _)| *id);
+    for (id, record) in orders {
+        if !applied.contains_key(&id) {
+            return Err(format!("order {id} has a record but was never accepted"));
+        }
+        table.put_order(id, record);
+    }
+    for (id, form) in applied {
+        let keep = match (form.outcome, form.enrolled) {
+            (Some(outcome), _) => Keep::Whole(outcome),
+            (None, Some(member)) => Keep::Enrolled(*index.get(&member).ok_or_else(|| {
+                format!("operation {id} enrolled member {member}, who is not enrolled")
+            })?),
+            (None, None) if table.has_order(id) => Keep::Order {
+                pending: form.pending,
+            },
+            (None, None) => {
+                return Err(format!(
+                    "operation {id} is filed as an order without an order record"
+                ))
+            }
+        };
+        table.file(id, form.digest, keep);
+    }
+    Ok(table)
+}
