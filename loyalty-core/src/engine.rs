@@ -554,7 +554,7 @@ impl Engine {
             v.sort_by_key(|(k, _)| *k);
             v
         }
-        let mut h = crate::operation::Fnv::default();
+        let mut h = crate::digest::Canonical::default();
         self.program.hash(&mut h);
         (self.clock, &self.members, &self.totals).hash(&mut h);
         let mut orders: Vec<_> = self.records.orders().collect();

@@ -48,6 +48,7 @@
 mod amount;
 mod calendar;
 mod compact;
+mod digest;
 mod engagement;
 mod engine;
 #[cfg(feature = "serde")]

@@ -1,6 +1,6 @@
 //! Operations (SPEC section 5): what a host asks the engine to do.
 
-use core::hash::{Hash, Hasher};
+use core::hash::Hash;
 
 use rust_decimal::Decimal;
 
@@ -439,30 +439,22 @@ impl Operation {
     }
 
     /// A digest of everything but `at` (SPEC 5: a retry may come at another time). Decimals
-    /// hash by value, so `"500"` and `"500.00"` are the same content. FNV-1a keeps the digest
-    /// stable across processes (issue 11 notes that std `Hash` input encodings are not
-    /// promised across Rust versions: store it for audits, do not compare it across builds).
+    /// count by value, so `"500"` and `"500.00"` are the same content. FNV-1a over a canonical
+    /// fixed-width little-endian encoding (see `digest.rs`): the same on every platform and
+    /// Rust version, so a digest saved in a snapshot or a journal stays valid anywhere.
+    ///
+    /// ```
+    /// use loyalty_core::{Operation, Order};
+    /// use rust_decimal::Decimal;
+    ///
+    /// let a: Operation = Order::new(2, 60, 7, "500".parse()?).into();
+    /// let b: Operation = Order::new(2, 99, 7, "500.00".parse()?).into();
+    /// assert_eq!(a.digest(), b.digest());
+    /// assert_eq!(a.digest(), 0x8d16_c180_16c4_f710); // on every platform
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn digest(&self) -> u64 {
-        let mut h = Fnv::default();
-        self.kind().hash(&mut h);
-        match self {
-            Operation::Enroll(o) => (
-                o.member,
-                o.referrer,
-                &o.birthday,
-                o.purchase,
-                o.questionnaire,
-            )
-                .hash(&mut h),
-            Operation::Order(o) => (o.member, o.amount, o.points, &o.lines).hash(&mut h),
-            Operation::Refund(o) => (o.order, o.amount).hash(&mut h),
-            Operation::Transfer(o) => (o.from, o.to, o.points).hash(&mut h),
-            Operation::Adjust(o) => (o.member, o.points, &o.reason).hash(&mut h),
-            Operation::Tick(_) => {}
-            Operation::Configure(o) => o.program.hash(&mut h),
-            Operation::Survey(o) => (o.member, o.score, &o.segment).hash(&mut h),
-        }
-        h.finish()
+        crate::digest::of(self)
     }
 
     /// Parses the JSON form of an operation. A malformed decimal is `InvalidAmount`; any
@@ -496,28 +488,6 @@ fn classify(e: &serde_json::Error) -> Error {
         ErrorKind::InvalidInput,
         format!("malformed operation: {text}"),
     )
-}
-
-/// FNV-1a, 64 bits.
-pub(crate) struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
 }
 
 macro_rules! into_operation {
