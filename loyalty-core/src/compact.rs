@@ -10,6 +10,8 @@ use std::borrow::Cow;
 
 use rust_decimal::Decimal;
 
+use crate::amount::positive;
+
 use crate::engine::{Engine, OrderRecord};
 use crate::operation::OpId;
 use crate::outcome::{Account, Commission, Effect, Ordered, Outcome, Posting};
@@ -34,17 +36,6 @@ fn same_postings(a: &[Posting], b: impl Iterator<Item = Posting>) -> bool {
         b.next()
             .is_some_and(|q| p.from == q.from && p.to == q.to && same(p.points, q.points))
     }) && b.next().is_none()
-}
-
-/// The decimals of `o` are the record's, bit for bit (`==` above compares values only).
-fn same_figures(o: &Ordered, r: &OrderRecord) -> bool {
-    same(o.cash, r.cash.total)
-        && same(o.points_spent, r.points.total)
-        && same(o.accrued, r.accrual.total)
-        && o.commissions
-            .iter()
-            .zip(&r.commissions)
-            .all(|(c, (_, _, k))| same(c.points, k.total))
 }
 
 impl Engine {
@@ -111,18 +102,51 @@ impl Engine {
             return None;
         };
         let record = &self.records.order(o.order)?;
-        let plain = o.campaign_bonuses.is_empty()
-            && o.stamps.is_empty()
-            && o.achievements.is_empty()
-            && o.tier_changes.is_empty()
-            && same(o.stamp_rewards, Decimal::ZERO)
-            && record.extras.is_none();
-        if !plain || **o != self.ordered(o.order, record) || !same_figures(o, record) {
+        if !self.rebuilt_exactly(o, record) {
             return None;
         }
-        [false, true]
-            .into_iter()
-            .find(|&pending| same_postings(&outcome.postings, self.order_postings(record, pending)))
+        // Credits all go to pending points or all to available ones.
+        let pending = outcome
+            .postings
+            .iter()
+            .any(|p| matches!(p.to, Account::Pending(_)));
+        same_postings(&outcome.postings, self.order_postings(record, pending)).then_some(pending)
+    }
+
+    /// Whether [`Engine::ordered`] rebuilds `o` from `r` bit for bit (decimal scales
+    /// included). Every field is named, so a field added to `Ordered` must be decided here.
+    fn rebuilt_exactly(&self, o: &Ordered, r: &OrderRecord) -> bool {
+        let Ordered {
+            order: _,
+            member,
+            cash,
+            points_spent,
+            accrued,
+            campaign_bonuses,
+            commissions,
+            stamps,
+            stamp_rewards,
+            achievements,
+            tier_changes,
+        } = o;
+        let id = |m: u32| self.members[m as usize].id;
+        campaign_bonuses.is_empty()
+            && stamps.is_empty()
+            && achievements.is_empty()
+            && tier_changes.is_empty()
+            && same(*stamp_rewards, Decimal::ZERO)
+            && r.extras.is_none()
+            && *member == id(r.buyer)
+            && same(*cash, r.cash.total)
+            && same(*points_spent, r.points.total)
+            && same(*accrued, r.accrual.total)
+            && commissions.len() == r.commissions.len()
+            && commissions
+                .iter()
+                .zip(&r.commissions)
+                .all(|(c, (m, depth, k))| {
+                    c.member == id(*m) && c.depth == *depth && same(c.points, k.total)
+                })
     }
 
     /// The effect of a plain order, from its record.
@@ -163,16 +187,16 @@ impl Engine {
             },
             points,
         };
-        let spent = (r.points.total > Decimal::ZERO).then(|| Posting {
+        let spent = positive(r.points.total).then(|| Posting {
             from: Account::Available(id(r.buyer)),
             to: Account::Redeemed,
             points: r.points.total,
         });
-        let own = (r.accrual.total > Decimal::ZERO).then(|| credit(r.buyer, r.accrual.total));
+        let own = positive(r.accrual.total).then(|| credit(r.buyer, r.accrual.total));
         let commissions = r
             .commissions
             .iter()
-            .filter(|(_, _, k)| k.total > Decimal::ZERO)
+            .filter(|(_, _, k)| positive(k.total))
             .map(move |(m, _, k)| credit(*m, k.total));
         spent.into_iter().chain(own).chain(commissions)
     }

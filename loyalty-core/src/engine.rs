@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
-use crate::amount::{add, sub};
+use crate::amount::{add, positive, sub};
 use crate::calendar::DAY;
 use crate::engagement::Slot;
 use crate::error::{fail, Error, ErrorKind, InvariantError};
@@ -492,7 +492,7 @@ impl Engine {
         expires_at: Option<i64>,
         source: Account,
     ) {
-        if points <= Decimal::ZERO {
+        if !positive(points) {
             return;
         }
         let member = &mut self.members[m as usize];
@@ -507,7 +507,7 @@ impl Engine {
     /// Credits an order's points (accrual, bonus, commission) to member `m`: pending until
     /// `pending_days` have passed, at once with 0 days.
     pub(crate) fn credit_from_order(&mut self, m: u32, points: Decimal, at: i64, order: OpId) {
-        if points <= Decimal::ZERO {
+        if !positive(points) {
             return;
         }
         let release_at = at.saturating_add(self.program.pending_days.saturating_mul(DAY));
@@ -526,7 +526,7 @@ impl Engine {
 
     /// Takes `points` (≤ available) from member `m`'s lots, earliest expiry first, to `sink`.
     pub(crate) fn debit(&mut self, m: u32, points: Decimal, sink: Account) {
-        if points <= Decimal::ZERO {
+        if !positive(points) {
             return;
         }
         let member = &mut self.members[m as usize];

@@ -9,7 +9,7 @@
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
 
-use crate::amount::{add, sub};
+use crate::amount::{add, positive, sub};
 
 /// Available points that expire together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -86,10 +86,10 @@ impl Ledger {
         if !sorted {
             return Err("lots out of expiry order".to_owned());
         }
-        if let Some(lot) = self.lots.iter().find(|l| l.points <= Decimal::ZERO) {
+        if let Some(lot) = self.lots.iter().find(|l| !positive(l.points)) {
             return Err(format!("a lot of {} points", lot.points));
         }
-        if let Some(p) = self.pending.iter().find(|p| p.points <= Decimal::ZERO) {
+        if let Some(p) = self.pending.iter().find(|p| !positive(p.points)) {
             return Err(format!("a pending credit of {} points", p.points));
         }
         let held = self
@@ -109,7 +109,7 @@ impl Ledger {
                 self.pending_total
             ));
         }
-        if self.debt < Decimal::ZERO || (self.debt > Decimal::ZERO && !self.lots.is_empty()) {
+        if self.debt < Decimal::ZERO || (positive(self.debt) && !self.lots.is_empty()) {
             return Err(format!(
                 "debt {} beside {} lots",
                 self.debt,
@@ -121,10 +121,15 @@ impl Ledger {
 
     /// Credits available points: pays debt first, then adds a lot. Returns the debt paid.
     pub fn credit(&mut self, points: Decimal, expires_at: Option<i64>) -> Decimal {
-        let paid = points.min(self.debt);
+        // No debt (the usual case): nothing to compare across scales.
+        let paid = if self.debt.is_zero() {
+            self.debt
+        } else {
+            points.min(self.debt)
+        };
         self.debt -= paid;
         let rest = points - paid;
-        if rest > Decimal::ZERO {
+        if positive(rest) {
             self.insert_lot(Lot {
                 points: rest,
                 expires_at,
@@ -155,7 +160,7 @@ impl Ledger {
         let mut left = points;
         let mut emptied = 0;
         for lot in &mut self.lots {
-            if left <= Decimal::ZERO {
+            if !positive(left) {
                 break;
             }
             let part = lot.points.min(left);
@@ -254,7 +259,7 @@ impl Ledger {
             self.debt.is_zero() || self.lots.is_empty(),
             "debt beside lots"
         );
-        debug_assert!(self.lots.iter().all(|l| l.points > Decimal::ZERO));
+        debug_assert!(self.lots.iter().all(|l| positive(l.points)));
         debug_assert!(self
             .lots
             .windows(2)

@@ -638,7 +638,7 @@ impl Program {
         self.tiers
             .levels
             .iter()
-            .rposition(|l| l.threshold <= qualifying)
+            .rposition(|l| crate::amount::compare(l.threshold, qualifying).is_le())
             .unwrap_or(0)
     }
 

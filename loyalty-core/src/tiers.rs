@@ -2,7 +2,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::amount::{add, sub};
+use crate::amount::{add, positive, sub};
 use crate::calendar::DAY;
 use crate::engine::Engine;
 use crate::operation::OpId;
@@ -58,7 +58,7 @@ impl Engine {
         };
         let list = self.windows.entry(m).or_default();
         list.retain(|c| c.at > start);
-        if amount > Decimal::ZERO {
+        if positive(amount) {
             list.push(Contribution { at, order, amount });
         }
     }
@@ -120,7 +120,7 @@ impl Engine {
         }
         all.sort_by_key(|(m, c)| (*m, c.at, c.order));
         for (m, c) in all {
-            if c.amount > Decimal::ZERO {
+            if positive(c.amount) {
                 self.windows.entry(m).or_default().push(c);
             }
         }

@@ -1,11 +1,13 @@
 use rust_decimal::Decimal;
 
-use crate::amount::{add, check_scale, mul};
+use crate::amount::{add, check_scale, mul, positive};
 use crate::engine::{Engine, Moved, OrderExtras, OrderRecord, StampMark};
 use crate::error::{fail, Error, ErrorKind};
 use crate::operation::{Line, Order};
 use crate::outcome::{Account, CampaignBonus, Commission, Ordered};
 use crate::program::Basis;
+
+type Commissions = smallvec::SmallVec<[(u32, u32, Decimal); 2]>;
 
 /// Everything an order will do, computed before anything changes.
 struct Plan {
@@ -14,8 +16,8 @@ struct Plan {
     points: Decimal,
     cash: Decimal,
     accrual: Decimal,
-    /// `(referrer, depth, K)`.
-    commissions: Vec<(u32, u32, Decimal)>,
+    /// `(referrer, depth, K)`: usually one or two, inline.
+    commissions: Commissions,
     /// `(campaign, B)`.
     bonuses: Vec<(String, Decimal)>,
     /// `(stamp card index, matching amount)`.
@@ -33,7 +35,7 @@ impl Engine {
         let p = &self.program;
         let buyer = self.member_index(o.member)?;
         let amount = check_scale(o.amount, p.money_places(), "amount")?;
-        if amount <= Decimal::ZERO {
+        if !positive(amount) {
             return fail(
                 ErrorKind::InvalidAmount,
                 format!("order amount {} must be > 0", o.amount),
@@ -57,7 +59,7 @@ impl Engine {
             }
         }
         let spent_value = mul(points, p.point_value)?;
-        if points > Decimal::ZERO {
+        if positive(points) {
             if points < p.redemption.min_points {
                 return fail(
                     ErrorKind::BelowMinimum,
@@ -102,24 +104,20 @@ impl Engine {
 
     /// The commission of each referrer up the chain, at the rate of their level before the
     /// order counts.
-    fn plan_commissions(
-        &self,
-        buyer: u32,
-        cash: Decimal,
-    ) -> Result<Vec<(u32, u32, Decimal)>, Error> {
+    fn plan_commissions(&self, buyer: u32, cash: Decimal) -> Result<Commissions, Error> {
         let levels = &self.program.tiers.levels;
         let deepest = levels
             .iter()
             .map(|l| l.referral_rates.len())
             .max()
             .unwrap_or(0);
-        let mut out = Vec::new();
+        let mut out = Commissions::new();
         let mut next = self.members[buyer as usize].referrer;
         let mut depth = 1;
         while let (Some(r), true) = (next, depth <= deepest) {
             if let Some(rate) = levels[self.level_of(r)].referral_rates.get(depth - 1) {
                 let k = self.program.round_points(mul(cash, *rate)?);
-                if k > Decimal::ZERO {
+                if positive(k) {
                     out.push((r, depth as u32, k));
                 }
             }
@@ -283,7 +281,7 @@ pub(crate) fn check_lines(lines: &[Line], money_places: u32) -> Result<(), Error
             );
         }
         let amount = check_scale(line.amount, money_places, &format!("lines[{i}].amount"))?;
-        if amount <= Decimal::ZERO {
+        if !positive(amount) {
             return fail(
                 ErrorKind::InvalidAmount,
                 format!("lines[{i}].amount {} must be > 0", line.amount),
