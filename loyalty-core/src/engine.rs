@@ -79,7 +79,7 @@ pub(crate) struct Extras {
     pub achievements: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct Member {
     pub id: MemberId,
@@ -90,9 +90,24 @@ pub(crate) struct Member {
     pub spend: Decimal,
     /// Lifetime points earned by accrual, campaign bonus and commission, less clawbacks.
     pub earned: Decimal,
-    pub orders: u64,
-    pub referrals: u64,
+    /// Counts: a member places or refers fewer than 2^32 (they saturate there).
+    pub orders: u32,
+    pub referrals: u32,
     pub extras: Option<Box<Extras>>,
+}
+
+/// Hashed as it always was (the counts as `u64`), so state digests stay comparable.
+impl Hash for Member {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        (self.id, self.referrer, self.enrolled_at, &self.ledger).hash(h);
+        (self.spend, self.earned).hash(h);
+        (
+            u64::from(self.orders),
+            u64::from(self.referrals),
+            &self.extras,
+        )
+            .hash(h);
+    }
 }
 
 /// What a refund needs to know of an order: compact, and nothing a refund would not use.

@@ -37,18 +37,103 @@ pub(crate) struct Clawed {
     pub from_available: Decimal,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+/// A member's points. Pending credits and debt are rare (a program with a pending period, a
+/// refund's clawback): they live in a box of their own, absent while they are empty, so the
+/// usual ledger is 64 bytes.
+#[derive(Debug, Clone, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(from = "LedgerForm", into = "LedgerForm"))]
 pub(crate) struct Ledger {
     /// Most members hold one lot (one expiry, or none): kept inline, no allocation.
     lots: SmallVec<[Lot; 1]>,
-    pending: Vec<PendingCredit>,
     /// Σ lots.
     held: Decimal,
+    rare: Option<Box<Rare>>,
+}
+
+/// The rarely used part of a ledger. Absent means: no pending credit, and a pending total and
+/// a debt that are exactly `Decimal::ZERO` (scale included, so nothing prints differently).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Rare {
+    pending: Vec<PendingCredit>,
     /// Σ pending.
     pending_total: Decimal,
     /// Points owed after a clawback larger than what was held.
     debt: Decimal,
+}
+
+impl Rare {
+    fn is_empty(&self) -> bool {
+        fn plain_zero(d: Decimal) -> bool {
+            d.serialize() == Decimal::ZERO.serialize()
+        }
+        self.pending.is_empty() && plain_zero(self.pending_total) && plain_zero(self.debt)
+    }
+}
+
+/// The snapshot form of a ledger (as it was before the rare part moved out).
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+struct LedgerForm {
+    lots: SmallVec<[Lot; 1]>,
+    pending: Vec<PendingCredit>,
+    held: Decimal,
+    pending_total: Decimal,
+    debt: Decimal,
+}
+
+#[cfg(feature = "serde")]
+impl From<LedgerForm> for Ledger {
+    fn from(f: LedgerForm) -> Ledger {
+        let rare = Rare {
+            pending: f.pending,
+            pending_total: f.pending_total,
+            debt: f.debt,
+        };
+        Ledger {
+            lots: f.lots,
+            held: f.held,
+            rare: (!rare.is_empty()).then(|| Box::new(rare)),
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl From<Ledger> for LedgerForm {
+    fn from(l: Ledger) -> LedgerForm {
+        let rare = l.rare.map(|r| *r).unwrap_or_default();
+        LedgerForm {
+            lots: l.lots,
+            pending: rare.pending,
+            held: l.held,
+            pending_total: rare.pending_total,
+            debt: rare.debt,
+        }
+    }
+}
+
+/// Equal by value, as the fields compare (`0` equals `0.00`).
+impl PartialEq for Ledger {
+    fn eq(&self, other: &Ledger) -> bool {
+        self.lots == other.lots
+            && self.held == other.held
+            && self.pending_credits() == other.pending_credits()
+            && self.pending() == other.pending()
+            && self.debt() == other.debt()
+    }
+}
+
+impl Eq for Ledger {}
+
+/// Hashed field by field as it always was: lots, pending credits, held, pending, debt.
+impl core::hash::Hash for Ledger {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.lots.hash(state);
+        self.pending_credits().hash(state);
+        self.held.hash(state);
+        self.pending().hash(state);
+        self.debt().hash(state);
+    }
 }
 
 /// Sort key of a lot: earliest expiry first, never-expiring last.
@@ -59,11 +144,32 @@ fn expiry_key(expires_at: Option<i64>) -> (bool, i64) {
 impl Ledger {
     /// Available points: what the lots hold, less debt (negative only through a clawback).
     pub fn available(&self) -> Decimal {
-        sub(self.held, self.debt)
+        match &self.rare {
+            Some(rare) => sub(self.held, rare.debt),
+            None => sub(self.held, Decimal::ZERO),
+        }
     }
 
     pub fn pending(&self) -> Decimal {
-        self.pending_total
+        self.rare
+            .as_ref()
+            .map_or(Decimal::ZERO, |r| r.pending_total)
+    }
+
+    fn debt(&self) -> Decimal {
+        self.rare.as_ref().map_or(Decimal::ZERO, |r| r.debt)
+    }
+
+    /// The rare part, made present to be changed (see [`Ledger::settle`]).
+    fn rare_mut(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
+    /// Drops the rare part when it went back to empty.
+    fn settle(&mut self) {
+        if self.rare.as_ref().is_some_and(|r| r.is_empty()) {
+            self.rare = None;
+        }
     }
 
     pub fn lots(&self) -> &[Lot] {
@@ -71,7 +177,7 @@ impl Ledger {
     }
 
     pub fn pending_credits(&self) -> &[PendingCredit] {
-        &self.pending
+        self.rare.as_ref().map_or(&[], |r| &r.pending)
     }
 
     /// Whether the ledger is one the operations could have built: no negative or empty lot
@@ -89,7 +195,7 @@ impl Ledger {
         if let Some(lot) = self.lots.iter().find(|l| !positive(l.points)) {
             return Err(format!("a lot of {} points", lot.points));
         }
-        if let Some(p) = self.pending.iter().find(|p| !positive(p.points)) {
+        if let Some(p) = self.pending_credits().iter().find(|p| !positive(p.points)) {
             return Err(format!("a pending credit of {} points", p.points));
         }
         let held = self
@@ -100,35 +206,40 @@ impl Ledger {
             return Err(format!("held {} is not the sum of its lots", self.held));
         }
         let pending = self
-            .pending
+            .pending_credits()
             .iter()
             .try_fold(Decimal::ZERO, |s, p| s.checked_add(p.points));
-        if pending != Some(self.pending_total) {
+        if pending != Some(self.pending()) {
             return Err(format!(
                 "pending {} is not the sum of its credits",
-                self.pending_total
+                self.pending()
             ));
         }
-        if self.debt < Decimal::ZERO || (positive(self.debt) && !self.lots.is_empty()) {
-            return Err(format!(
-                "debt {} beside {} lots",
-                self.debt,
-                self.lots.len()
-            ));
+        let debt = self.debt();
+        if debt < Decimal::ZERO || (positive(debt) && !self.lots.is_empty()) {
+            return Err(format!("debt {debt} beside {} lots", self.lots.len()));
         }
         Ok(())
     }
 
     /// Credits available points: pays debt first, then adds a lot. Returns the debt paid.
     pub fn credit(&mut self, points: Decimal, expires_at: Option<i64>) -> Decimal {
-        // No debt (the usual case): nothing to compare across scales.
-        let paid = if self.debt.is_zero() {
-            self.debt
-        } else {
-            points.min(self.debt)
+        // No debt (the usual case): nothing to pay, nothing to compare across scales. The
+        // arithmetic is that of paying a zero debt all the same, so scales come out unchanged.
+        let (paid, rest) = match self.rare.as_mut() {
+            Some(rare) if !rare.debt.is_zero() => {
+                let paid = points.min(rare.debt);
+                rare.debt -= paid;
+                (paid, points - paid)
+            }
+            Some(rare) => {
+                let paid = rare.debt;
+                rare.debt -= paid;
+                (paid, points - paid)
+            }
+            None => (Decimal::ZERO, points - Decimal::ZERO),
         };
-        self.debt -= paid;
-        let rest = points - paid;
+        self.settle();
         if positive(rest) {
             self.insert_lot(Lot {
                 points: rest,
@@ -182,15 +293,16 @@ impl Ledger {
 
     /// Adds a pending credit; credits of one order released together share one entry.
     pub fn add_pending(&mut self, points: Decimal, release_at: i64, order: u64) {
-        self.pending_total = add(self.pending_total, points);
-        if let Some(p) = self
+        let rare = self.rare_mut();
+        rare.pending_total = add(rare.pending_total, points);
+        if let Some(p) = rare
             .pending
             .iter_mut()
             .find(|p| p.order == order && p.release_at == release_at)
         {
             p.points = add(p.points, points);
         } else {
-            self.pending.push(PendingCredit {
+            rare.pending.push(PendingCredit {
                 points,
                 release_at,
                 order,
@@ -201,7 +313,10 @@ impl Ledger {
     /// Removes and returns every pending credit with `release_at ≤ t`.
     pub fn take_released(&mut self, t: i64) -> Vec<PendingCredit> {
         let mut due = Vec::new();
-        self.pending.retain(|p| {
+        let Some(rare) = self.rare.as_mut() else {
+            return due;
+        };
+        rare.pending.retain(|p| {
             let keep = p.release_at > t;
             if !keep {
                 due.push(*p);
@@ -209,8 +324,9 @@ impl Ledger {
             keep
         });
         for p in &due {
-            self.pending_total = sub(self.pending_total, p.points);
+            rare.pending_total = sub(rare.pending_total, p.points);
         }
+        self.settle();
         due
     }
 
@@ -235,17 +351,21 @@ impl Ledger {
     pub fn claw_back(&mut self, points: Decimal, order: u64) -> Clawed {
         let mut left = points;
         let mut from_pending = Decimal::ZERO;
-        for p in self.pending.iter_mut().filter(|p| p.order == order) {
+        let rare = self.rare_mut();
+        for p in rare.pending.iter_mut().filter(|p| p.order == order) {
             let part = p.points.min(left);
             p.points -= part;
             left -= part;
             from_pending += part;
         }
-        self.pending.retain(|p| !p.points.is_zero());
-        self.pending_total = sub(self.pending_total, from_pending);
+        rare.pending.retain(|p| !p.points.is_zero());
+        rare.pending_total = sub(rare.pending_total, from_pending);
+        self.settle();
         let from_lots = left.min(self.held);
         self.take(from_lots, |_| ());
-        self.debt = add(self.debt, left - from_lots);
+        let rare = self.rare_mut();
+        rare.debt = add(rare.debt, left - from_lots);
+        self.settle();
         self.check();
         Clawed {
             from_pending,
@@ -254,11 +374,12 @@ impl Ledger {
     }
 
     fn check(&self) {
-        debug_assert!(self.debt >= Decimal::ZERO);
+        debug_assert!(self.debt() >= Decimal::ZERO);
         debug_assert!(
-            self.debt.is_zero() || self.lots.is_empty(),
+            self.debt().is_zero() || self.lots.is_empty(),
             "debt beside lots"
         );
+        debug_assert!(self.rare.as_ref().is_none_or(|r| !r.is_empty()));
         debug_assert!(self.lots.iter().all(|l| positive(l.points)));
         debug_assert!(self
             .lots
@@ -373,5 +494,28 @@ mod tests {
         );
         assert_eq!(l.expire(4), d(0));
         assert_eq!(l.expire(10), d(7));
+    }
+
+    /// The rare part exists only while it holds something other than a plain zero, and a
+    /// zero debt of another scale (left by a clawback) is kept exactly, as it always was.
+    #[test]
+    fn the_rare_part_comes_and_goes_and_keeps_scales() {
+        let mut l = Ledger::default();
+        l.credit(d(3), None);
+        assert!(l.rare.is_none());
+        l.add_pending(d(2), 100, 7);
+        assert!(l.rare.is_some());
+        assert_eq!(l.take_released(100).len(), 1);
+        assert!(l.rare.is_none(), "released: nothing rare is left");
+        let zero_at_2 = Decimal::new(0, 2);
+        l.claw_back(Decimal::new(300, 2), 1);
+        assert_eq!(l.debt().serialize(), zero_at_2.serialize());
+        assert!(l.rare.is_some(), "a debt of 0.00 is not the plain zero");
+        #[cfg(feature = "serde")]
+        {
+            let back: Ledger = LedgerForm::from(l.clone()).into();
+            assert_eq!(back.debt().serialize(), zero_at_2.serialize());
+            assert_eq!(back, l);
+        }
     }
 }

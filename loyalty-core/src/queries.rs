@@ -34,8 +34,8 @@ impl Engine {
                 .map(|e| e.stamps.iter().cloned().collect())
                 .unwrap_or_default(),
             achievements: extras.map(|e| e.achievements.clone()).unwrap_or_default(),
-            orders: member.orders,
-            referrals: member.referrals,
+            orders: u64::from(member.orders),
+            referrals: u64::from(member.referrals),
         })
     }
 

@@ -429,6 +429,16 @@ mod tests {
         assert_eq!(digests, vec![(7, 42), (9, 5)]);
     }
 
+    /// The layout budget of issue 11: what one member and one order cost at rest.
+    #[test]
+    fn sizes_stay_within_their_budget() {
+        use core::mem::size_of;
+        assert_eq!(size_of::<Row>(), 16);
+        assert_eq!(size_of::<OrderRow>(), 64);
+        assert_eq!(size_of::<crate::ledger::Ledger>(), 64);
+        assert!(size_of::<crate::engine::Member>() <= 136);
+    }
+
     #[test]
     fn chunks_cross_their_boundary() {
         let mut c = Chunks::default();

@@ -17,8 +17,8 @@ impl Engine {
                 continue;
             }
             let holds = match a.condition() {
-                Condition::Orders(n) => member.orders >= n,
-                Condition::Referrals(n) => member.referrals >= n,
+                Condition::Orders(n) => u64::from(member.orders) >= n,
+                Condition::Referrals(n) => u64::from(member.referrals) >= n,
                 Condition::Spend(s) => member.spend >= s,
             };
             if !holds {

@@ -70,7 +70,8 @@ impl Engine {
         }
         let mut achievements = Vec::new();
         if let Some(r) = referrer {
-            self.members[r as usize].referrals += 1;
+            let referrer = &mut self.members[r as usize];
+            referrer.referrals = referrer.referrals.saturating_add(1);
             self.unlock_achievements(r, o.at, &mut achievements);
         }
         Ok(Effect::Enrolled {

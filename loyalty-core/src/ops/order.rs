@@ -155,7 +155,7 @@ impl Engine {
         let member = &mut self.members[buyer as usize];
         member.spend = add(member.spend, cash);
         member.earned = add(member.earned, own);
-        member.orders += 1;
+        member.orders = member.orders.saturating_add(1);
         self.contribute(buyer, o.id, o.at, if points_basis { own } else { cash });
         for (r, _, k) in &commissions {
             let referrer = &mut self.members[*r as usize];
