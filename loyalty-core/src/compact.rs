@@ -56,7 +56,7 @@ impl Engine {
                 member,
                 achievements,
             } if achievements.is_empty() && outcome.postings.is_empty() => {
-                self.index.get(member).map(|m| Keep::Enrolled(*m))
+                self.position(*member).map(Keep::Enrolled)
             }
             Effect::Ordered(_) => self
                 .rebuilds(outcome)

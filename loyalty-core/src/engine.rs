@@ -12,6 +12,7 @@ use crate::error::{fail, Error, ErrorKind, InvariantError};
 use crate::ledger::Ledger;
 use crate::operation::{MemberId, OpId, Operation};
 use crate::outcome::{Account, Effect, Outcome, Posting, Totals};
+use crate::positions::Positions;
 use crate::program::Program;
 use crate::records::Records;
 use crate::schedule::{Due, Schedule};
@@ -193,7 +194,8 @@ pub struct Engine {
     pub(crate) program: Program,
     pub(crate) clock: i64,
     pub(crate) members: Vec<Member>,
-    pub(crate) index: IdMap<MemberId, u32>,
+    /// Member positions by member id.
+    pub(crate) index: Positions,
     /// One row per accepted operation id, and the order records.
     pub(crate) records: Records,
     pub(crate) totals: Totals,
@@ -231,7 +233,7 @@ impl Engine {
             program,
             clock: i64::MIN,
             members: Vec::new(),
-            index: IdMap::default(),
+            index: Positions::default(),
             records: Records::default(),
             totals: Totals::default(),
             schedule: Schedule::default(),
@@ -550,9 +552,21 @@ impl Engine {
         self.post(Account::Available(id), sink, points);
     }
 
+    /// The position of member `id` in `members`, if enrolled.
+    pub(crate) fn position(&self, id: MemberId) -> Option<u32> {
+        let members = &self.members;
+        self.index.find(id, |p| members[p as usize].id)
+    }
+
+    /// Files member `id` at position `m` of `members` (already pushed there).
+    pub(crate) fn index_member(&mut self, id: MemberId, m: u32) {
+        let members = &self.members;
+        self.index.insert(id, m, |p| members[p as usize].id);
+    }
+
     /// The index of member `id`, or `UnknownMember`.
     pub(crate) fn member_index(&self, id: MemberId) -> Result<u32, Error> {
-        self.index.get(&id).copied().ok_or_else(|| {
+        self.position(id).ok_or_else(|| {
             Error::new(
                 ErrorKind::UnknownMember,
                 format!("member {id} is not enrolled"),

@@ -12,6 +12,7 @@ use crate::engagement::Slot;
 use crate::engine::{ticked, Answer, Engine, IdMap, Member, OrderRecord};
 use crate::operation::{MemberId, OpId};
 use crate::outcome::{Outcome, Totals};
+use crate::positions::Positions;
 use crate::program::Program;
 use crate::records::{Keep, Kept, Records};
 use crate::schedule::Schedule;
@@ -40,7 +41,7 @@ struct EngineOut<'a> {
     program: &'a Program,
     clock: i64,
     members: &'a [Member],
-    index: &'a IdMap<MemberId, u32>,
+    index: Index<'a>,
     orders: Orders<'a>,
     applied: Applied<'a>,
     totals: Totals,
@@ -73,6 +74,15 @@ struct EngineIn {
     answers: Vec<Answer>,
     last_reward: IdMap<u32, i64>,
     last_tick: Outcome,
+}
+
+/// The member index, as a map from member id to position.
+struct Index<'a>(&'a [Member]);
+
+impl Serialize for Index<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().enumerate().map(|(i, m)| (m.id, i as u32)))
+    }
 }
 
 /// The order records, as a map from order id.
@@ -115,7 +125,7 @@ impl Serialize for Engine {
             program: &self.program,
             clock: self.clock,
             members: &self.members,
-            index: &self.index,
+            index: Index(&self.members),
             orders: Orders(&self.records),
             applied: Applied(self),
             totals: self.totals,
@@ -136,13 +146,18 @@ impl Serialize for Engine {
 impl<'de> Deserialize<'de> for Engine {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Engine, D::Error> {
         let form = EngineIn::deserialize(d)?;
+        let index = index(&form.members, &form.index).map_err(serde::de::Error::custom)?;
+        let position = |id: MemberId| {
+            let members = &form.members;
+            index.find(id, |p| members[p as usize].id)
+        };
         let records =
-            records(form.orders, form.applied, &form.index).map_err(serde::de::Error::custom)?;
+            records(form.orders, form.applied, position).map_err(serde::de::Error::custom)?;
         Ok(Engine {
             program: form.program,
             clock: form.clock,
             members: form.members,
-            index: form.index,
+            index,
             records,
             totals: form.totals,
             schedule: form.schedule,
@@ -167,7 +182,7 @@ impl<'de> Deserialize<'de> for Engine {
 fn records(
     orders: IdMap<OpId, OrderRecord>,
     applied: IdMap<OpId, AppliedForm<Box<Outcome>>>,
-    index: &IdMap<MemberId, u32>,
+    position: impl Fn(MemberId) -> Option<u32>,
 ) -> Result<Records, String> {
     let mut table = Records::default();
     // Slots in id order: the same snapshot always builds the same table.
@@ -182,7 +197,7 @@ fn records(
     for (id, form) in applied {
         let keep = match (form.outcome, form.enrolled) {
             (Some(outcome), _) => Keep::Whole(outcome),
-            (None, Some(member)) => Keep::Enrolled(*index.get(&member).ok_or_else(|| {
+            (None, Some(member)) => Keep::Enrolled(position(member).ok_or_else(|| {
                 format!("operation {id} enrolled member {member}, who is not enrolled")
             })?),
             (None, None) if table.has_order(id) => Keep::Order {
@@ -197,4 +212,29 @@ fn records(
         table.file(id, form.digest, keep);
     }
     Ok(table)
+}
+
+/// The member index, built from the members and checked against the one the snapshot holds:
+/// each id once, each at its own position.
+fn index(members: &[Member], stated: &IdMap<MemberId, u32>) -> Result<Positions, String> {
+    let mut index = Positions::default();
+    for (i, m) in members.iter().enumerate() {
+        if index.find(m.id, |p| members[p as usize].id).is_some() {
+            return Err(format!("member {} is enrolled twice", m.id));
+        }
+        index.insert(m.id, i as u32, |p| members[p as usize].id);
+    }
+    if stated.len() != members.len() {
+        return Err(format!(
+            "{} ids index {} members",
+            stated.len(),
+            members.len()
+        ));
+    }
+    for (id, m) in stated {
+        if members.get(*m as usize).map(|x| x.id) != Some(*id) {
+            return Err(format!("id {id} is indexed to member position {m}"));
+        }
+    }
+    Ok(index)
 }

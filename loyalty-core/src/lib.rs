@@ -61,6 +61,7 @@ mod operation;
 mod ops;
 mod outcome;
 mod plan;
+mod positions;
 mod program;
 mod queries;
 mod records;

@@ -216,7 +216,7 @@ impl Engine {
     /// The members `op` can change: its own, the referrer chain an order pays, the members an
     /// order being refunded paid.
     fn touched_by(&self, op: &Operation) -> Vec<u32> {
-        let index = |id: &MemberId| self.index.get(id).copied();
+        let index = |id: &MemberId| self.position(*id);
         match op {
             Operation::Order(o) => {
                 let deepest = self
@@ -256,11 +256,11 @@ impl Engine {
         touched.sort_unstable();
         touched.dedup();
         let from = match op {
-            Operation::Transfer(o) => self.index.get(&o.from).copied(),
+            Operation::Transfer(o) => self.position(o.from),
             _ => None,
         };
         let surveyed = match op {
-            Operation::Survey(o) => self.index.get(&o.member).copied(),
+            Operation::Survey(o) => self.position(o.member),
             _ => None,
         };
         let order = match op {
@@ -311,7 +311,8 @@ impl Engine {
         self.totals = saved.totals;
         if let Some((id, slot)) = saved.enrolled {
             if self.members.len() > saved.members_len {
-                self.index.remove(&id);
+                let members = &self.members;
+                self.index.remove(id, |p| members[p as usize].id);
                 match slot {
                     Filed::NewTable => self.birthdays = Vec::<Slot>::new(),
                     Filed::Slot(slot) => {

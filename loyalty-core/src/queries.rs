@@ -62,7 +62,7 @@ impl Engine {
 
     /// Whether member `id` is enrolled.
     pub fn is_member(&self, id: MemberId) -> bool {
-        self.index.contains_key(&id)
+        self.position(id).is_some()
     }
 
     /// The ids of every enrolled member, in enrolment order.

@@ -1,8 +1,9 @@
 //! The operation table (issue 11): one row per accepted operation id, and the order records a
 //! refund or a retry needs.
 //!
-//! A row is 16 bytes: the operation's digest, and where what rebuilds its outcome lives (an
-//! order record, a member, or a whole outcome kept aside). Order records are appended to a
+//! A row is 24 bytes: the operation's id and digest, and where what rebuilds its outcome lives
+//! (an order record, a member, or a whole outcome kept aside). Rows sit in a dense chunked
+//! array, found through a hash index of 4-byte positions. Order records are appended to a
 //! chunked array in filing order (no hash insert, no allocation per order, no doubling spike),
 //! 64 bytes each in the usual case: no refund yet, no campaign or stamp, at most one
 //! commission, every figure a non-negative decimal whose mantissa fits 64 bits. Any other
@@ -15,6 +16,7 @@ use smallvec::SmallVec;
 use crate::engine::{IdMap, Moved, OrderRecord};
 use crate::operation::OpId;
 use crate::outcome::Outcome;
+use crate::positions::Positions;
 
 /// What an accepted operation's row says about its outcome.
 #[derive(Debug, Clone, Copy)]
@@ -45,6 +47,7 @@ const FILED: u8 = 16;
 
 #[derive(Debug, Clone, Copy)]
 struct Row {
+    id: OpId,
     digest: u64,
     /// The order record's slot (`ORDER`), or the enrolled member's index (`ENROLLED`).
     slot: u32,
@@ -199,12 +202,18 @@ impl<T> Chunks<T> {
     fn get_mut(&mut self, i: usize) -> &mut T {
         &mut self.chunks[i / CHUNK][i % CHUNK]
     }
+
+    fn iter(&self) -> impl Iterator<Item = &T> {
+        self.chunks.iter().flatten()
+    }
 }
 
 /// The operation table: every accepted id's digest and outcome, and every order's record.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Records {
-    rows: IdMap<OpId, Row>,
+    /// Row positions by operation id.
+    index: Positions,
+    rows: Chunks<Row>,
     orders: Chunks<OrderRow>,
     /// Records that do not fit a compact row, by slot.
     wide: IdMap<u32, OrderRecord>,
@@ -213,17 +222,70 @@ pub(crate) struct Records {
 }
 
 impl Records {
+    fn row(&self, id: OpId) -> Option<&Row> {
+        let rows = &self.rows;
+        let at = self.index.find(id, |p| rows.get(p as usize).id)?;
+        Some(rows.get(at as usize))
+    }
+
+    fn row_mut(&mut self, id: OpId) -> Option<&mut Row> {
+        let rows = &self.rows;
+        let at = self.index.find(id, |p| rows.get(p as usize).id)?;
+        Some(self.rows.get_mut(at as usize))
+    }
+
+    /// The row of `id`, added (empty, unfiled) if there is none.
+    fn row_or_add(&mut self, id: OpId) -> &mut Row {
+        let rows = &self.rows;
+        let at = if let Some(at) = self.index.find(id, |p| rows.get(p as usize).id) {
+            at
+        } else {
+            let at = self.rows.push(Row {
+                id,
+                digest: 0,
+                slot: 0,
+                flags: 0,
+            }) as u32;
+            let rows = &self.rows;
+            self.index.insert(id, at, |p| rows.get(p as usize).id);
+            at
+        };
+        self.rows.get_mut(at as usize)
+    }
+
+    /// Takes the row of `id` out; the last row moves into its place.
+    fn take_row(&mut self, id: OpId) -> Option<Row> {
+        let rows = &self.rows;
+        let at = self.index.remove(id, |p| rows.get(p as usize).id)? as usize;
+        let row = *self.rows.get(at);
+        let last = self.rows.len() - 1;
+        if at != last {
+            let moved = *self.rows.get(last);
+            *self.rows.get_mut(at) = moved;
+            let rows = &self.rows;
+            // The index still points `moved` at `last`, where it also still is.
+            self.index.repoint(moved.id, at as u32, |p| {
+                if p as usize == last {
+                    moved.id
+                } else {
+                    rows.get(p as usize).id
+                }
+            });
+        }
+        self.rows.pop();
+        Some(row)
+    }
+
     /// The digest of accepted operation `id`.
     pub fn digest(&self, id: OpId) -> Option<u64> {
-        self.rows
-            .get(&id)
+        self.row(id)
             .filter(|r| r.flags & FILED != 0)
             .map(|r| r.digest)
     }
 
     /// How the outcome of accepted operation `id` is kept.
     pub fn kept(&self, id: OpId) -> Option<Kept<'_>> {
-        let row = self.rows.get(&id).filter(|r| r.flags & FILED != 0)?;
+        let row = self.row(id).filter(|r| r.flags & FILED != 0)?;
         if row.flags & WHOLE != 0 {
             return self.whole.get(&id).map(|o| Kept::Whole(o));
         }
@@ -235,22 +297,22 @@ impl Records {
         })
     }
 
-    /// Accepted operations and their digests, in no particular order.
+    /// Accepted operations and their digests, in filing order (but for reverted ones).
     pub fn digests(&self) -> impl Iterator<Item = (OpId, u64)> + '_ {
         self.rows
             .iter()
-            .filter(|(_, r)| r.flags & FILED != 0)
-            .map(|(id, r)| (*id, r.digest))
+            .filter(|r| r.flags & FILED != 0)
+            .map(|r| (r.id, r.digest))
     }
 
     /// The record of order `id`.
     pub fn order(&self, id: OpId) -> Option<OrderRecord> {
-        let row = self.rows.get(&id).filter(|r| r.flags & ORDER != 0)?;
+        let row = self.row(id).filter(|r| r.flags & ORDER != 0)?;
         Some(self.decode(row.slot))
     }
 
     pub fn has_order(&self, id: OpId) -> bool {
-        self.rows.get(&id).is_some_and(|r| r.flags & ORDER != 0)
+        self.row(id).is_some_and(|r| r.flags & ORDER != 0)
     }
 
     fn decode(&self, slot: u32) -> OrderRecord {
@@ -263,30 +325,29 @@ impl Records {
         row.decode()
     }
 
-    /// Every order record, in no particular order.
+    /// Every order record, in filing order (but for reverted ones).
     pub fn orders(&self) -> impl Iterator<Item = (OpId, OrderRecord)> + '_ {
         self.rows
             .iter()
-            .filter(|(_, r)| r.flags & ORDER != 0)
-            .map(|(id, r)| (*id, self.decode(r.slot)))
+            .filter(|r| r.flags & ORDER != 0)
+            .map(|r| (r.id, self.decode(r.slot)))
     }
 
     /// Stores the record of order `id`: a new order gets a row (filed later), a known one's
     /// record is replaced.
     pub fn put_order(&mut self, id: OpId, record: OrderRecord) {
-        let slot = match self.rows.get(&id) {
-            Some(row) if row.flags & ORDER != 0 => row.slot,
-            _ => {
-                let slot = self.orders.push(OrderRow::EMPTY) as u32;
-                let row = self.rows.entry(id).or_insert(Row {
-                    digest: 0,
-                    slot,
-                    flags: 0,
-                });
-                row.slot = slot;
-                row.flags |= ORDER;
-                slot
-            }
+        let known = self
+            .row(id)
+            .filter(|r| r.flags & ORDER != 0)
+            .map(|r| r.slot);
+        let slot = if let Some(slot) = known {
+            slot
+        } else {
+            let slot = self.orders.push(OrderRow::EMPTY) as u32;
+            let row = self.row_or_add(id);
+            row.slot = slot;
+            row.flags |= ORDER;
+            slot
         };
         if let Some(row) = OrderRow::encode(&record) {
             *self.orders.get_mut(slot as usize) = row;
@@ -299,11 +360,7 @@ impl Records {
 
     /// Files accepted operation `id` under `digest`, its outcome kept as `keep`.
     pub fn file(&mut self, id: OpId, digest: u64, keep: Keep) {
-        let row = self.rows.entry(id).or_insert(Row {
-            digest,
-            slot: 0,
-            flags: 0,
-        });
+        let row = self.row_or_add(id);
         row.digest = digest;
         row.flags = (row.flags & ORDER) | FILED;
         match keep {
@@ -326,7 +383,7 @@ impl Records {
     /// Forgets operation `id` and its order record (a provisional operation taken back; the
     /// newest record is the last slot, which is freed).
     pub fn remove(&mut self, id: OpId) {
-        let Some(row) = self.rows.remove(&id) else {
+        let Some(row) = self.take_row(id) else {
             return;
         };
         self.whole.remove(&id);
@@ -343,13 +400,16 @@ impl Records {
 
     /// Forgets order `id`'s record, keeping its row if it was filed.
     pub fn remove_order(&mut self, id: OpId) {
-        match self.rows.get_mut(&id) {
-            Some(row) if row.flags & FILED != 0 => {
-                row.flags &= !ORDER;
-                self.wide.remove(&row.slot);
-            }
-            Some(_) => self.remove(id),
-            None => {}
+        let filed = match self.row(id) {
+            Some(row) => row.flags & FILED != 0,
+            None => return,
+        };
+        if !filed {
+            self.remove(id);
+        } else if let Some(row) = self.row_mut(id) {
+            row.flags &= !ORDER;
+            let slot = row.slot;
+            self.wide.remove(&slot);
         }
     }
 }
@@ -429,11 +489,26 @@ mod tests {
         assert_eq!(digests, vec![(7, 42), (9, 5)]);
     }
 
+    #[test]
+    fn removing_an_older_row_keeps_every_other_row_found() {
+        let mut table = Records::default();
+        for id in 0..50_u64 {
+            table.file(id * 3, id, Keep::Enrolled(id as u32));
+        }
+        table.remove(30);
+        table.remove(0);
+        assert_eq!(table.digest(30), None);
+        for id in (1..50_u64).filter(|&id| id != 10) {
+            assert_eq!(table.digest(id * 3), Some(id), "operation {}", id * 3);
+        }
+        assert_eq!(table.digests().count(), 48);
+    }
+
     /// The layout budget of issue 11: what one member and one order cost at rest.
     #[test]
     fn sizes_stay_within_their_budget() {
         use core::mem::size_of;
-        assert_eq!(size_of::<Row>(), 16);
+        assert_eq!(size_of::<Row>(), 24);
         assert_eq!(size_of::<OrderRow>(), 64);
         assert_eq!(size_of::<crate::ledger::Ledger>(), 64);
         assert!(size_of::<crate::engine::Member>() <= 136);

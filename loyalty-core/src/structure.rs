@@ -71,13 +71,9 @@ impl Engine {
         if self.index.len() != count {
             return Err(format!("{} ids index {count} members", self.index.len()));
         }
-        for (id, m) in &self.index {
-            member(*m, "the id index")?;
-            if self.members[*m as usize].id != *id {
-                return Err(format!(
-                    "id {id} is indexed to member {}",
-                    self.members[*m as usize].id
-                ));
+        for (i, m) in self.members.iter().enumerate() {
+            if self.position(m.id) != Some(i as u32) {
+                return Err(format!("member {} is not indexed at its place", m.id));
             }
         }
         for (i, m) in self.members.iter().enumerate() {

@@ -11,7 +11,7 @@ use crate::outcome::Effect;
 impl Engine {
     /// `enroll` (SPEC 5.1, 8.4, 8.7).
     pub(crate) fn enroll(&mut self, o: &Enroll) -> Result<Effect, Error> {
-        if self.index.contains_key(&o.member) {
+        if self.position(o.member).is_some() {
             return fail(
                 ErrorKind::MemberExists,
                 format!("member {} is already enrolled", o.member),
@@ -24,7 +24,7 @@ impl Engine {
             );
         }
         let referrer = match o.referrer {
-            Some(r) => Some(self.index.get(&r).copied().ok_or_else(|| {
+            Some(r) => Some(self.position(r).ok_or_else(|| {
                 Error::new(
                     ErrorKind::UnknownReferrer,
                     format!("referrer {r} is not enrolled"),
@@ -64,7 +64,7 @@ impl Engine {
             referrals: 0,
             extras: None,
         });
-        self.index.insert(o.member, m);
+        self.index_member(o.member, m);
         if let Some(md) = birthday {
             self.add_birthday(m, md, o.at);
         }
