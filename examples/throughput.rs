@@ -8,8 +8,9 @@
 //! enrolling added per member (before any lot), `bytes_per_order` what the orders added per
 //! order remembered (the order record a refund needs, the idempotency record, lots).
 //! `--engagement` adds a campaign, a stamp card and achievements to the program. `--replay`
-//! also journals the orders and times encoding the records as JSON, decoding them, and
-//! replaying them into a fresh engine (`replay_records_per_sec` counts decoding and replaying).
+//! also journals the orders and times replaying them into a fresh engine, from JSON records
+//! (`json_replay_records_per_sec`: decoding and replaying) and from binary records
+//! (`replay_records_per_sec`: decoding and replaying).
 //! `--compare-floor PATH` then runs the floor (`../shared/perf/floor`) on the same workload and
 //! prints its figures and the engine's ratios to them, measured in one run.
 
@@ -242,11 +243,29 @@ fn time_replay(
         engine.state_digest(),
         "replay rebuilt another state"
     );
+
+    // The binary journal: the operations alone, back to back; decoded and replayed.
+    let mut bytes = Vec::new();
+    for record in journal {
+        record.op.to_binary(&mut bytes);
+    }
+    let mut fresh = population(program, members)?;
+    let started = Instant::now();
+    let n = fresh.replay_binary(&bytes)?;
+    let binary = started.elapsed().as_secs_f64();
+    assert_eq!(
+        fresh.state_digest(),
+        engine.state_digest(),
+        "binary replay rebuilt another state"
+    );
     println!(
-        "records={} apply_and_journal_s={applied:.2} encode_s={encode:.2} decode_s={decode:.2} replay_s={replay:.2} \
+        "records={} apply_and_journal_s={applied:.2} json_encode_s={encode:.2} json_decode_s={decode:.2} \
+         json_replay_s={replay:.2} json_replay_records_per_sec={:.0} binary_bytes_per_record={:.1} \
          replay_records_per_sec={:.0}",
         records.len(),
-        records.len() as f64 / (decode + replay)
+        records.len() as f64 / (decode + replay),
+        bytes.len() as f64 / n as f64,
+        n as f64 / binary
     );
     Ok(())
 }

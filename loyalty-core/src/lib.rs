@@ -46,6 +46,8 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod amount;
+#[cfg(feature = "serde")]
+mod binary;
 mod calendar;
 mod compact;
 mod digest;
@@ -76,6 +78,8 @@ mod structure;
 mod tiers;
 
 pub use amount::{at_scale, parse_decimal, Rounding, MAX_AMOUNT, MAX_RATE};
+#[cfg(feature = "serde")]
+pub use binary::BINARY_VERSION;
 pub use calendar::MonthDay;
 pub use engine::Engine;
 pub use error::{Error, ErrorKind, InvariantError};

@@ -1,0 +1,337 @@
+//! Binary journal records (issue 11): a compact, versioned encoding of operations, for
+//! journals that are replayed at restart. JSON records stay the form for audits and the
+//! statement tools (they carry the outcome too); a binary record is the operation alone, since
+//! the engine is deterministic and replaying the operations rebuilds the outcomes.
+//!
+//! A record is `[version: u8 = 1][kind: u8][fields]`, every integer little-endian at its
+//! width:
+//! - `enroll`  (1): id u64, at i64, member u64, referrer opt(u64), birthday opt(str),
+//!   purchase opt(decimal), questionnaire u8;
+//! - `order`   (2): id, at, member, amount decimal, points decimal, lines u32 then per line
+//!   category opt(str) and amount decimal;
+//! - `refund`  (3): id, at, order u64, amount decimal;
+//! - `transfer`(4): id, at, from u64, to u64, points decimal;
+//! - `adjust`  (5): id, at, member u64, points decimal, reason str;
+//! - `tick`    (6): at;
+//! - `configure` (7): id, at, program as JSON str;
+//! - `survey`  (8): id, at, member u64, score i64, segment opt(str).
+//!
+//! `opt(x)` is a byte 0 (absent) or 1 then `x`; `str` is a u32 byte length then UTF-8. A
+//! decimal is a byte holding its scale (0–28) with bit 7 for the sign, then its mantissa as
+//! `u64` when that byte's bit 6 is clear, or as 12 bytes (96 bits) when set: exact, scale
+//! included, 9 bytes for any everyday amount. An order of one line costs 44 bytes.
+
+use rust_decimal::Decimal;
+
+use crate::engine::Engine;
+use crate::error::{Error, ErrorKind};
+use crate::operation::{
+    Adjust, Configure, Enroll, Line, Operation, Order, Refund, Survey, Tick, Transfer,
+};
+use crate::program::Program;
+
+/// The binary record format this engine writes; it reads this version.
+pub const BINARY_VERSION: u8 = 1;
+
+const NEGATIVE: u8 = 0x80;
+const WIDE: u8 = 0x40;
+
+impl Operation {
+    /// Appends this operation's binary journal record to `out` (see the module docs).
+    ///
+    /// ```
+    /// use loyalty_core::{Operation, Order};
+    /// use rust_decimal::Decimal;
+    ///
+    /// let op: Operation = Order::new(9, 60, 7, Decimal::new(1250, 2)).into();
+    /// let mut bytes = Vec::new();
+    /// op.to_binary(&mut bytes);
+    /// assert_eq!(bytes.len(), 44);
+    /// assert_eq!(Operation::from_binary(&bytes)?, (op, 44));
+    /// # Ok::<(), loyalty_core::Error>(())
+    /// ```
+    pub fn to_binary(&self, out: &mut Vec<u8>) {
+        encode(self, out);
+    }
+
+    /// Decodes the binary record at the start of `bytes`: the operation and the number of
+    /// bytes it took. A truncated, unknown or malformed record is `InvalidInput`.
+    pub fn from_binary(bytes: &[u8]) -> Result<(Operation, usize), Error> {
+        decode(bytes)
+    }
+}
+
+impl Engine {
+    /// Applies every binary record in `bytes` (records back to back, as
+    /// [`Operation::to_binary`] writes them) and returns how many there were. A record that
+    /// does not decode or apply stops the replay with an error naming it; the records before
+    /// it stay applied.
+    pub fn replay_binary(&mut self, bytes: &[u8]) -> Result<u64, Error> {
+        let (mut at, mut n) = (0, 0_u64);
+        while at < bytes.len() {
+            let (op, used) = decode(&bytes[at..]).map_err(|e| {
+                Error::new(e.kind(), format!("binary record {n} at byte {at}: {e}"))
+            })?;
+            self.apply_ref(&op).map_err(|e| {
+                Error::new(
+                    ErrorKind::InvalidInput,
+                    format!(
+                        "binary record {n} ({} {:?}) does not apply: {e}",
+                        op.kind(),
+                        op.id()
+                    ),
+                )
+            })?;
+            at += used;
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+/// Appends `op`'s binary record to `out`.
+fn encode(op: &Operation, out: &mut Vec<u8>) {
+    let mut w = Writer(out);
+    w.u8(BINARY_VERSION);
+    match op {
+        Operation::Enroll(o) => {
+            w.head(1, o.id, o.at).u64(o.member);
+            w.opt(o.referrer, Writer::u64);
+            w.opt(o.birthday.as_deref(), Writer::str);
+            w.opt(o.purchase, Writer::decimal);
+            w.u8(u8::from(o.questionnaire));
+        }
+        Operation::Order(o) => {
+            w.head(2, o.id, o.at)
+                .u64(o.member)
+                .decimal(o.amount)
+                .decimal(o.points)
+                .u32(o.lines.len() as u32);
+            for line in &o.lines {
+                w.opt(line.category.as_deref(), Writer::str);
+                w.decimal(line.amount);
+            }
+        }
+        Operation::Refund(o) => {
+            w.head(3, o.id, o.at).u64(o.order).decimal(o.amount);
+        }
+        Operation::Transfer(o) => {
+            w.head(4, o.id, o.at)
+                .u64(o.from)
+                .u64(o.to)
+                .decimal(o.points);
+        }
+        Operation::Adjust(o) => {
+            w.head(5, o.id, o.at)
+                .u64(o.member)
+                .decimal(o.points)
+                .str(&o.reason);
+        }
+        Operation::Tick(o) => {
+            w.u8(6).i64(o.at);
+        }
+        Operation::Configure(o) => {
+            w.head(7, o.id, o.at).str(&o.program.to_json());
+        }
+        Operation::Survey(o) => {
+            w.head(8, o.id, o.at).u64(o.member).i64(o.score);
+            w.opt(o.segment.as_deref(), Writer::str);
+        }
+    }
+}
+
+/// Decodes the record at the start of `bytes`: the operation and the bytes it took. A
+/// truncated, unknown or malformed record is `InvalidInput`, naming what is wrong and where.
+fn decode(bytes: &[u8]) -> Result<(Operation, usize), Error> {
+    let mut r = Reader { bytes, at: 0 };
+    let version = r.u8()?;
+    if version != BINARY_VERSION {
+        return Err(r.bad(&format!(
+            "binary record version {version} is not {BINARY_VERSION}"
+        )));
+    }
+    let kind = r.u8()?;
+    let op = match kind {
+        6 => Operation::Tick(Tick::new(r.i64()?)),
+        1..=8 => {
+            let (id, at) = (r.u64()?, r.i64()?);
+            body(kind, id, at, &mut r)?
+        }
+        _ => return Err(r.bad(&format!("unknown operation kind {kind}"))),
+    };
+    Ok((op, r.at))
+}
+
+/// The fields after `id` and `at` of an operation of `kind`.
+fn body(kind: u8, id: u64, at: i64, r: &mut Reader<'_>) -> Result<Operation, Error> {
+    Ok(match kind {
+        1 => {
+            let mut o = Enroll::new(id, at, r.u64()?);
+            o.referrer = r.opt(Reader::u64)?;
+            o.birthday = r.opt(Reader::string)?;
+            o.purchase = r.opt(Reader::decimal)?;
+            o.questionnaire = match r.u8()? {
+                0 => false,
+                1 => true,
+                b => return Err(r.bad(&format!("questionnaire byte {b}"))),
+            };
+            o.into()
+        }
+        2 => {
+            let mut o = Order::new(id, at, r.u64()?, r.decimal()?);
+            o.points = r.decimal()?;
+            let n = r.u32()? as usize;
+            // Each line takes at least 2 bytes: a count beyond what is left is damage.
+            if n > r.left() / 2 {
+                return Err(r.bad(&format!("{n} lines in {} bytes", r.left())));
+            }
+            o.lines = (0..n)
+                .map(|_| {
+                    let category = r.opt(Reader::string)?;
+                    Ok(Line::new(category.as_deref(), r.decimal()?))
+                })
+                .collect::<Result<_, Error>>()?;
+            o.into()
+        }
+        3 => Refund::new(id, at, r.u64()?, r.decimal()?).into(),
+        4 => Transfer::new(id, at, r.u64()?, r.u64()?, r.decimal()?).into(),
+        5 => {
+            let mut o = Adjust::new(id, at, r.u64()?, r.decimal()?);
+            o.reason = r.string()?;
+            o.into()
+        }
+        7 => Configure::new(id, at, Program::from_json(&r.string()?)?).into(),
+        _ => {
+            let mut o = Survey::new(id, at, r.u64()?, r.i64()?);
+            o.segment = r.opt(Reader::string)?;
+            o.into()
+        }
+    })
+}
+
+struct Writer<'a>(&'a mut Vec<u8>);
+
+impl Writer<'_> {
+    fn u8(&mut self, v: u8) -> &mut Self {
+        self.0.push(v);
+        self
+    }
+    fn u32(&mut self, v: u32) -> &mut Self {
+        self.0.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+    fn u64(&mut self, v: u64) -> &mut Self {
+        self.0.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+    fn i64(&mut self, v: i64) -> &mut Self {
+        self.0.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+    fn head(&mut self, kind: u8, id: u64, at: i64) -> &mut Self {
+        self.u8(kind).u64(id).i64(at)
+    }
+    fn str(&mut self, s: &str) -> &mut Self {
+        self.u32(s.len() as u32);
+        self.0.extend_from_slice(s.as_bytes());
+        self
+    }
+    fn decimal(&mut self, d: Decimal) -> &mut Self {
+        let sign = if d.is_sign_negative() { NEGATIVE } else { 0 };
+        let magnitude = d.mantissa().unsigned_abs();
+        let scale = d.scale() as u8;
+        if let Ok(small) = u64::try_from(magnitude) {
+            self.u8(sign | scale).u64(small)
+        } else {
+            self.u8(sign | WIDE | scale);
+            self.0.extend_from_slice(&magnitude.to_le_bytes()[..12]);
+            self
+        }
+    }
+    fn opt<T>(&mut self, v: Option<T>, mut put: impl FnMut(&mut Self, T) -> &mut Self) {
+        match v {
+            None => {
+                self.u8(0);
+            }
+            Some(v) => {
+                self.u8(1);
+                put(self, v);
+            }
+        }
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn bad(&self, what: &str) -> Error {
+        Error::new(
+            ErrorKind::InvalidInput,
+            format!("binary record, byte {}: {what}", self.at),
+        )
+    }
+    fn left(&self) -> usize {
+        self.bytes.len() - self.at
+    }
+    fn take<const N: usize>(&mut self) -> Result<[u8; N], Error> {
+        let part = self
+            .bytes
+            .get(self.at..self.at + N)
+            .and_then(|b| <[u8; N]>::try_from(b).ok())
+            .ok_or_else(|| self.bad(&format!("needs {N} more bytes, has {}", self.left())))?;
+        self.at += N;
+        Ok(part)
+    }
+    fn u8(&mut self) -> Result<u8, Error> {
+        Ok(self.take::<1>()?[0])
+    }
+    fn u32(&mut self) -> Result<u32, Error> {
+        Ok(u32::from_le_bytes(self.take()?))
+    }
+    fn u64(&mut self) -> Result<u64, Error> {
+        Ok(u64::from_le_bytes(self.take()?))
+    }
+    fn i64(&mut self) -> Result<i64, Error> {
+        Ok(i64::from_le_bytes(self.take()?))
+    }
+    fn string(&mut self) -> Result<String, Error> {
+        let n = self.u32()? as usize;
+        if n > self.left() {
+            return Err(self.bad(&format!("a string of {n} bytes in {}", self.left())));
+        }
+        let text = core::str::from_utf8(&self.bytes[self.at..self.at + n])
+            .map_err(|e| self.bad(&format!("a string that is not UTF-8: {e}")))?
+            .to_owned();
+        self.at += n;
+        Ok(text)
+    }
+    fn decimal(&mut self) -> Result<Decimal, Error> {
+        let head = self.u8()?;
+        let scale = u32::from(head & 0x3f);
+        let magnitude = if head & WIDE == 0 {
+            u128::from(self.u64()?)
+        } else {
+            let mut b = [0_u8; 16];
+            b[..12].copy_from_slice(&self.take::<12>()?);
+            u128::from_le_bytes(b)
+        };
+        let mantissa = i128::try_from(magnitude).unwrap_or(i128::MAX);
+        let mut d = Decimal::try_from_i128_with_scale(mantissa, scale)
+            .map_err(|e| self.bad(&format!("decimal {magnitude}e-{scale}: {e}")))?;
+        d.set_sign_negative(head & NEGATIVE != 0);
+        Ok(d)
+    }
+    fn opt<T>(
+        &mut self,
+        get: impl FnOnce(&mut Self) -> Result<T, Error>,
+    ) -> Result<Option<T>, Error> {
+        match self.u8()? {
+            0 => Ok(None),
+            1 => get(self).map(Some),
+            b => Err(self.bad(&format!("option tag {b}"))),
+        }
+    }
+}
