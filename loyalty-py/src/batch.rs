@@ -51,6 +51,57 @@ fn same_length(what: &str, len: usize, other: &str, n: usize) -> PyErr {
     )
 }
 
+/// A column of 64-bit integers through the buffer protocol (a numpy `int64` array, an
+/// `array.array('q')`, …): copied in one go, never converted element by element.
+pub(crate) fn int64_column(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<i64>> {
+    let buffer = pyo3::buffer::PyBuffer::<i64>::get(obj).map_err(|e| {
+        pyo3::exceptions::PyTypeError::new_err(format!(
+            "{what} must be a buffer of 64-bit integers (numpy int64, array('q')): {e}"
+        ))
+    })?;
+    if buffer.dimensions() != 1 {
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "{what} must be one-dimensional, not {}-dimensional",
+            buffer.dimensions()
+        )));
+    }
+    buffer.to_vec(obj.py())
+}
+
+/// Integer columns of one length, as `int64_column` reads them.
+pub(crate) fn int64_columns<const N: usize>(
+    named: [(&Bound<'_, PyAny>, &str); N],
+) -> PyResult<(usize, [Vec<i64>; N])> {
+    let mut columns: [Vec<i64>; N] = core::array::from_fn(|_| Vec::new());
+    for (i, (obj, what)) in named.iter().enumerate() {
+        columns[i] = int64_column(obj, what)?;
+    }
+    let n = columns.first().map_or(0, Vec::len);
+    if let Some(at) = columns.iter().position(|c| c.len() != n) {
+        return Err(same_length(named[at].1, columns[at].len(), named[0].1, n));
+    }
+    Ok((n, columns))
+}
+
+/// An optional integer column, which must have `n` rows.
+pub(crate) fn int64_optional(obj: &Bound<'_, PyAny>, what: &str, n: usize) -> PyResult<Vec<i64>> {
+    let column = int64_column(obj, what)?;
+    if column.len() != n {
+        return Err(same_length(what, column.len(), "the other columns", n));
+    }
+    Ok(column)
+}
+
+/// An id from a 64-bit integer column: negative is refused, naming the value.
+pub(crate) fn id_from(v: i64, what: &str) -> PyResult<u64> {
+    u64::try_from(v).map_err(|_| {
+        errors::new_err(
+            loyalty_core::ErrorKind::InvalidInput,
+            format!("{what} {v} is not an id (ids are ≥ 0)"),
+        )
+    })
+}
+
 /// Builds the operation of every row; a bad value is raised as it was, its message prefixed
 /// with its row ("row 7: amounts …").
 pub(crate) fn rows(

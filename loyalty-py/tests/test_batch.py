@@ -153,3 +153,54 @@ def test_members_come_out_as_columns() -> None:
     assert columns["orders"] == [0, 1, 1]
     assert columns["referrals"] == [1, 1, 0]
     assert loyalty.Engine(FALCON).member_columns()["member"] == []
+
+
+# Orders from integer columns in minor units, through the buffer protocol (issue 11).
+
+def test_minor_unit_columns_give_what_decimal_columns_give() -> None:
+    import array
+
+    rows = [(1000 + i, T0 + i, 1 + i % 3, 125 + 37 * i) for i in range(60)]
+    by_decimal = population(3)
+    expected = by_decimal.order_batch(
+        [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
+        [Decimal(r[3]) / 100 for r in rows],
+    )
+    for columns in (
+        [np.array([r[k] for r in rows], dtype=np.int64) for k in range(4)],
+        [array.array("q", [r[k] for r in rows]) for k in range(4)],
+    ):
+        by_minor = population(3)
+        result = by_minor.order_batch_minor(*columns)
+        assert result.errors == expected.errors
+        assert [o.to_json() for o in map(result.outcome, range(len(rows))) if o] == [
+            o.to_json() for o in map(expected.outcome, range(len(rows))) if o
+        ]
+        assert by_minor.state_digest() == by_decimal.state_digest()
+
+
+def test_minor_unit_points_and_rejections_per_row() -> None:
+    e = population(3)
+    e.order_batch_minor(np.array([900]), np.array([T0]), np.array([1]), np.array([100_000]))
+    result = e.order_batch_minor(
+        np.array([901, 902, 903]), np.array([T0, T0, T0]), np.array([1, 1, 9]),
+        np.array([10_000, -5, 100]), points_minor=np.array([1_000, 0, 0]),
+    )
+    assert result.errors == [None, "InvalidAmount", "UnknownMember"]
+    ordered = result.outcome(0)
+    assert ordered is not None and ordered.points == Decimal("10.00")
+
+
+def test_minor_unit_columns_refuse_what_they_cannot_read() -> None:
+    e = population(3)
+    with pytest.raises(TypeError, match="amounts_minor must be a buffer of 64-bit integers"):
+        e.order_batch_minor(np.array([1]), np.array([T0]), np.array([1]), np.array([1.5]))
+    with pytest.raises(TypeError, match="ids must be a buffer"):
+        e.order_batch_minor([1], np.array([T0]), np.array([1]), np.array([100]))
+    with pytest.raises(loyalty.InvalidInput, match="row 0: ids -1 is not an id"):
+        e.order_batch_minor(np.array([-1]), np.array([T0]), np.array([1]), np.array([100]))
+    with pytest.raises(loyalty.InvalidInput, match="one length"):
+        e.order_batch_minor(np.array([1, 2]), np.array([T0]), np.array([1]), np.array([100]))
+    with pytest.raises(TypeError, match="one-dimensional"):
+        e.order_batch_minor(np.array([[1]]), np.array([[T0]]), np.array([[1]]), np.array([[100]]))
+    assert e.member(1).orders == 0

@@ -4,6 +4,7 @@ the package."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+import array
 from decimal import Decimal
 from typing import List, Optional
 
@@ -32,6 +33,15 @@ def simulate(engine: loyalty.Engine, members: List[int]) -> int:
     errors: List[Optional[str]] = result.errors
     first: Optional[loyalty.Outcome] = result.outcome(0)
     return result.accepted + len(errors) + (0 if first is None else 1)
+
+
+def simulate_minor(engine: loyalty.Engine, members: List[int]) -> int:
+    n = len(members)
+    result = engine.order_batch_minor(
+        array.array("q", range(1, n + 1)), array.array("q", [0] * n), array.array("q", members),
+        array.array("q", [1000] * n), points_minor=None, keep_outcomes=False,
+    )
+    return result.accepted
 
 
 def report(engine: loyalty.Engine) -> Optional[Decimal]:

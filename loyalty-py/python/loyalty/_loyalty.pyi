@@ -3,6 +3,7 @@
 import os
 from datetime import datetime
 from decimal import Decimal
+from typing_extensions import Buffer as _Buffer  # any buffer of 64-bit integers: numpy int64, array('q')
 from typing import Any, Callable, Iterable, Literal, Mapping, Optional, Protocol, Sequence, Tuple, TypeVar, Union, final
 
 _Amount = Union[Decimal, int, str]
@@ -387,6 +388,21 @@ class Engine:
         times, members, amounts and optionally points. Inputs are converted once (a bad value
         raises, naming its row, before anything is applied); the orders then run without the
         GIL, and each row's rejection is reported in the result instead of raised."""
+    def order_batch_minor(
+        self,
+        ids: _Buffer,
+        ats: _Buffer,
+        members: _Buffer,
+        amounts_minor: _Buffer,
+        points_minor: Optional[_Buffer] = None,
+        *,
+        keep_outcomes: bool = True,
+    ) -> BatchResult:
+        """Many orders at once from integer columns through the buffer protocol (numpy `int64`
+        arrays, `array.array('q')`): ids, times (Unix seconds), members, and amounts in minor
+        units of the program's money scale (`1250` is `12.50` at scale 2), optionally points in
+        minor units of its points scale. The columns are copied, not converted element by
+        element; the orders run without the GIL, as in `order_batch`."""
     def refund_batch(
         self,
         ids: _Column[int],
