@@ -44,7 +44,38 @@ impl Rounding {
 
     /// `value` rounded to `scale` decimal places.
     pub fn round(self, value: Decimal, scale: u32) -> Decimal {
-        value.round_dp_with_strategy(scale, self.strategy())
+        self.round_small(value, scale)
+            .unwrap_or_else(|| value.round_dp_with_strategy(scale, self.strategy()))
+    }
+
+    /// [`Rounding::round`] in 64-bit integers, for the usual value: non-negative, a mantissa
+    /// of 64 bits, at most 18 places to drop. `None` otherwise.
+    fn round_small(self, value: Decimal, scale: u32) -> Option<Decimal> {
+        if value.scale() <= scale {
+            return Some(value);
+        }
+        if value.is_sign_negative() {
+            return None;
+        }
+        let m = u64::try_from(value.mantissa()).ok()?;
+        let unit = u64::try_from(*POW10.get((value.scale() - scale) as usize)?).ok()?;
+        let (q, r) = (m / unit, m % unit);
+        let half = u128::from(r) * 2;
+        let up = match self {
+            Rounding::Down => false,
+            Rounding::HalfUp => half >= u128::from(unit),
+            Rounding::HalfEven => {
+                half > u128::from(unit) || (half == u128::from(unit) && q % 2 == 1)
+            }
+        };
+        let q = q + u64::from(up);
+        Some(Decimal::from_parts(
+            q as u32,
+            (q >> 32) as u32,
+            0,
+            false,
+            scale,
+        ))
     }
 
     /// `num ÷ den` rounded to `scale` places, exactly: the quotient is corrected with the exact
@@ -136,16 +167,26 @@ pub fn mul(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
     Decimal::try_from_i128_with_scale(mantissa, scale).map_err(|_| too_long())
 }
 
+/// 10^0 … 10^19.
+const POW10: [i128; 20] = {
+    let mut t = [1_i128; 20];
+    let mut i = 1;
+    while i < 20 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
 /// `a` against `b` by value. Mantissas that fit 64 bits are brought to one scale in 128-bit
 /// integers (exact), several times cheaper than `Decimal`'s general comparison.
 pub(crate) fn compare(a: Decimal, b: Decimal) -> core::cmp::Ordering {
     let (sa, sb) = (a.scale(), b.scale());
     if let (Ok(x), Ok(y)) = (i64::try_from(a.mantissa()), i64::try_from(b.mantissa())) {
         let (x, y) = (i128::from(x), i128::from(y));
-        let shift = sa.abs_diff(sb);
+        let shift = sa.abs_diff(sb) as usize;
         // |x| < 2^63 and 10^19 < 2^64: the scaled side stays below 2^127.
-        if shift <= 19 {
-            let up = 10_i128.pow(shift);
+        if let Some(&up) = POW10.get(shift) {
             return if sa >= sb {
                 x.cmp(&(y * up))
             } else {
@@ -168,10 +209,8 @@ pub fn add(a: Decimal, b: Decimal) -> Decimal {
     // `Decimal` would add them, at a fraction of the cost.
     if a.scale() == b.scale() && !a.is_sign_negative() && !b.is_sign_negative() {
         if let (Ok(x), Ok(y)) = (u64::try_from(a.mantissa()), u64::try_from(b.mantissa())) {
-            if let Ok(sum) =
-                Decimal::try_from_i128_with_scale(i128::from(x) + i128::from(y), a.scale())
-            {
-                return sum;
+            if let Some(sum) = x.checked_add(y) {
+                return Decimal::from_parts(sum as u32, (sum >> 32) as u32, 0, false, a.scale());
             }
         }
     }
@@ -385,6 +424,26 @@ mod tests {
         assert_eq!(parse_decimal(" 12.50 ").ok(), Some(d("12.5")));
     }
 
+    /// Every tie and near-tie of small values, in every mode, as `Decimal` rounds them.
+    #[test]
+    fn small_rounding_agrees_on_every_tie() {
+        for m in 0..3_000_i64 {
+            for scale in 1..=4 {
+                let v = Decimal::new(m, scale);
+                for places in 0..scale {
+                    for mode in [Rounding::Down, Rounding::HalfUp, Rounding::HalfEven] {
+                        let want = v.round_dp_with_strategy(places, mode.strategy());
+                        assert_eq!(
+                            mode.round(v, places).serialize(),
+                            want.serialize(),
+                            "{v} {places} {mode:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     /// A decimal from raw parts: a mantissa of up to 96 bits, any scale, either sign.
     fn any_decimal() -> impl proptest::strategy::Strategy<Value = Decimal> {
         use proptest::prelude::*;
@@ -401,6 +460,15 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Rounding in integers gives what `Decimal` gives, bit for bit.
+        #[test]
+        fn small_rounding_agrees_with_decimal(v in any_decimal(), places in 0_u32..=28) {
+            for mode in [Rounding::Down, Rounding::HalfUp, Rounding::HalfEven] {
+                let want = v.round_dp_with_strategy(places, mode.strategy());
+                proptest::prop_assert_eq!(mode.round(v, places).serialize(), want.serialize(), "{} {:?}", v, mode);
+            }
+        }
+
         /// The fast paths give what `Decimal` gives, bit for bit (scale and sign included).
         #[test]
         fn fast_paths_agree_with_decimal(a in any_decimal(), b in any_decimal()) {

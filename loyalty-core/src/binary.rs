@@ -46,8 +46,8 @@ impl Operation {
     /// let op: Operation = Order::new(9, 60, 7, Decimal::new(1250, 2)).into();
     /// let mut bytes = Vec::new();
     /// op.to_binary(&mut bytes);
-    /// assert_eq!(bytes.len(), 44);
-    /// assert_eq!(Operation::from_binary(&bytes)?, (op, 44));
+    /// assert_eq!(bytes.len(), 48);
+    /// assert_eq!(Operation::from_binary(&bytes)?, (op, 48));
     /// # Ok::<(), loyalty_core::Error>(())
     /// ```
     pub fn to_binary(&self, out: &mut Vec<u8>) {

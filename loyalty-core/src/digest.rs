@@ -99,7 +99,7 @@ impl Canonical {
     }
     fn decimal(&mut self, d: Decimal) -> &mut Self {
         // `serialize` is flags, lo, mid, hi (each little-endian): written lo, mid, hi, flags.
-        let b = d.normalize().serialize();
+        let b = normalized(d).serialize();
         self.write(&b[4..16]);
         self.write(&b[0..4]);
         self
@@ -113,6 +113,23 @@ impl Canonical {
                 self
             }
         }
+    }
+}
+
+/// `d.normalize()`, with trailing zeros stripped in 64-bit arithmetic when the mantissa
+/// allows (the usual amount), at a fraction of the cost.
+fn normalized(d: Decimal) -> Decimal {
+    match u64::try_from(d.mantissa().unsigned_abs()) {
+        Ok(0) => Decimal::ZERO,
+        Ok(mut m) => {
+            let mut scale = d.scale();
+            while scale > 0 && m % 10 == 0 {
+                m /= 10;
+                scale -= 1;
+            }
+            Decimal::from_parts(m as u32, (m >> 32) as u32, 0, d.is_sign_negative(), scale)
+        }
+        Err(_) => d.normalize(),
     }
 }
 
@@ -304,6 +321,19 @@ mod tests {
         let c: Operation = Order::new(1, 0, 2, d("500.001")).into();
         assert_eq!(of(&a), of(&b));
         assert_ne!(of(&a), of(&c));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn normalizing_in_integers_is_normalize(m in proptest::prelude::any::<i64>(), scale in 0_u32..=28, neg_zero in proptest::prelude::any::<bool>()) {
+            let mut d = Decimal::new(if neg_zero { 0 } else { m % 1_000_000_000 }, scale);
+            if neg_zero {
+                d.set_sign_negative(true);
+            }
+            proptest::prop_assert_eq!(normalized(d).serialize(), d.normalize().serialize());
+            let wide = Decimal::new(m, scale);
+            proptest::prop_assert_eq!(normalized(wide).serialize(), wide.normalize().serialize());
+        }
     }
 
     #[test]

@@ -101,16 +101,18 @@ impl Engine {
     }
 
     /// Levels, before an order or refund counts, of the members whose qualifying total it
-    /// moves: the buyer and, on the points basis, the referrers it pays. Reuses one buffer, so
+    /// moves: the buyer (whose level the caller knows) and, on the points basis, the referrers
+    /// it pays. Reuses one buffer, so
     /// the hot path allocates nothing.
     pub(crate) fn snapshot_levels(
         &mut self,
         buyer: u32,
+        buyer_level: usize,
         referrers: impl Iterator<Item = u32>,
     ) -> Vec<(u32, usize)> {
         let mut snap = core::mem::take(&mut self.level_scratch);
         snap.clear();
-        snap.push((buyer, self.level_of(buyer)));
+        snap.push((buyer, buyer_level));
         if self.program.tiers.basis == Basis::Points {
             snap.extend(referrers.map(|r| (r, self.level_of(r))));
         }

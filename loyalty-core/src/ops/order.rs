@@ -12,6 +12,8 @@ type Commissions = smallvec::SmallVec<[(u32, u32, Decimal); 2]>;
 /// Everything an order will do, computed before anything changes.
 struct Plan {
     buyer: u32,
+    /// The buyer's level before the order.
+    level: usize,
     amount: Decimal,
     points: Decimal,
     cash: Decimal,
@@ -85,13 +87,15 @@ impl Engine {
             }
         }
         let cash = amount - spent_value;
-        let level = &p.tiers.levels[self.level_of(buyer)];
+        let level_index = self.level_of(buyer);
+        let level = &p.tiers.levels[level_index];
         let accrual = p.round_points(mul(cash, level.accrual_rate)?);
         let commissions = self.plan_commissions(buyer, cash)?;
         let bonuses = self.campaign_bonuses(o, level, amount, cash)?;
         let stamps = self.stamps_earned(&o.lines, amount);
         Ok(Plan {
             buyer,
+            level: level_index,
             amount,
             points,
             cash,
@@ -130,6 +134,7 @@ impl Engine {
     fn commit_order(&mut self, o: &Order, plan: Plan) -> Ordered {
         let Plan {
             buyer,
+            level,
             amount,
             points,
             cash,
@@ -138,7 +143,7 @@ impl Engine {
             bonuses,
             stamps,
         } = plan;
-        let levels_before = self.snapshot_levels(buyer, commissions.iter().map(|c| c.0));
+        let levels_before = self.snapshot_levels(buyer, level, commissions.iter().map(|c| c.0));
 
         self.debit(buyer, points, Account::Redeemed);
         let bonus_total = bonuses.iter().fold(Decimal::ZERO, |s, (_, b)| add(s, *b));

@@ -99,7 +99,8 @@ impl Engine {
 
     fn commit_refund(&mut self, o: &Refund, r: &mut OrderRecord, plan: &Plan) -> Refunded {
         let buyer = r.buyer;
-        let levels_before = self.snapshot_levels(buyer, r.commissions.iter().map(|c| c.0));
+        let level = self.level_of(buyer);
+        let levels_before = self.snapshot_levels(buyer, level, r.commissions.iter().map(|c| c.0));
 
         r.refunded = plan.refunded;
         let expires_at = self.expiry_from(o.at);
