@@ -14,7 +14,7 @@ use crate::amount::positive;
 
 use crate::engine::{Engine, OrderRecord};
 use crate::operation::OpId;
-use crate::outcome::{Account, Commission, Effect, Ordered, Outcome, Posting};
+use crate::outcome::{Account, Commission, Effect, Ordered, Outcome, Posting, TierChange};
 use crate::records::{Keep, Kept};
 
 /// A filed order whose record is gone (a snapshot checked at load cannot have one).
@@ -60,7 +60,7 @@ impl Engine {
             }
             Effect::Ordered(_) => self
                 .rebuilds(outcome)
-                .map(|pending| Keep::Order { pending }),
+                .map(|(pending, tier)| Keep::Order { pending, tier }),
             _ => None,
         }
     }
@@ -78,7 +78,7 @@ impl Engine {
     pub(crate) fn filed(&self, id: OpId) -> Option<Cow<'_, Outcome>> {
         match self.records.kept(id)? {
             Kept::Whole(outcome) => Some(Cow::Borrowed(outcome)),
-            Kept::Order { pending } => self.rebuild(id, pending).map(Cow::Owned),
+            Kept::Order { pending, tier } => self.rebuild(id, pending, tier).map(Cow::Owned),
             Kept::Enrolled(m) => Some(Cow::Owned(Outcome {
                 effect: Effect::Enrolled {
                     member: self.members.get(m as usize)?.id,
@@ -95,13 +95,19 @@ impl Engine {
         Some(self.keep_last(outcome))
     }
 
-    /// `Some(pending)` when `outcome` is an order's that its record rebuilds exactly (with
-    /// its credits pending or not), `None` when it must be kept whole.
-    fn rebuilds(&self, outcome: &Outcome) -> Option<bool> {
+    /// `Some((pending, tier))` when `outcome` is an order's that its record rebuilds exactly
+    /// (with its credits pending or not, and the buyer's level change if any), `None` when it
+    /// must be kept whole.
+    fn rebuilds(&self, outcome: &Outcome) -> Option<(bool, Option<(u8, u8)>)> {
         let Effect::Ordered(o) = &outcome.effect else {
             return None;
         };
         let record = &self.records.order(o.order)?;
+        let tier = match o.tier_changes.as_slice() {
+            [] => None,
+            [change] => Some(self.level_change(change, record)?),
+            _ => return None,
+        };
         if !self.rebuilt_exactly(o, record) {
             return None;
         }
@@ -110,11 +116,46 @@ impl Engine {
             .postings
             .iter()
             .any(|p| matches!(p.to, Account::Pending(_)));
-        same_postings(&outcome.postings, self.order_postings(record, pending)).then_some(pending)
+        same_postings(&outcome.postings, self.order_postings(record, pending))
+            .then_some((pending, tier))
+    }
+
+    /// The level indices of the buyer's `change`, if the program's levels name it exactly.
+    fn level_change(&self, change: &TierChange, r: &OrderRecord) -> Option<(u8, u8)> {
+        let index = |name: &str| {
+            let i = self.program.level_index(name)?;
+            u8::try_from(i).ok()
+        };
+        (change.member == self.members[r.buyer as usize].id)
+            .then(|| Some((index(&change.from)?, index(&change.to)?)))?
+    }
+
+    /// The buyer's level change from level indices, named as the program names them now
+    /// (a `configure` that renames levels first files such outcomes whole).
+    fn tier_change(&self, r: &OrderRecord, (from, to): (u8, u8)) -> Option<TierChange> {
+        let levels = &self.program.tiers.levels;
+        Some(TierChange {
+            member: self.members[r.buyer as usize].id,
+            from: levels.get(usize::from(from))?.name.clone(),
+            to: levels.get(usize::from(to))?.name.clone(),
+        })
+    }
+
+    /// Files whole every compact outcome that names levels, before a `configure` that changes
+    /// the levels' names (their rebuilt outcome would otherwise name the new ones).
+    pub(crate) fn keep_level_names(&mut self) {
+        for id in self.records.with_level_change() {
+            let (Some(outcome), Some(digest)) = (self.filed(id), self.records.digest(id)) else {
+                continue;
+            };
+            let outcome = Box::new(outcome.into_owned());
+            self.records.file(id, digest, Keep::Whole(outcome));
+        }
     }
 
     /// Whether [`Engine::ordered`] rebuilds `o` from `r` bit for bit (decimal scales
-    /// included). Every field is named, so a field added to `Ordered` must be decided here.
+    /// included), level changes aside (see [`Engine::level_change`]). Every field is named, so
+    /// a field added to `Ordered` must be decided here.
     fn rebuilt_exactly(&self, o: &Ordered, r: &OrderRecord) -> bool {
         let Ordered {
             order: _,
@@ -127,13 +168,12 @@ impl Engine {
             stamps,
             stamp_rewards,
             achievements,
-            tier_changes,
+            tier_changes: _,
         } = o;
         let id = |m: u32| self.members[m as usize].id;
         campaign_bonuses.is_empty()
             && stamps.is_empty()
             && achievements.is_empty()
-            && tier_changes.is_empty()
             && same(*stamp_rewards, Decimal::ZERO)
             && r.extras.is_none()
             && *member == id(r.buyer)
@@ -150,8 +190,12 @@ impl Engine {
     }
 
     /// The effect of a plain order, from its record.
-    fn ordered(&self, id: OpId, r: &OrderRecord) -> Ordered {
+    fn ordered(&self, id: OpId, r: &OrderRecord, tier: Option<(u8, u8)>) -> Ordered {
         Ordered {
+            tier_changes: tier
+                .and_then(|t| self.tier_change(r, t))
+                .into_iter()
+                .collect(),
             order: id,
             member: self.members[r.buyer as usize].id,
             cash: r.cash.total,
@@ -202,10 +246,10 @@ impl Engine {
     }
 
     /// The outcome of order `id`, filed compactly.
-    fn rebuild(&self, id: OpId, pending: bool) -> Option<Outcome> {
+    fn rebuild(&self, id: OpId, pending: bool, tier: Option<(u8, u8)>) -> Option<Outcome> {
         let record = &self.records.order(id)?;
         Some(Outcome {
-            effect: Effect::Ordered(Box::new(self.ordered(id, record))),
+            effect: Effect::Ordered(Box::new(self.ordered(id, record, tier))),
             postings: self.order_postings(record, pending).collect(),
         })
     }

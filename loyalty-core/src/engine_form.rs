@@ -30,6 +30,9 @@ struct AppliedForm<O> {
     pending: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     enrolled: Option<MemberId>,
+    /// A plain order's level change of its buyer: level indices before and after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tier: Option<(u8, u8)>,
 }
 
 fn none<O>() -> Option<O> {
@@ -107,10 +110,14 @@ impl Serialize for Applied<'_> {
                 outcome: None,
                 pending: false,
                 enrolled: None,
+                tier: None,
             };
             match records.kept(id) {
                 Some(Kept::Whole(outcome)) => form.outcome = Some(outcome),
-                Some(Kept::Order { pending }) => form.pending = pending,
+                Some(Kept::Order { pending, tier }) => {
+                    form.pending = pending;
+                    form.tier = tier;
+                }
                 Some(Kept::Enrolled(m)) => form.enrolled = members.get(m as usize).map(|m| m.id),
                 None => {}
             }
@@ -202,6 +209,7 @@ fn records(
             })?),
             (None, None) if table.has_order(id) => Keep::Order {
                 pending: form.pending,
+                tier: form.tier,
             },
             (None, None) => {
                 return Err(format!(

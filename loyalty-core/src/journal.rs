@@ -17,8 +17,10 @@ use crate::program::Program;
 /// The journal format this engine writes; it reads this version and older.
 pub const JOURNAL_VERSION: u32 = 1;
 
-/// The snapshot format this engine writes; it reads this version only.
-pub const SNAPSHOT_VERSION: u32 = 1;
+/// The snapshot format this engine writes; it reads this version and older. Version 2 files
+/// idempotency entries compactly (a plain order's level change as level indices), which an
+/// engine reading only version 1 would misread, so it refuses them.
+pub const SNAPSHOT_VERSION: u32 = 2;
 
 /// One accepted operation: what was asked, and what it did (effect and postings).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -24,8 +24,11 @@ pub(crate) enum Kept<'a> {
     /// Kept whole, as it was returned.
     Whole(&'a Outcome),
     /// A plain order: its record rebuilds the outcome; `pending` says whether its credits went
-    /// to pending points.
-    Order { pending: bool },
+    /// to pending points, `tier` the buyer's level change (from, to), if any.
+    Order {
+        pending: bool,
+        tier: Option<(u8, u8)>,
+    },
     /// A plain enrolment (no achievement, no posting) of the member at this index.
     Enrolled(u32),
 }
@@ -34,7 +37,10 @@ pub(crate) enum Kept<'a> {
 #[derive(Debug)]
 pub(crate) enum Keep {
     Whole(Box<Outcome>),
-    Order { pending: bool },
+    Order {
+        pending: bool,
+        tier: Option<(u8, u8)>,
+    },
     Enrolled(u32),
 }
 
@@ -44,6 +50,8 @@ const WHOLE: u8 = 4;
 const ENROLLED: u8 = 8;
 /// Filed (the digest is set): an order's row exists from the moment its record is made.
 const FILED: u8 = 16;
+/// The order moved its buyer's level from `tier[0]` to `tier[1]`.
+const TIER: u8 = 32;
 
 #[derive(Debug, Clone, Copy)]
 struct Row {
@@ -52,6 +60,8 @@ struct Row {
     /// The order record's slot (`ORDER`), or the enrolled member's index (`ENROLLED`).
     slot: u32,
     flags: u8,
+    /// With `TIER`: the buyer's level indices before and after.
+    tier: [u8; 2],
 }
 
 /// No referrer in a compact order record.
@@ -245,6 +255,7 @@ impl Records {
                 digest: 0,
                 slot: 0,
                 flags: 0,
+                tier: [0; 2],
             }) as u32;
             let rows = &self.rows;
             self.index.insert(id, at, |p| rows.get(p as usize).id);
@@ -294,6 +305,7 @@ impl Records {
         }
         Some(Kept::Order {
             pending: row.flags & PENDING != 0,
+            tier: (row.flags & TIER != 0).then_some((row.tier[0], row.tier[1])),
         })
     }
 
@@ -323,6 +335,15 @@ impl Records {
             }
         }
         row.decode()
+    }
+
+    /// The operations filed compactly with a level change, whose outcome names levels.
+    pub fn with_level_change(&self) -> Vec<OpId> {
+        self.rows
+            .iter()
+            .filter(|r| r.flags & (FILED | TIER) == FILED | TIER)
+            .map(|r| r.id)
+            .collect()
     }
 
     /// Every order record, in filing order (but for reverted ones).
@@ -368,9 +389,13 @@ impl Records {
                 row.flags |= WHOLE;
                 self.whole.insert(id, outcome);
             }
-            Keep::Order { pending } => {
+            Keep::Order { pending, tier } => {
                 if pending {
                     row.flags |= PENDING;
+                }
+                if let Some((from, to)) = tier {
+                    row.flags |= TIER;
+                    row.tier = [from, to];
                 }
             }
             Keep::Enrolled(member) => {
@@ -474,9 +499,23 @@ mod tests {
         let mut table = Records::default();
         table.put_order(7, record(&[]));
         assert_eq!(table.digest(7), None, "not filed yet");
-        table.file(7, 42, Keep::Order { pending: true });
+        table.file(
+            7,
+            42,
+            Keep::Order {
+                pending: true,
+                tier: Some((0, 2)),
+            },
+        );
         assert_eq!(table.digest(7), Some(42));
-        assert!(matches!(table.kept(7), Some(Kept::Order { pending: true })));
+        assert!(matches!(
+            table.kept(7),
+            Some(Kept::Order {
+                pending: true,
+                tier: Some((0, 2))
+            })
+        ));
+        assert_eq!(table.with_level_change(), vec![7]);
         table.put_order(8, record(&[(1, 1, "2")]));
         table.remove(8);
         assert_eq!(table.orders.len(), 1);

@@ -98,9 +98,19 @@ impl Engine {
             }
             check_order(&order).map_err(|e| format!("order {id}: {e}"))?;
         }
+        let levels = self.program.tiers.levels.len();
         for (id, _) in self.records.digests() {
-            if let Some(crate::records::Kept::Enrolled(m)) = self.records.kept(id) {
-                member(m, &format!("operation {id}"))?;
+            match self.records.kept(id) {
+                Some(crate::records::Kept::Enrolled(m)) => member(m, &format!("operation {id}"))?,
+                Some(crate::records::Kept::Order {
+                    tier: Some((from, to)),
+                    ..
+                }) if usize::from(from.max(to)) >= levels => {
+                    return Err(format!(
+                        "operation {id} changed to level {to} from {from} of {levels}"
+                    ));
+                }
+                _ => {}
             }
         }
         self.check_side_tables()

@@ -105,3 +105,53 @@ fn plain_orders_keep_no_outcome_and_a_missing_record_is_refused() {
     let err = Engine::from_snapshot_json(&doctored.to_string()).unwrap_err();
     assert!(err.to_string().contains("operation 3"), "{err}");
 }
+
+/// An order that moved its buyer's level is filed compactly (its level indices); a retry
+/// names the levels as they were named then, also after a snapshot and after a `configure`
+/// that renamed them.
+#[test]
+fn a_level_change_is_filed_compactly_and_keeps_its_names() {
+    let program = |wolf: &str| {
+        loyalty_core::Program::from_json(&format!(
+            r#"{{"tiers": {{"levels": [
+                {{"name": "Bunny", "threshold": "0", "accrual_rate": "0.03"}},
+                {{"name": "{wolf}", "threshold": "500", "accrual_rate": "0.05"}}]}}}}"#
+        ))
+        .unwrap()
+    };
+    let mut engine = Engine::new(program("Wolf")).unwrap();
+    let enroll =
+        Operation::from_json(r#"{"op": "enroll", "id": 1, "at": 0, "member": 1}"#).unwrap();
+    let order =
+        Operation::from_json(r#"{"op": "order", "id": 2, "at": 5, "member": 1, "amount": "600"}"#)
+            .unwrap();
+    engine.apply(&enroll).unwrap();
+    let first = json(&engine.apply(&order).unwrap());
+    assert!(first.contains(r#""to":"Wolf""#), "{first}");
+
+    let snapshot: Value = serde_json::from_str(&engine.snapshot_json()).unwrap();
+    let entry = &snapshot["engine"]["applied"]["2"];
+    assert!(entry.get("outcome").is_none(), "filed compactly: {entry}");
+    assert_eq!(entry["tier"], serde_json::json!([0, 1]));
+    let mut restored = Engine::from_snapshot_json(&snapshot.to_string()).unwrap();
+    assert_eq!(json(&restored.apply(&order).unwrap()), first);
+
+    let rename = Operation::Configure(Box::new(loyalty_core::Configure::new(
+        3,
+        6,
+        program("Lion"),
+    )));
+    for e in [&mut engine, &mut restored] {
+        e.apply(&rename).unwrap();
+        assert_eq!(
+            json(&e.apply(&order).unwrap()),
+            first,
+            "the names of then, not now"
+        );
+        assert_eq!(json(&e.outcome(2).unwrap()), first);
+    }
+    let mut doctored = snapshot.clone();
+    doctored["engine"]["applied"]["2"]["tier"] = serde_json::json!([0, 7]);
+    let err = Engine::from_snapshot_json(&doctored.to_string()).unwrap_err();
+    assert!(err.to_string().contains("operation 2"), "{err}");
+}

@@ -124,9 +124,11 @@ fn newer_versions_and_damage_are_clear_errors() {
         .unwrap();
     assert!(err.message().contains("record 2"), "{err}");
 
-    let snap = e
-        .snapshot_json()
-        .replacen("\"version\":1", "\"version\":9", 1);
+    let snap = e.snapshot_json().replacen(
+        &format!("\"version\":{}", loyalty_core::SNAPSHOT_VERSION),
+        "\"version\":9",
+        1,
+    );
     assert!(Engine::from_snapshot_json(&snap)
         .err()
         .unwrap()

@@ -8,6 +8,16 @@ impl Engine {
     /// was credited, scheduled and recorded keeps what it has.
     pub(crate) fn configure(&mut self, o: &Configure) -> Result<Effect, Error> {
         self.program.check_replacement(&o.program)?;
+        let names = |p: &crate::program::Program| {
+            p.tiers
+                .levels
+                .iter()
+                .map(|l| l.name.clone())
+                .collect::<Vec<_>>()
+        };
+        if names(&self.program) != names(&o.program) {
+            self.keep_level_names();
+        }
         let old = core::mem::replace(&mut self.program, o.program.clone());
         if old.tiers.window_days != self.program.tiers.window_days {
             self.rebuild_windows();
