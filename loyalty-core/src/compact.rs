@@ -42,11 +42,12 @@ impl Engine {
     /// Files the outcome of accepted operation `id` for retries (compactly when its order
     /// record rebuilds it) and returns it.
     pub(crate) fn file(&mut self, id: OpId, digest: u64, outcome: Outcome) -> &Outcome {
-        let keep = self
-            .compactly(&outcome)
-            .unwrap_or_else(|| Keep::Whole(Box::new(outcome.clone())));
-        self.records.file(id, digest, keep);
-        self.keep_last(outcome)
+        if let Some(keep) = self.compactly(&outcome) {
+            self.records.file(id, digest, keep);
+            return self.keep_last(outcome);
+        }
+        // Kept whole: the kept outcome is the one the caller reads (no copy).
+        self.records.file_whole(id, digest, Box::new(outcome))
     }
 
     /// What rebuilds `outcome` exactly, when something smaller than it does.
@@ -102,6 +103,14 @@ impl Engine {
         let Effect::Ordered(o) = &outcome.effect else {
             return None;
         };
+        // What no record rebuilds, seen before decoding the record.
+        let engaged = !o.campaign_bonuses.is_empty()
+            || !o.stamps.is_empty()
+            || !o.achievements.is_empty()
+            || !o.stamp_rewards.is_zero();
+        if engaged || o.tier_changes.len() > 1 {
+            return None;
+        }
         let record = &self.records.order(o.order)?;
         let tier = match o.tier_changes.as_slice() {
             [] => None,

@@ -405,6 +405,14 @@ impl Records {
         }
     }
 
+    /// Files accepted operation `id` under `digest` with its whole outcome, and returns it.
+    pub fn file_whole(&mut self, id: OpId, digest: u64, outcome: Box<Outcome>) -> &Outcome {
+        let row = self.row_or_add(id);
+        row.digest = digest;
+        row.flags = (row.flags & ORDER) | FILED | WHOLE;
+        self.whole.entry(id).insert_entry(outcome).into_mut()
+    }
+
     /// Forgets operation `id` and its order record (a provisional operation taken back; the
     /// newest record is the last slot, which is freed).
     pub fn remove(&mut self, id: OpId) {
