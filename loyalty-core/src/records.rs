@@ -1,14 +1,14 @@
 //! The operation table (issue 11): one row per accepted operation id, and the order records a
 //! refund or a retry needs.
 //!
-//! A row is 24 bytes: the operation's id and digest, and where what rebuilds its outcome lives
-//! (an order record, a member, or a whole outcome kept aside). Rows sit in a dense chunked
-//! array, found through a hash index of 4-byte positions. Order records are appended to a
-//! chunked array in filing order (no hash insert, no allocation per order, no doubling spike),
-//! 64 bytes each in the usual case: no refund yet, no campaign or stamp, at most one
-//! commission, every figure a non-negative decimal whose mantissa fits 64 bits. Any other
-//! record is kept whole beside its row (`wide`), so every record decodes to exactly what was
-//! stored, decimal scales included.
+//! An order is one entry of 80 bytes: its id, its digest, how its outcome is kept, and its
+//! record in the usual case (no refund yet, no campaign or stamp, at most one commission, every
+//! figure a non-negative decimal whose mantissa fits 64 bits). Orders are appended to a chunked
+//! array in filing order (no allocation per order, no doubling spike); a record that does not
+//! fit is kept whole beside its entry (`wide`), so every record decodes to exactly what was
+//! stored, decimal scales included. Any other operation is a row of 24 bytes (id, digest, and
+//! a member for a plain enrolment) in a dense array of its own; whole outcomes are kept
+//! aside. One hash index of 4-byte positions finds both.
 
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
@@ -44,24 +44,25 @@ pub(crate) enum Keep {
     Enrolled(u32),
 }
 
-const ORDER: u8 = 1;
+/// Flags of a row or an order.
 const PENDING: u8 = 2;
 const WHOLE: u8 = 4;
 const ENROLLED: u8 = 8;
-/// Filed (the digest is set): an order's row exists from the moment its record is made.
+/// Filed (the digest is set): an order's entry exists from the moment its record is made.
 const FILED: u8 = 16;
 /// The order moved its buyer's level from `tier[0]` to `tier[1]`.
 const TIER: u8 = 32;
+/// An order taken back (a provisional one reverted out of turn): its slot is unused.
+const GONE: u8 = 64;
 
+/// An operation other than an order: 24 bytes.
 #[derive(Debug, Clone, Copy)]
 struct Row {
     id: OpId,
     digest: u64,
-    /// The order record's slot (`ORDER`), or the enrolled member's index (`ENROLLED`).
+    /// The enrolled member's index (`ENROLLED`).
     slot: u32,
     flags: u8,
-    /// With `TIER`: the buyer's level indices before and after.
-    tier: [u8; 2],
 }
 
 /// No referrer in a compact order record.
@@ -69,9 +70,12 @@ const NO_REFERRER: u32 = u32::MAX;
 /// The record of this slot is kept whole, in `wide`.
 const WIDE: u32 = u32::MAX;
 
-/// An order record in 64 bytes (see the module docs).
+/// An order: its id, digest and filing state, and its record in the usual case (see the module
+/// docs). 80 bytes: the fields are laid out flat so that no padding sits between them.
 #[derive(Debug, Clone, Copy)]
 struct OrderRow {
+    id: OpId,
+    digest: u64,
     at: i64,
     buyer: u32,
     /// The depth-1 commission's referrer, or `NO_REFERRER`.
@@ -80,6 +84,9 @@ struct OrderRow {
     figures: [i64; 5],
     /// Their scales, 5 bits each; `WIDE` when the record is kept whole.
     scales: u32,
+    flags: u8,
+    /// With `TIER`: the buyer's level indices before and after.
+    tier: [u8; 2],
 }
 
 /// A zero that prints as `0`: the `moved` and `refunded` parts of a record no refund touched.
@@ -101,15 +108,39 @@ fn untouched(m: Moved) -> Option<(i64, u32)> {
 }
 
 impl OrderRow {
-    const EMPTY: OrderRow = OrderRow {
-        at: 0,
-        buyer: 0,
-        referrer: NO_REFERRER,
-        figures: [0; 5],
-        scales: WIDE,
-    };
+    fn new(id: OpId) -> OrderRow {
+        OrderRow {
+            id,
+            digest: 0,
+            at: 0,
+            buyer: 0,
+            referrer: NO_REFERRER,
+            figures: [0; 5],
+            scales: WIDE,
+            flags: 0,
+            tier: [0; 2],
+        }
+    }
 
-    fn encode(r: &OrderRecord) -> Option<OrderRow> {
+    /// Stores `r` in the row when it fits; `false` (the row marked wide) when it does not.
+    fn store(&mut self, r: &OrderRecord) -> bool {
+        self.scales = WIDE;
+        let Some((referrer, parts)) = Self::parts(r) else {
+            return false;
+        };
+        self.at = r.at;
+        self.buyer = r.buyer;
+        self.referrer = referrer;
+        self.scales = 0;
+        for (i, (mantissa, scale)) in parts.into_iter().enumerate() {
+            self.figures[i] = mantissa;
+            self.scales |= scale << (5 * i);
+        }
+        true
+    }
+
+    /// The referrer and the five figures of `r`, if it fits a row.
+    fn parts(r: &OrderRecord) -> Option<(u32, [(i64, u32); 5])> {
         if !plain_zero(r.refunded) || r.extras.is_some() || r.commissions.len() > 1 {
             return None;
         }
@@ -125,18 +156,7 @@ impl OrderRow {
             untouched(r.accrual)?,
             commission,
         ];
-        let mut row = OrderRow {
-            at: r.at,
-            buyer: r.buyer,
-            referrer,
-            figures: [0; 5],
-            scales: 0,
-        };
-        for (i, (mantissa, scale)) in parts.into_iter().enumerate() {
-            row.figures[i] = mantissa;
-            row.scales |= scale << (5 * i);
-        }
-        Some(row)
+        Some((referrer, parts))
     }
 
     fn figure(&self, i: usize) -> Decimal {
@@ -218,231 +238,274 @@ impl<T> Chunks<T> {
     }
 }
 
+/// Index positions with this bit set are order slots; without it, row positions.
+const IN_ORDERS: u32 = 1 << 31;
+/// In `kept`: the entry is an order's.
+const ORDER_ENTRY: u8 = 1;
+
+/// Where an id's entry is.
+#[derive(Debug, Clone, Copy)]
+enum At {
+    Row(usize),
+    Order(usize),
+}
+
+/// The key of index position `p`.
+fn key(rows: &Chunks<Row>, orders: &Chunks<OrderRow>, p: u32) -> OpId {
+    if p & IN_ORDERS == 0 {
+        rows.get(p as usize).id
+    } else {
+        orders.get((p & !IN_ORDERS) as usize).id
+    }
+}
+
 /// The operation table: every accepted id's digest and outcome, and every order's record.
+/// Limits: fewer than 2^31 orders and 2^31 other operations.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Records {
-    /// Row positions by operation id.
+    /// Positions by operation id: a row, or (`IN_ORDERS`) an order slot.
     index: Positions,
+    /// Operations other than orders.
     rows: Chunks<Row>,
+    /// Orders, in filing order.
     orders: Chunks<OrderRow>,
-    /// Records that do not fit a compact row, by slot.
+    /// Records that do not fit their order's row, by slot.
     wide: IdMap<u32, OrderRecord>,
     /// Outcomes kept whole, by operation id.
     whole: IdMap<OpId, Box<Outcome>>,
 }
 
 impl Records {
-    fn row(&self, id: OpId) -> Option<&Row> {
-        let rows = &self.rows;
-        let at = self.index.find(id, |p| rows.get(p as usize).id)?;
-        Some(rows.get(at as usize))
-    }
-
-    fn row_mut(&mut self, id: OpId) -> Option<&mut Row> {
-        let rows = &self.rows;
-        let at = self.index.find(id, |p| rows.get(p as usize).id)?;
-        Some(self.rows.get_mut(at as usize))
-    }
-
-    /// The row of `id`, added (empty, unfiled) if there is none.
-    fn row_or_add(&mut self, id: OpId) -> &mut Row {
-        let rows = &self.rows;
-        let at = if let Some(at) = self.index.find(id, |p| rows.get(p as usize).id) {
-            at
+    fn find(&self, id: OpId) -> Option<At> {
+        let (rows, orders) = (&self.rows, &self.orders);
+        let p = self.index.find(id, |p| key(rows, orders, p))?;
+        Some(if p & IN_ORDERS == 0 {
+            At::Row(p as usize)
         } else {
-            let at = self.rows.push(Row {
-                id,
-                digest: 0,
-                slot: 0,
-                flags: 0,
-                tier: [0; 2],
-            }) as u32;
-            let rows = &self.rows;
-            self.index.insert(id, at, |p| rows.get(p as usize).id);
-            at
-        };
-        self.rows.get_mut(at as usize)
+            At::Order((p & !IN_ORDERS) as usize)
+        })
     }
 
-    /// Takes the row of `id` out; the last row moves into its place.
-    fn take_row(&mut self, id: OpId) -> Option<Row> {
-        let rows = &self.rows;
-        let at = self.index.remove(id, |p| rows.get(p as usize).id)? as usize;
-        let row = *self.rows.get(at);
+    fn order_at(&self, id: OpId) -> Option<(usize, &OrderRow)> {
+        match self.find(id)? {
+            At::Order(slot) => Some((slot, self.orders.get(slot))),
+            At::Row(_) => None,
+        }
+    }
+
+    /// The row of `id`, added (empty, unfiled) if there is none. `None` if `id` is an order.
+    fn row_or_add(&mut self, id: OpId) -> Option<&mut Row> {
+        let at = match self.find(id) {
+            Some(At::Row(at)) => at,
+            Some(At::Order(_)) => return None,
+            None => {
+                let at = self.rows.push(Row {
+                    id,
+                    digest: 0,
+                    slot: 0,
+                    flags: 0,
+                });
+                let (rows, orders) = (&self.rows, &self.orders);
+                self.index.insert(id, at as u32, |p| key(rows, orders, p));
+                at
+            }
+        };
+        Some(self.rows.get_mut(at))
+    }
+
+    /// Takes row `at` (of operation `id`) out; the last row moves into its place.
+    fn take_row(&mut self, id: OpId, at: usize) {
+        let (rows, orders) = (&self.rows, &self.orders);
+        self.index.remove(id, |p| key(rows, orders, p));
         let last = self.rows.len() - 1;
         if at != last {
             let moved = *self.rows.get(last);
             *self.rows.get_mut(at) = moved;
-            let rows = &self.rows;
+            let (rows, orders) = (&self.rows, &self.orders);
             // The index still points `moved` at `last`, where it also still is.
             self.index.repoint(moved.id, at as u32, |p| {
                 if p as usize == last {
                     moved.id
                 } else {
-                    rows.get(p as usize).id
+                    key(rows, orders, p)
                 }
             });
         }
         self.rows.pop();
-        Some(row)
     }
 
     /// The digest of accepted operation `id`.
     pub fn digest(&self, id: OpId) -> Option<u64> {
-        self.row(id)
-            .filter(|r| r.flags & FILED != 0)
-            .map(|r| r.digest)
+        let (digest, flags) = match self.find(id)? {
+            At::Row(at) => (self.rows.get(at).digest, self.rows.get(at).flags),
+            At::Order(slot) => (self.orders.get(slot).digest, self.orders.get(slot).flags),
+        };
+        (flags & FILED != 0).then_some(digest)
     }
 
     /// How the outcome of accepted operation `id` is kept.
     pub fn kept(&self, id: OpId) -> Option<Kept<'_>> {
-        let row = self.row(id).filter(|r| r.flags & FILED != 0)?;
-        if row.flags & WHOLE != 0 {
+        let (flags, slot, tier) = match self.find(id)? {
+            At::Row(at) => {
+                let row = self.rows.get(at);
+                (row.flags, row.slot, None)
+            }
+            At::Order(slot) => {
+                let order = self.orders.get(slot);
+                let tier = (order.flags & TIER != 0).then_some((order.tier[0], order.tier[1]));
+                (order.flags | ORDER_ENTRY, 0, tier)
+            }
+        };
+        if flags & FILED == 0 {
+            return None;
+        }
+        if flags & WHOLE != 0 {
             return self.whole.get(&id).map(|o| Kept::Whole(o));
         }
-        if row.flags & ENROLLED != 0 {
-            return Some(Kept::Enrolled(row.slot));
+        if flags & ENROLLED != 0 {
+            return Some(Kept::Enrolled(slot));
         }
-        Some(Kept::Order {
-            pending: row.flags & PENDING != 0,
-            tier: (row.flags & TIER != 0).then_some((row.tier[0], row.tier[1])),
+        (flags & ORDER_ENTRY != 0).then_some(Kept::Order {
+            pending: flags & PENDING != 0,
+            tier,
         })
     }
 
-    /// Accepted operations and their digests, in filing order (but for reverted ones).
+    /// Accepted operations and their digests: other operations, then orders.
     pub fn digests(&self) -> impl Iterator<Item = (OpId, u64)> + '_ {
-        self.rows
+        let rows = self
+            .rows
             .iter()
             .filter(|r| r.flags & FILED != 0)
-            .map(|r| (r.id, r.digest))
+            .map(|r| (r.id, r.digest));
+        let orders = self
+            .orders
+            .iter()
+            .filter(|o| o.flags & (FILED | GONE) == FILED)
+            .map(|o| (o.id, o.digest));
+        rows.chain(orders)
     }
 
     /// The record of order `id`.
     pub fn order(&self, id: OpId) -> Option<OrderRecord> {
-        let row = self.row(id).filter(|r| r.flags & ORDER != 0)?;
-        Some(self.decode(row.slot))
+        let (slot, _) = self.order_at(id)?;
+        Some(self.decode(slot))
     }
 
     pub fn has_order(&self, id: OpId) -> bool {
-        self.row(id).is_some_and(|r| r.flags & ORDER != 0)
+        self.order_at(id).is_some()
     }
 
-    fn decode(&self, slot: u32) -> OrderRecord {
-        let row = self.orders.get(slot as usize);
+    fn decode(&self, slot: usize) -> OrderRecord {
+        let row = self.orders.get(slot);
         if row.scales == WIDE {
-            if let Some(record) = self.wide.get(&slot) {
+            if let Some(record) = self.wide.get(&(slot as u32)) {
                 return record.clone();
             }
         }
         row.decode()
     }
 
-    /// The operations filed compactly with a level change, whose outcome names levels.
+    /// The orders filed compactly with a level change, whose outcome names levels.
     pub fn with_level_change(&self) -> Vec<OpId> {
-        self.rows
+        self.orders
             .iter()
-            .filter(|r| r.flags & (FILED | TIER) == FILED | TIER)
-            .map(|r| r.id)
+            .filter(|o| o.flags & (FILED | TIER | WHOLE | GONE) == FILED | TIER)
+            .map(|o| o.id)
             .collect()
     }
 
-    /// Every order record, in filing order (but for reverted ones).
+    /// Every order record, in filing order.
     pub fn orders(&self) -> impl Iterator<Item = (OpId, OrderRecord)> + '_ {
-        self.rows
-            .iter()
-            .filter(|r| r.flags & ORDER != 0)
-            .map(|r| (r.id, self.decode(r.slot)))
+        (0..self.orders.len())
+            .filter(|&slot| self.orders.get(slot).flags & GONE == 0)
+            .map(|slot| (self.orders.get(slot).id, self.decode(slot)))
     }
 
-    /// Stores the record of order `id`: a new order gets a row (filed later), a known one's
-    /// record is replaced.
+    /// Stores the record of order `id`: a new order gets an entry (filed later), a known
+    /// one's record is replaced.
     pub fn put_order(&mut self, id: OpId, record: OrderRecord) {
-        let known = self
-            .row(id)
-            .filter(|r| r.flags & ORDER != 0)
-            .map(|r| r.slot);
-        let slot = if let Some(slot) = known {
-            slot
-        } else {
-            let slot = self.orders.push(OrderRow::EMPTY) as u32;
-            let row = self.row_or_add(id);
-            row.slot = slot;
-            row.flags |= ORDER;
-            slot
+        let slot = match self.find(id) {
+            Some(At::Order(slot)) => slot,
+            // An id filed for another operation is never given an order record (the operation
+            // would have been a retry or a conflict); nothing to store it under.
+            Some(At::Row(_)) => return,
+            None => {
+                let slot = self.orders.push(OrderRow::new(id));
+                let (rows, orders) = (&self.rows, &self.orders);
+                self.index
+                    .insert(id, slot as u32 | IN_ORDERS, |p| key(rows, orders, p));
+                slot
+            }
         };
-        if let Some(row) = OrderRow::encode(&record) {
-            *self.orders.get_mut(slot as usize) = row;
-            self.wide.remove(&slot);
+        if self.orders.get_mut(slot).store(&record) {
+            self.wide.remove(&(slot as u32));
         } else {
-            *self.orders.get_mut(slot as usize) = OrderRow::EMPTY;
-            self.wide.insert(slot, record);
+            self.wide.insert(slot as u32, record);
+        }
+    }
+
+    /// Sets the digest and flags of `id`'s entry: its order's, or a row (added if need be).
+    fn mark(&mut self, id: OpId, digest: u64, flags: u8, tier: [u8; 2], member: u32) {
+        if let Some(At::Order(slot)) = self.find(id) {
+            let order = self.orders.get_mut(slot);
+            order.digest = digest;
+            order.flags = FILED | flags;
+            order.tier = tier;
+        } else if let Some(row) = self.row_or_add(id) {
+            row.digest = digest;
+            row.flags = FILED | flags;
+            row.slot = member;
         }
     }
 
     /// Files accepted operation `id` under `digest`, its outcome kept as `keep`.
     pub fn file(&mut self, id: OpId, digest: u64, keep: Keep) {
-        let row = self.row_or_add(id);
-        row.digest = digest;
-        row.flags = (row.flags & ORDER) | FILED;
         match keep {
             Keep::Whole(outcome) => {
-                row.flags |= WHOLE;
-                self.whole.insert(id, outcome);
+                self.file_whole(id, digest, outcome);
             }
             Keep::Order { pending, tier } => {
-                if pending {
-                    row.flags |= PENDING;
-                }
-                if let Some((from, to)) = tier {
-                    row.flags |= TIER;
-                    row.tier = [from, to];
-                }
+                let flags =
+                    if pending { PENDING } else { 0 } | if tier.is_some() { TIER } else { 0 };
+                let tier = tier.map_or([0; 2], |(from, to)| [from, to]);
+                self.mark(id, digest, flags, tier, 0);
             }
-            Keep::Enrolled(member) => {
-                row.flags |= ENROLLED;
-                row.slot = member;
-            }
+            Keep::Enrolled(member) => self.mark(id, digest, ENROLLED, [0; 2], member),
         }
     }
 
     /// Files accepted operation `id` under `digest` with its whole outcome, and returns it.
     pub fn file_whole(&mut self, id: OpId, digest: u64, outcome: Box<Outcome>) -> &Outcome {
-        let row = self.row_or_add(id);
-        row.digest = digest;
-        row.flags = (row.flags & ORDER) | FILED | WHOLE;
+        self.mark(id, digest, WHOLE, [0; 2], 0);
         self.whole.entry(id).insert_entry(outcome).into_mut()
     }
 
     /// Forgets operation `id` and its order record (a provisional operation taken back; the
-    /// newest record is the last slot, which is freed).
+    /// newest order is the last slot, which is freed).
     pub fn remove(&mut self, id: OpId) {
-        let Some(row) = self.take_row(id) else {
-            return;
-        };
         self.whole.remove(&id);
-        if row.flags & ORDER != 0 {
-            self.wide.remove(&row.slot);
-            if row.slot as usize + 1 == self.orders.len() {
-                self.orders.pop();
-            } else {
-                // An older slot stays unused: reverts come newest first, so this is rare.
-                *self.orders.get_mut(row.slot as usize) = OrderRow::EMPTY;
+        match self.find(id) {
+            Some(At::Row(at)) => self.take_row(id, at),
+            Some(At::Order(slot)) => {
+                let (rows, orders) = (&self.rows, &self.orders);
+                self.index.remove(id, |p| key(rows, orders, p));
+                self.wide.remove(&(slot as u32));
+                if slot + 1 == self.orders.len() {
+                    self.orders.pop();
+                } else {
+                    // Reverts come newest first, so an older slot left unused is rare.
+                    self.orders.get_mut(slot).flags = GONE;
+                }
             }
+            None => {}
         }
     }
 
-    /// Forgets order `id`'s record, keeping its row if it was filed.
+    /// Forgets order `id`'s record if it was never filed.
     pub fn remove_order(&mut self, id: OpId) {
-        let filed = match self.row(id) {
-            Some(row) => row.flags & FILED != 0,
-            None => return,
-        };
-        if !filed {
+        if self.order_at(id).is_some_and(|(_, o)| o.flags & FILED == 0) {
             self.remove(id);
-        } else if let Some(row) = self.row_mut(id) {
-            row.flags &= !ORDER;
-            let slot = row.slot;
-            self.wide.remove(&slot);
         }
     }
 }
@@ -493,7 +556,7 @@ mod tests {
         ];
         let mut table = Records::default();
         for (i, (r, fits)) in cases.iter().enumerate() {
-            assert_eq!(OrderRow::encode(r).is_some(), *fits, "{r:?}");
+            assert_eq!(OrderRow::parts(r).is_some(), *fits, "{r:?}");
             table.put_order(i as u64, r.clone());
         }
         for (i, (r, _)) in cases.iter().enumerate() {
@@ -551,12 +614,56 @@ mod tests {
         assert_eq!(table.digests().count(), 48);
     }
 
+    #[test]
+    fn orders_and_other_operations_share_one_index() {
+        let mut table = Records::default();
+        for id in 0..40_u64 {
+            if id % 2 == 0 {
+                table.put_order(id, record(&[]));
+                table.file(
+                    id,
+                    id + 100,
+                    Keep::Order {
+                        pending: false,
+                        tier: None,
+                    },
+                );
+            } else {
+                table.file(id, id + 100, Keep::Enrolled(id as u32));
+            }
+        }
+        // An older row and an older order taken back out of turn.
+        table.remove(5);
+        table.remove(10);
+        for id in (0..40_u64).filter(|id| ![5, 10].contains(id)) {
+            assert_eq!(table.digest(id), Some(id + 100), "operation {id}");
+        }
+        assert_eq!(table.digest(10), None);
+        assert!(table.order(10).is_none());
+        assert_eq!(table.orders().count(), 19);
+        assert_eq!(table.digests().count(), 38);
+        assert!(matches!(table.kept(7), Some(Kept::Enrolled(7))));
+        assert!(matches!(
+            table.kept(8),
+            Some(Kept::Order {
+                pending: false,
+                tier: None
+            })
+        ));
+        // A new order after the gap still gets its own slot.
+        table.put_order(99, record(&[]));
+        assert_eq!(table.digest(99), None, "not filed yet");
+        assert!(table.order(99).is_some());
+        table.remove_order(99);
+        assert!(table.order(99).is_none());
+    }
+
     /// The layout budget of issue 11: what one member and one order cost at rest.
     #[test]
     fn sizes_stay_within_their_budget() {
         use core::mem::size_of;
         assert_eq!(size_of::<Row>(), 24);
-        assert_eq!(size_of::<OrderRow>(), 64);
+        assert_eq!(size_of::<OrderRow>(), 80);
         assert_eq!(size_of::<crate::ledger::Ledger>(), 64);
         assert!(size_of::<crate::engine::Member>() <= 136);
     }
