@@ -498,6 +498,12 @@ impl Engine {
                 sub(*slot, points)
             };
         }
+        // Double entry: every posting keeps issued = redeemed + expired + fees + liability.
+        debug_assert_eq!(
+            t.issued,
+            add(add(add(t.redeemed, t.expired), t.fees), t.liability),
+            "the books do not balance after {from:?} -> {to:?} {points}"
+        );
         self.postings.push(Posting { from, to, points });
     }
 
