@@ -1,17 +1,17 @@
 //! Compact idempotency records (issue 11). A retry must return the original outcome, but
 //! keeping every outcome costs hundreds of bytes per order. Most orders' outcomes follow from
 //! their order record (which a refund keeps anyway): the spend, the accrual, the commissions,
-//! and the postings they made, in order. For those, the idempotency table keeps only the
-//! digest and one flag; the outcome is rebuilt on a retry. Whether an order is such an order is
-//! decided when it is filed, by rebuilding its outcome and comparing it bit for bit (decimal
-//! scales included), so a rebuilt outcome is always exactly the one returned the first time.
+//! and the postings they made, in order, and a level change of the buyer (two level indices).
+//! For those, the order's entry keeps only its digest and a few flags; the outcome is rebuilt
+//! on a retry. Whether an order is such an order is decided when it is filed, by checking its
+//! outcome against what the record rebuilds, bit for bit (decimal scales included), so a
+//! rebuilt outcome is always exactly the one returned the first time.
 
 use std::borrow::Cow;
 
 use rust_decimal::Decimal;
 
 use crate::amount::positive;
-
 use crate::engine::{Engine, OrderRecord};
 use crate::operation::OpId;
 use crate::outcome::{Account, Commission, Effect, Ordered, Outcome, Posting, TierChange};

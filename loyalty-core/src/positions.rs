@@ -39,6 +39,8 @@ impl Positions {
         }
     }
 
+    /// (For the checks of a loaded snapshot.)
+    #[cfg(any(test, feature = "serde"))]
     pub fn len(&self) -> usize {
         self.0.len()
     }

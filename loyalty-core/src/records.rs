@@ -392,6 +392,8 @@ impl Records {
         Some(self.decode(slot))
     }
 
+    /// (For loading a snapshot.)
+    #[cfg(feature = "serde")]
     pub fn has_order(&self, id: OpId) -> bool {
         self.order_at(id).is_some()
     }
