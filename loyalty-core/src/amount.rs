@@ -197,6 +197,16 @@ pub(crate) fn compare(a: Decimal, b: Decimal) -> core::cmp::Ordering {
     a.cmp(&b)
 }
 
+/// The same decimal, bit for bit: value, scale and sign (`1.0 ≠ 1.00` here, unlike `==`).
+pub(crate) fn identical(a: Decimal, b: Decimal) -> bool {
+    a.serialize() == b.serialize()
+}
+
+/// A zero that prints as `0` (`Decimal::ZERO` exactly, not `0.00`).
+pub(crate) fn plain_zero(d: Decimal) -> bool {
+    identical(d, Decimal::ZERO)
+}
+
 /// Whether `d > 0`, without a comparison across scales.
 pub(crate) fn positive(d: Decimal) -> bool {
     !d.is_zero() && d.is_sign_positive()

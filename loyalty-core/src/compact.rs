@@ -11,7 +11,7 @@ use std::borrow::Cow;
 
 use rust_decimal::Decimal;
 
-use crate::amount::positive;
+use crate::amount::{identical as same, positive};
 use crate::engine::{Engine, OrderRecord};
 use crate::operation::OpId;
 use crate::outcome::{Account, Commission, Effect, Ordered, Outcome, Posting, TierChange};
@@ -23,11 +23,6 @@ pub(crate) fn lost(id: OpId) -> crate::error::Error {
         crate::error::ErrorKind::InvalidInput,
         format!("operation {id} was accepted but its order record is gone"),
     )
-}
-
-/// The same decimal, bit for bit: value, scale and sign (`1.0 ≠ 1.00` here).
-fn same(a: Decimal, b: Decimal) -> bool {
-    a.serialize() == b.serialize()
 }
 
 fn same_postings(a: &[Posting], b: impl Iterator<Item = Posting>) -> bool {

@@ -9,7 +9,7 @@
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
 
-use crate::amount::{add, positive, sub};
+use crate::amount::{add, plain_zero, positive, sub};
 
 /// Available points that expire together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -64,9 +64,6 @@ struct Rare {
 
 impl Rare {
     fn is_empty(&self) -> bool {
-        fn plain_zero(d: Decimal) -> bool {
-            d.serialize() == Decimal::ZERO.serialize()
-        }
         self.pending.is_empty() && plain_zero(self.pending_total) && plain_zero(self.debt)
     }
 }

@@ -3,12 +3,17 @@
 //! position and a control byte) instead of a key, a value and padding, and a lookup reads the
 //! record it needs anyway to compare the key.
 
+use core::hash::Hasher;
+
 use hashbrown::HashTable;
 
-/// The hash of an id: one multiply (Fx). Ids are chosen by the host, not by an adversary, and
-/// `SipHash` would cost more than the rest of an order.
+use crate::engine::IdHasher;
+
+/// The hash of an id: the engine's id hasher (see [`IdHasher`]).
 fn hash(key: u64) -> u64 {
-    key.wrapping_mul(0x517c_c1b7_2722_0a95)
+    let mut h = IdHasher::default();
+    h.write_u64(key);
+    h.finish()
 }
 
 /// Positions by key; `key_of(position)` reads a position's key from the indexed records.

@@ -13,6 +13,7 @@
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
 
+use crate::amount::plain_zero;
 use crate::engine::{IdMap, Moved, OrderRecord};
 use crate::operation::OpId;
 use crate::outcome::Outcome;
@@ -87,11 +88,6 @@ struct OrderRow {
     flags: u8,
     /// With `TIER`: the buyer's level indices before and after.
     tier: [u8; 2],
-}
-
-/// A zero that prints as `0`: the `moved` and `refunded` parts of a record no refund touched.
-fn plain_zero(d: Decimal) -> bool {
-    d.serialize() == Decimal::ZERO.serialize()
 }
 
 /// `d` as a mantissa and scale, when it is non-negative and the mantissa fits 64 bits.
