@@ -261,40 +261,44 @@ pub fn check_scale(value: Decimal, scale: u32, what: &str) -> Result<Decimal, Er
     Ok(at_scale(normalized, scale))
 }
 
-/// Parses a decimal string exactly: more than 28 places, exponents, or garbage are refused
-/// rather than silently rounded.
+/// Parses a decimal string exactly (SPEC section 1): a plain decimal — digits, an optional
+/// leading `-`, an optional `.` followed by digits — with no exponent, sign `+`, spaces or
+/// bare point (`.5`, `5.`). More than 28 places, or too many digits, are refused rather than
+/// silently rounded.
 pub fn parse_decimal(text: &str) -> Result<Decimal, Error> {
-    let trimmed = text.trim();
-    let bad = || {
-        Error::new(
+    if !is_plain_decimal(text) {
+        return Err(Error::new(
             ErrorKind::InvalidAmount,
-            format!("'{text}' is not a decimal number"),
-        )
-    };
-    if trimmed.is_empty() || trimmed.contains(['e', 'E', '_']) {
-        return Err(bad());
+            format!(
+                "'{text}' is not a plain decimal (digits, an optional leading '-', and an \
+                 optional '.' followed by digits)"
+            ),
+        ));
     }
-    Decimal::from_str_exact(trimmed).map_err(|_| out_of_range(text).unwrap_or_else(bad))
+    Decimal::from_str_exact(text).map_err(|_| out_of_range(text))
 }
 
-/// Why a well-formed decimal numeral does not fit a `Decimal` (too many integer digits, or
-/// too many places), so that the message names the real cause; `None` for garbage.
-fn out_of_range(text: &str) -> Option<Error> {
-    let digits = text.trim().trim_start_matches(['+', '-']);
-    let (whole, places) = digits.split_once('.').unwrap_or((digits, ""));
-    let numeral = !digits.is_empty()
-        && digits != "."
-        && whole.bytes().all(|b| b.is_ascii_digit())
-        && places.bytes().all(|b| b.is_ascii_digit());
-    if !numeral {
-        return None;
+/// Whether `text` is digits, an optional leading `-`, and an optional `.` followed by digits.
+fn is_plain_decimal(text: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let body = text.strip_prefix('-').unwrap_or(text);
+    match body.split_once('.') {
+        Some((whole, places)) => digits(whole) && digits(places),
+        None => digits(body),
     }
+}
+
+/// Why a plain decimal does not fit a `Decimal` (too many integer digits, or too many
+/// places), so that the message names the real cause.
+fn out_of_range(text: &str) -> Error {
+    let digits = text.trim_start_matches('-');
+    let whole = digits.split_once('.').map_or(digits, |(whole, _)| whole);
     let message = if whole.trim_start_matches('0').len() > 28 {
         format!("'{text}' is too large (at most {})", Decimal::MAX)
     } else {
         format!("'{text}' has too many digits (at most 28 decimal places and 29 digits in all)")
     };
-    Some(Error::new(ErrorKind::InvalidAmount, message))
+    Error::new(ErrorKind::InvalidAmount, message)
 }
 
 impl FromStr for Rounding {
@@ -431,7 +435,15 @@ mod tests {
         assert!(parse_decimal("").is_err());
         assert!(parse_decimal("abc").is_err());
         assert_eq!(parse_decimal("-0").ok().map(|v| v.is_zero()), Some(true));
-        assert_eq!(parse_decimal(" 12.50 ").ok(), Some(d("12.5")));
+        // SPEC section 1 (v3): a plain decimal only; no spaces, '+', or bare point.
+        for text in [
+            " 12.50 ", " 10", "10 ", "+10", ".5", "5.", "-", "-.5", "1..2", "--1", "1,5",
+        ] {
+            let e = parse_decimal(text).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidAmount, "{text:?}");
+            assert!(e.message().contains(&format!("'{text}'")), "{text:?}: {e}");
+        }
+        assert_eq!(parse_decimal("12.50").ok(), Some(d("12.5")));
     }
 
     /// Every tie and near-tie of small values, in every mode, as `Decimal` rounds them.

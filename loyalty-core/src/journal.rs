@@ -5,6 +5,7 @@
 //! the operation; after a restart, [`Engine::replay`] rebuilds exactly the same state, which
 //! [`Engine::state_digest`] proves. A snapshot lets a restart skip most of the replay.
 
+use crate::crc32;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -106,36 +107,46 @@ impl Engine {
         program: Program,
         records: impl IntoIterator<Item = &'a JournalRecord>,
     ) -> Result<Engine, Error> {
-        let mut engine = Engine::new(program)?;
-        engine.replay_onto(records)?;
-        Ok(engine)
+        Engine::new(program)?.replayed(records)
     }
 
-    /// Applies journal records on top of this state (after a snapshot, say).
+    /// This state with journal records applied on top (after a snapshot, say): every record
+    /// must apply and give the outcome it recorded. Takes the engine, so that one refused
+    /// record leaves no half-replayed state behind; [`Engine::replay_onto`] is the in-place
+    /// form, record by record.
+    pub fn replayed<'a>(
+        mut self,
+        records: impl IntoIterator<Item = &'a JournalRecord>,
+    ) -> Result<Engine, Error> {
+        for (n, record) in records.into_iter().enumerate() {
+            check_version(record)?;
+            let outcome = self
+                .apply_ref(&record.op)
+                .map_err(|e| does_not_apply(n, record, &e))?;
+            if *outcome != record.outcome {
+                return Err(another_outcome(n, record));
+            }
+        }
+        Ok(self)
+    }
+
+    /// Applies journal records on top of this state, in order. Each record is checked before
+    /// it changes anything: a record that does not apply, or would give another outcome than
+    /// it recorded, is refused and leaves the engine as the records before it left it.
     pub fn replay_onto<'a>(
         &mut self,
         records: impl IntoIterator<Item = &'a JournalRecord>,
     ) -> Result<(), Error> {
         for (n, record) in records.into_iter().enumerate() {
-            if record.version > JOURNAL_VERSION {
-                return Err(newer(record.version, JOURNAL_VERSION, "journal record"));
+            check_version(record)?;
+            let planned = self
+                .plan(&record.op)
+                .map_err(|e| does_not_apply(n, record, &e))?;
+            if planned != record.outcome {
+                return Err(another_outcome(n, record));
             }
-            let outcome = self.apply_ref(&record.op).map_err(|e| {
-                Error::new(
-                    ErrorKind::InvalidInput,
-                    format!("journal record {n} does not apply: {e}"),
-                )
-            })?;
-            if *outcome != record.outcome {
-                return Err(Error::new(
-                    ErrorKind::InvalidInput,
-                    format!(
-                        "journal record {n} ({} {:?}) replays to another outcome",
-                        record.op.kind(),
-                        record.op.id()
-                    ),
-                ));
-            }
+            self.apply_ref(&record.op)
+                .map_err(|e| does_not_apply(n, record, &e))?;
         }
         Ok(())
     }
@@ -150,9 +161,12 @@ impl Engine {
         .unwrap_or_default()
     }
 
-    /// The whole state in a compact binary form (CBOR), for hosts that store snapshots as bytes.
+    /// The whole state in a compact binary form: `LYS1`, the CRC-32 of the rest (u32, little
+    /// endian), then CBOR. The checksum makes any damage in storage or transport an error
+    /// rather than another state.
     pub fn snapshot_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::new();
+        let mut out = BINARY_SNAPSHOT_MAGIC.to_vec();
+        out.extend_from_slice(&[0; 4]);
         let _ = ciborium::into_writer(
             &SnapshotOut {
                 version: SNAPSHOT_VERSION,
@@ -160,13 +174,34 @@ impl Engine {
             },
             &mut out,
         );
+        let crc = crate::crc32(&out[8..]);
+        out[4..8].copy_from_slice(&crc.to_le_bytes());
         out
     }
 
     /// Restores a state written by [`Engine::snapshot_bytes`], with the checks of
-    /// [`Engine::from_snapshot_json`].
+    /// [`Engine::from_snapshot_json`]; a checksum that fails is `InvalidInput`. Bytes without
+    /// the `LYS1` mark are read as the plain CBOR that versions before it wrote.
     pub fn from_snapshot_bytes(bytes: &[u8]) -> Result<Engine, Error> {
-        let snapshot: SnapshotIn = ciborium::from_reader(bytes)
+        let cbor = match bytes.strip_prefix(BINARY_SNAPSHOT_MAGIC.as_slice()) {
+            Some(rest) => {
+                let (crc, cbor) = rest.split_at_checked(4).ok_or_else(|| {
+                    Error::new(ErrorKind::InvalidInput, "snapshot cut short (no checksum)")
+                })?;
+                if crc32(cbor).to_le_bytes() != crc {
+                    return Err(Error::new(
+                        ErrorKind::InvalidInput,
+                        format!(
+                            "snapshot of {} bytes fails its checksum: damaged in storage or transport",
+                            bytes.len()
+                        ),
+                    ));
+                }
+                cbor
+            }
+            None => bytes,
+        };
+        let snapshot: SnapshotIn = ciborium::from_reader(cbor)
             .map_err(|e| Error::new(ErrorKind::InvalidInput, format!("malformed snapshot: {e}")))?;
         if snapshot.version > SNAPSHOT_VERSION {
             return Err(newer(snapshot.version, SNAPSHOT_VERSION, "snapshot"));
@@ -193,6 +228,42 @@ impl Engine {
         checked(snapshot.engine)
     }
 }
+
+fn check_version(record: &JournalRecord) -> Result<(), Error> {
+    if record.version > JOURNAL_VERSION {
+        return Err(newer(record.version, JOURNAL_VERSION, "journal record"));
+    }
+    Ok(())
+}
+
+/// The operation of a record, for messages: `order 2`, `tick`.
+fn named(record: &JournalRecord) -> String {
+    match record.op.id() {
+        Some(id) => format!("{} {id}", record.op.kind()),
+        None => record.op.kind().to_string(),
+    }
+}
+
+fn does_not_apply(n: usize, record: &JournalRecord, e: &Error) -> Error {
+    Error::new(
+        ErrorKind::InvalidInput,
+        format!("journal record {n} ({}) does not apply: {e}", named(record)),
+    )
+}
+
+fn another_outcome(n: usize, record: &JournalRecord) -> Error {
+    Error::new(
+        ErrorKind::InvalidInput,
+        format!(
+            "journal record {n} ({}) replays to another outcome than it recorded",
+            named(record)
+        ),
+    )
+}
+
+/// The mark of a checksummed binary snapshot. Its first byte is no CBOR map, so that bytes
+/// written before the mark existed are told apart.
+const BINARY_SNAPSHOT_MAGIC: [u8; 4] = *b"LYS1";
 
 /// A restored engine, if its program is valid and its ledger balances.
 fn checked(engine: Engine) -> Result<Engine, Error> {

@@ -50,6 +50,7 @@ mod amount;
 mod binary;
 mod calendar;
 mod compact;
+mod crc;
 mod digest;
 mod engagement;
 mod engine;
@@ -81,6 +82,7 @@ pub use amount::{at_scale, parse_decimal, Rounding, MAX_AMOUNT, MAX_RATE};
 #[cfg(feature = "serde")]
 pub use binary::BINARY_VERSION;
 pub use calendar::MonthDay;
+pub use crc::{crc32, crc32_extend};
 pub use engine::Engine;
 pub use error::{Error, ErrorKind, InvariantError};
 #[cfg(feature = "serde")]

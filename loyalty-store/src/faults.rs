@@ -35,3 +35,19 @@ pub fn room_for(len: usize) -> Option<usize> {
 pub fn sync_fails() -> bool {
     SYNC_FAILS.with(Cell::get)
 }
+
+thread_local! {
+    static DIR_SYNCS: std::cell::RefCell<Vec<(std::path::PathBuf, bool)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Notes an `fsync` of `dir`, and whether its journal existed then.
+pub fn note_dir_sync(dir: &std::path::Path) {
+    let journal = dir.join("journal.log").exists();
+    DIR_SYNCS.with(|d| d.borrow_mut().push((dir.to_owned(), journal)));
+}
+
+/// Every directory `fsync` of this thread so far: the directory and whether `journal.log`
+/// existed in it at that moment.
+pub fn dir_syncs() -> Vec<(std::path::PathBuf, bool)> {
+    DIR_SYNCS.with(|d| d.borrow().clone())
+}

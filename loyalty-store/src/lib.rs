@@ -4,45 +4,50 @@
 //!
 //! Layout of a store directory:
 //! - `program.json`: the program the journal starts from;
-//! - `journal.log`: records, each `[0xA5][len: u32 LE][crc32(payload): u32 LE][crc32(first 9
-//!   bytes): u32 LE][payload: len bytes of JSON]` (a [`JournalRecord`]);
-//! - `snapshot-<records>.json`: a header line `{"records": n, "crc": c, "journal_bytes": b,
-//!   "journal_crc": j}`, then the engine's snapshot JSON whose CRC-32 is `c`: the state after
-//!   the first `n` records, which span the journal's first `b` bytes, whose CRC-32 is `j`;
-//!   written to a temporary file and renamed into place;
+//! - `journal.log`: checksummed records (the format and the torn-write rule: `frame.rs`);
+//! - `snapshot-<records>.json`: a checksummed header line, then the engine's snapshot JSON
+//!   (`snapshot_file.rs`), written to a temporary file and renamed into place;
 //! - `lock`: held with an exclusive lock while a store is open, so that one directory has one
 //!   writer.
 //!
-//! Opening: a torn tail (the file ends inside a record, its last record's payload fails its
-//! checksum, or only zeros follow the last record — what a power cut mid-write leaves) is
-//! truncated back to the last complete record; damage before the tail is
-//! [`StoreError::Corrupt`] naming the byte offset, never skipped. A damaged snapshot is ignored
-//! and the journal replayed in full; a whole snapshot that the journal does not match (it holds
-//! fewer records, or other ones) is [`StoreError::SnapshotMismatch`]: acknowledged records were
-//! lost, and mixing the two would silently lose or revive operations.
+//! Opening decides before it writes: the journal is read (streamed, records bounded in
+//! length), the state rebuilt and checked, and only then is a torn tail (a short or zero tail,
+//! what a power cut mid-write leaves) cut back to the last complete record. Any other damage
+//! is [`StoreError::Corrupt`] naming the file and byte, and nothing is written. A damaged
+//! snapshot is skipped (replay from an older one or from the start) and reported in
+//! [`Store::recovery`]; a whole snapshot that the journal does not match (it holds fewer
+//! records, or other ones) is [`StoreError::SnapshotMismatch`]: acknowledged records were lost,
+//! and mixing the two would silently lose or revive operations.
 //!
 //! Failures: a write that fails (a full disk, an I/O error, a failed `fsync`) acknowledges
 //! nothing. The record's bytes are cut off again, the engine is rebuilt from what the journal
 //! holds, and the store refuses every write ([`StoreError::Poisoned`]) until it is reopened.
+//!
+//! One process: a handle refuses every write from a process other than the one that opened it
+//! ([`StoreError::Forked`]): after `fork()` the child inherits the handle and its lock, and two
+//! writers on one journal would acknowledge different records under one id.
 #![forbid(unsafe_code)]
 
 use std::fs::{self, File, OpenOptions, TryLockError};
-use std::io::{self, Read, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
-use loyalty_core::{Engine, Error, JournalRecord, Operation, Outcome, Program};
+use loyalty_core::{Engine, Error, ErrorKind, JournalRecord, Operation, Outcome, Program};
 
-mod crc;
 #[cfg(test)]
 mod fault_tests;
 #[cfg(test)]
 mod faults;
+mod frame;
+#[cfg(test)]
+mod integrity_tests;
+mod snapshot_file;
 
-use crc::{crc32, crc32_extend};
+use frame::{frame, scan, Scan};
+use loyalty_core::crc32_extend;
 
-const MARK: u8 = 0xA5;
-const HEADER: usize = 13;
 const JOURNAL: &str = "journal.log";
+const PROGRAM: &str = "program.json";
 
 /// When appended records are forced to disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +101,8 @@ impl core::str::FromStr for SyncPolicy {
     }
 }
 
-/// What can go wrong with a store.
+/// What can go wrong with a store. Each message names the file, what is wrong, and what the
+/// operator can do.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
@@ -106,9 +112,37 @@ pub enum StoreError {
     /// The file system failed on `path`.
     #[error("i/o on {}: {source}", path.display())]
     Io { path: PathBuf, source: io::Error },
-    /// The journal is damaged before its tail.
-    #[error("journal damaged at byte {offset}: {reason}")]
-    Corrupt { offset: u64, reason: String },
+    /// The journal is damaged before its tail, or its last record is complete but fails its
+    /// checksum (rot, not a torn write). Nothing was written.
+    #[error(
+        "{} is damaged at byte {offset}: {reason}. Nothing was changed; restore the store from \
+         a backup (or keep the records before byte {offset}: see docs/durability.md)",
+        path.display()
+    )]
+    Corrupt {
+        path: PathBuf,
+        offset: u64,
+        reason: String,
+    },
+    /// `program.json` is missing or not a valid program. Nothing was written.
+    #[error(
+        "{} is not a usable program: {reason}. Nothing was changed; restore it from a backup",
+        path.display()
+    )]
+    BadProgram { path: PathBuf, reason: String },
+    /// The journal does not replay from the program to the outcomes it recorded: one of the
+    /// two was changed after it was written. Nothing was written.
+    #[error(
+        "{} does not replay from {}: {reason}. One of them was changed after it was written; \
+         nothing was changed, restore both from a backup",
+        journal.display(),
+        program.display()
+    )]
+    Diverged {
+        journal: PathBuf,
+        program: PathBuf,
+        reason: String,
+    },
     /// A whole snapshot that the journal does not match.
     #[error("{} does not match {}: {reason}", snapshot.display(), journal.display())]
     SnapshotMismatch {
@@ -120,8 +154,24 @@ pub enum StoreError {
     #[error("the store {} is open elsewhere (its lock is held)", dir.display())]
     Locked { dir: PathBuf },
     /// An earlier write failed; the store must be reopened to recover its durable prefix.
-    #[error("the store failed to write earlier; reopen it")]
+    #[error(
+        "an earlier write to the store failed (disk full or i/o error): it refuses writes until \
+         it is reopened, which recovers every acknowledged record"
+    )]
     Poisoned,
+    /// The handle was opened by another process (this one is a fork of it): writing through
+    /// it would interleave two writers on one journal.
+    #[error(
+        "the store {} was opened by process {opener}, and process {caller} (a fork of it) may \
+         not write through that handle: open the store again in this process after the parent \
+         closed it",
+        dir.display()
+    )]
+    Forked {
+        dir: PathBuf,
+        opener: u32,
+        caller: u32,
+    },
 }
 
 impl StoreError {
@@ -132,6 +182,18 @@ impl StoreError {
             _ => None,
         }
     }
+
+    /// Whether the files on disk are damaged or do not agree (journal, snapshot or program):
+    /// what bindings report as corruption rather than as bad input.
+    pub fn is_corruption(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Corrupt { .. }
+                | StoreError::BadProgram { .. }
+                | StoreError::Diverged { .. }
+                | StoreError::SnapshotMismatch { .. }
+        )
+    }
 }
 
 /// Names `path` in an I/O error.
@@ -139,6 +201,33 @@ fn on(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
     move |source| StoreError::Io {
         path: path.to_owned(),
         source,
+    }
+}
+
+/// What opening the store found and repaired: a torn tail cut off, snapshots skipped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Recovery {
+    /// Bytes of a torn tail cut off the journal (0: none).
+    pub truncated_bytes: u64,
+    /// Snapshots that could not be used, with why; the state was rebuilt without them.
+    pub skipped_snapshots: Vec<(PathBuf, String)>,
+}
+
+impl Recovery {
+    /// One line per finding, for a log.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.truncated_bytes > 0 {
+            notes.push(format!(
+                "{JOURNAL}: a torn tail of {} bytes (a write cut short) was truncated",
+                self.truncated_bytes
+            ));
+        }
+        for (path, why) in &self.skipped_snapshots {
+            notes.push(format!("{} skipped: {why}", path.display()));
+        }
+        notes
     }
 }
 
@@ -155,8 +244,11 @@ pub struct Store {
     sync: SyncPolicy,
     unsynced: u32,
     poisoned: bool,
+    /// The process that opened the store: the only one that may write through it.
+    pid: u32,
     /// Write a snapshot every this many records (0: only when asked).
     snapshot_every: u64,
+    recovery: Recovery,
     /// Held for the store's lifetime; dropping it releases the lock.
     _lock: File,
 }
@@ -166,52 +258,51 @@ impl Store {
     /// store keeps its own program; changes go through `configure` operations).
     pub fn open(dir: &Path, program: &Program, sync: SyncPolicy) -> Result<Store, StoreError> {
         if dir.as_os_str().is_empty() {
-            return Err(StoreError::Io {
-                path: dir.to_owned(),
-                source: io::Error::new(io::ErrorKind::InvalidInput, "empty directory name"),
-            });
+            return Err(StoreError::Engine(Error::new(
+                ErrorKind::InvalidInput,
+                "the store's directory name is empty: name a directory",
+            )));
         }
         fs::create_dir_all(dir).map_err(on(dir))?;
         let lock = lock(dir)?;
         remove_temporary_files(dir)?;
-        let program_path = dir.join("program.json");
-        if !program_path.exists() {
-            write_atomically(dir, &program_path, program.to_json().as_bytes())?;
-        }
-        let text = fs::read_to_string(&program_path).map_err(on(&program_path))?;
-        let program = Program::from_json(&text)?;
         let journal_path = dir.join(JOURNAL);
-        let mut journal = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&journal_path)
-            .map_err(on(&journal_path))?;
-        let mut bytes = Vec::new();
-        journal.read_to_end(&mut bytes).map_err(on(&journal_path))?;
-        let scan = scan(&bytes)?;
+        let program = load_program(dir, program, &journal_path)?;
+        let journal = open_journal(dir, &journal_path)?;
+        let len = journal.metadata().map_err(on(&journal_path))?.len();
+        let scan = scan(BufReader::new(&journal), len, &journal_path)?;
+        let mut recovery = Recovery::default();
+        let engine = restore(dir, program, &scan, &mut recovery)?;
         let good = scan.good_len();
-        if good < bytes.len() {
-            // A torn tail: drop it so the next append starts on a record boundary.
+        if good < len {
+            // A torn tail, and the state is known good: drop it so the next append starts on
+            // a record boundary.
             journal
-                .set_len(good as u64)
+                .set_len(good)
                 .and_then(|()| journal.sync_all())
                 .map_err(on(&journal_path))?;
+            recovery.truncated_bytes = len - good;
         }
-        let engine = restore(dir, program, &scan, &bytes)?;
         Ok(Store {
             dir: dir.to_owned(),
             engine,
             journal,
             records: scan.records.len() as u64,
-            bytes: good as u64,
-            crc: crc32(&bytes[..good]),
+            bytes: good,
+            crc: scan.crc_of(scan.records.len()),
             sync,
             unsynced: 0,
             poisoned: false,
+            pid: std::process::id(),
             snapshot_every: 0,
+            recovery,
             _lock: lock,
         })
+    }
+
+    /// What opening found and repaired (a torn tail, skipped snapshots).
+    pub fn recovery(&self) -> &Recovery {
+        &self.recovery
     }
 
     /// Applies `op`; when accepted, appends its record (synced per the policy) before returning
@@ -242,6 +333,14 @@ impl Store {
     }
 
     fn usable(&self) -> Result<(), StoreError> {
+        let caller = std::process::id();
+        if caller != self.pid {
+            return Err(StoreError::Forked {
+                dir: self.dir.clone(),
+                opener: self.pid,
+                caller,
+            });
+        }
         if self.poisoned {
             Err(StoreError::Poisoned)
         } else {
@@ -288,12 +387,10 @@ impl Store {
     /// The engine after the records this handle wrote, read back from the directory.
     fn durable_engine(&self) -> Result<Engine, StoreError> {
         let path = self.dir.join(JOURNAL);
-        let mut bytes = fs::read(&path).map_err(on(&path))?;
-        bytes.truncate(usize::try_from(self.bytes).unwrap_or(usize::MAX));
-        let scan = scan(&bytes)?;
-        let text = fs::read_to_string(self.dir.join("program.json"))
-            .map_err(on(&self.dir.join("program.json")))?;
-        restore(&self.dir, Program::from_json(&text)?, &scan, &bytes)
+        let file = File::open(&path).map_err(on(&path))?;
+        let scan = scan(BufReader::new(file.take(self.bytes)), self.bytes, &path)?;
+        let program = load_program(&self.dir, self.engine.program(), &path)?;
+        restore(&self.dir, program, &scan, &mut Recovery::default())
     }
 
     /// Forces every appended record to disk.
@@ -312,21 +409,10 @@ impl Store {
     /// replaying them; older snapshots are removed.
     pub fn snapshot(&mut self) -> Result<PathBuf, StoreError> {
         self.sync()?;
-        let engine = self.engine.snapshot_json();
-        let body = format!(
-            "{{\"records\":{},\"crc\":{},\"journal_bytes\":{},\"journal_crc\":{}}}\n{engine}",
-            self.records,
-            crc32(engine.as_bytes()),
-            self.bytes,
-            self.crc,
-        );
+        let body = snapshot_file::render(&self.engine, self.records, self.bytes, self.crc);
         let path = self.dir.join(format!("snapshot-{}.json", self.records));
         write_atomically(&self.dir, &path, body.as_bytes())?;
-        for (n, old) in snapshots(&self.dir)? {
-            if n < self.records {
-                fs::remove_file(&old).map_err(on(&old))?;
-            }
-        }
+        snapshot_file::remove_older(&self.dir, self.records)?;
         Ok(path)
     }
 
@@ -343,9 +429,51 @@ impl Store {
     /// Every record of the journal, as read from disk now.
     pub fn read_journal(&self) -> Result<Vec<JournalRecord>, StoreError> {
         let path = self.dir.join(JOURNAL);
-        let bytes = fs::read(&path).map_err(on(&path))?;
-        Ok(scan(&bytes)?.records)
+        let file = File::open(&path).map_err(on(&path))?;
+        let len = file.metadata().map_err(on(&path))?.len();
+        Ok(scan(BufReader::new(file), len, &path)?.records)
     }
+}
+
+/// The store's program: `program.json`, written from `given` when the store is new. A store
+/// whose journal holds records but whose program is gone is refused, never given a new one.
+fn load_program(dir: &Path, given: &Program, journal: &Path) -> Result<Program, StoreError> {
+    let path = dir.join(PROGRAM);
+    let bad = |reason: String| StoreError::BadProgram {
+        path: path.clone(),
+        reason,
+    };
+    if !path.exists() {
+        if fs::metadata(journal).is_ok_and(|m| m.len() > 0) {
+            return Err(bad(format!("missing, while {JOURNAL} holds records")));
+        }
+        write_atomically(dir, &path, given.to_json().as_bytes())?;
+    }
+    let text = fs::read_to_string(&path).map_err(|e| bad(format!("unreadable: {e}")))?;
+    Program::from_json(&text).map_err(|e| bad(e.message().to_owned()))
+}
+
+/// Opens the journal for reading and appending, creating it (and making its directory entry
+/// durable) when the store is new. Anything but a regular file is refused.
+fn open_journal(dir: &Path, path: &Path) -> Result<File, StoreError> {
+    let created = !path.exists();
+    let journal = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(on(path))?;
+    if !journal.metadata().map_err(on(path))?.is_file() {
+        return Err(StoreError::Corrupt {
+            path: path.to_owned(),
+            offset: 0,
+            reason: "not a regular file".to_owned(),
+        });
+    }
+    if created {
+        sync_dir(dir)?;
+    }
+    Ok(journal)
 }
 
 /// Takes the store's exclusive lock (advisory, `flock`): a second handle on the same
@@ -394,114 +522,61 @@ fn files(dir: &Path) -> Result<Vec<(PathBuf, String)>, StoreError> {
     Ok(out)
 }
 
-/// A record's bytes on disk.
-fn frame(payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(HEADER + payload.len());
-    out.push(MARK);
-    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    out.extend_from_slice(&crc32(payload).to_le_bytes());
-    let header_crc = crc32(&out);
-    out.extend_from_slice(&header_crc.to_le_bytes());
-    out.extend_from_slice(payload);
-    out
-}
-
-fn u32_at(bytes: &[u8], at: usize) -> u32 {
-    let mut word = [0_u8; 4];
-    word.copy_from_slice(&bytes[at..at + 4]);
-    u32::from_le_bytes(word)
-}
-
-/// The complete records of a journal and where each ends.
-struct Scan {
-    records: Vec<JournalRecord>,
-    ends: Vec<usize>,
-}
-
-impl Scan {
-    /// The length the complete records span (anything after is a torn tail).
-    fn good_len(&self) -> usize {
-        self.ends.last().copied().unwrap_or(0)
-    }
-}
-
-/// The complete records of a journal and the length they span (anything after is a torn tail).
+/// The complete records of a journal and the length they span (anything after is a torn
+/// tail); damage is [`StoreError::Corrupt`].
 pub fn read_records(bytes: &[u8]) -> Result<(Vec<JournalRecord>, usize), StoreError> {
-    let scan = scan(bytes)?;
-    let good = scan.good_len();
+    let scan = scan(bytes, bytes.len() as u64, Path::new(JOURNAL))?;
+    let good = usize::try_from(scan.good_len()).unwrap_or(usize::MAX);
     Ok((scan.records, good))
 }
 
-fn scan(bytes: &[u8]) -> Result<Scan, StoreError> {
-    let mut scan = Scan {
-        records: Vec::new(),
-        ends: Vec::new(),
-    };
-    let mut at = 0;
-    while at < bytes.len() {
-        let corrupt = |reason: &str| StoreError::Corrupt {
-            offset: at as u64,
-            reason: reason.to_owned(),
-        };
-        if bytes.len() - at < HEADER {
-            break; // torn inside a header
-        }
-        if bytes[at] != MARK || crc32(&bytes[at..at + 9]) != u32_at(bytes, at + 9) {
-            if bytes[at..].iter().all(|b| *b == 0) {
-                break; // zeros after the last record: space a power cut left unwritten
-            }
-            return Err(corrupt("record header fails its checksum"));
-        }
-        let len = u32_at(bytes, at + 1) as usize;
-        let end = at + HEADER + len;
-        if end > bytes.len() {
-            break; // torn inside a payload
-        }
-        let payload = &bytes[at + HEADER..end];
-        if crc32(payload) != u32_at(bytes, at + 5) {
-            if end == bytes.len() || bytes[end..].iter().all(|b| *b == 0) {
-                break; // the last record was torn
-            }
-            return Err(corrupt("record payload fails its checksum"));
-        }
-        let record = serde_json::from_slice(payload)
-            .map_err(|e| corrupt(&format!("record does not parse: {e}")))?;
-        scan.records.push(record);
-        scan.ends.push(end);
-        at = end;
-    }
-    Ok(scan)
-}
-
 /// The engine after the scanned records: from the newest snapshot that reads back whole, else
-/// from the start.
-fn restore(dir: &Path, program: Program, scan: &Scan, bytes: &[u8]) -> Result<Engine, StoreError> {
-    let mut found = snapshots(dir)?;
+/// from the start. Skipped snapshots are noted in `recovery`.
+fn restore(
+    dir: &Path,
+    program: Program,
+    scan: &Scan,
+    recovery: &mut Recovery,
+) -> Result<Engine, StoreError> {
+    let mut found = snapshot_file::list(dir)?;
     found.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
     for (n, path) in found {
-        let Some(snapshot) = read_snapshot(&path) else {
-            continue; // damaged: the journal alone rebuilds the state
+        let snapshot = match snapshot_file::read(&path) {
+            Ok(s) if s.records == n => s,
+            Ok(s) => {
+                let why = format!("its header names {} records", s.records);
+                recovery.skipped_snapshots.push((path, why));
+                continue;
+            }
+            Err(why) => {
+                recovery.skipped_snapshots.push((path, why));
+                continue;
+            }
         };
-        if snapshot.records != n {
-            continue;
-        }
-        check_covers(dir, &path, &snapshot, scan, bytes)?;
+        check_covers(dir, &path, &snapshot, scan)?;
         let Ok(n) = usize::try_from(n) else { continue };
         let mut engine = snapshot.engine;
-        if engine.replay_onto(&scan.records[n..]).is_ok() {
-            return Ok(engine);
+        match engine.replay_onto(&scan.records[n..]) {
+            Ok(()) => return Ok(engine),
+            Err(e) => recovery.skipped_snapshots.push((
+                path,
+                format!("the records after it do not replay onto it: {e}"),
+            )),
         }
     }
-    Ok(Engine::replay(program, &scan.records)?)
+    Engine::replay(program, &scan.records).map_err(|e| StoreError::Diverged {
+        journal: dir.join(JOURNAL),
+        program: dir.join(PROGRAM),
+        reason: e.message().to_owned(),
+    })
 }
 
 /// Whether the journal holds the records a whole snapshot was taken after.
 fn check_covers(
     dir: &Path,
     path: &Path,
-    snapshot: &Snapshot,
+    snapshot: &snapshot_file::Snapshot,
     scan: &Scan,
-    bytes: &[u8],
 ) -> Result<(), StoreError> {
     let mismatch = |reason: String| StoreError::SnapshotMismatch {
         snapshot: path.to_owned(),
@@ -518,58 +593,15 @@ fn check_covers(
     let Some((journal_bytes, journal_crc)) = snapshot.journal else {
         return Ok(()); // written before snapshots named their journal prefix
     };
-    let end = usize::try_from(snapshot.records)
-        .ok()
-        .and_then(|n| n.checked_sub(1))
-        .map_or(0, |last| scan.ends[last]);
-    if end as u64 != journal_bytes || crc32(&bytes[..end]) != journal_crc {
+    let n = usize::try_from(snapshot.records).unwrap_or(usize::MAX);
+    let end = n.checked_sub(1).map_or(0, |last| scan.ends[last]);
+    if end != journal_bytes || scan.crc_of(n) != journal_crc {
         return Err(mismatch(format!(
             "the journal's first {} records are not the ones the snapshot was taken after",
             snapshot.records
         )));
     }
     Ok(())
-}
-
-/// A snapshot file that reads back whole.
-struct Snapshot {
-    records: u64,
-    /// The journal prefix it covers: length and CRC-32.
-    journal: Option<(u64, u32)>,
-    engine: Engine,
-}
-
-fn read_snapshot(path: &Path) -> Option<Snapshot> {
-    let text = fs::read_to_string(path).ok()?;
-    let (header, engine) = text.split_once('\n')?;
-    let header: serde_json::Value = serde_json::from_str(header).ok()?;
-    let crc = header.get("crc")?.as_u64()?;
-    if u64::from(crc32(engine.as_bytes())) != crc {
-        return None;
-    }
-    let journal = match (header.get("journal_bytes"), header.get("journal_crc")) {
-        (Some(b), Some(c)) => Some((b.as_u64()?, u32::try_from(c.as_u64()?).ok()?)),
-        _ => None,
-    };
-    Some(Snapshot {
-        records: header.get("records")?.as_u64()?,
-        journal,
-        engine: Engine::from_snapshot_json(engine).ok()?,
-    })
-}
-
-fn snapshots(dir: &Path) -> Result<Vec<(u64, PathBuf)>, StoreError> {
-    let mut out = Vec::new();
-    for (path, name) in files(dir)? {
-        if let Some(n) = name
-            .strip_prefix("snapshot-")
-            .and_then(|r| r.strip_suffix(".json"))
-            .and_then(|n| n.parse().ok())
-        {
-            out.push((n, path));
-        }
-    }
-    Ok(out)
 }
 
 /// Writes `path` so that it is either absent or whole: a temporary file, synced, renamed. A
@@ -585,6 +617,13 @@ fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), StoreEr
         return Err(on(&tmp)(e));
     }
     fs::rename(&tmp, path).map_err(on(path))?;
+    sync_dir(dir)
+}
+
+/// Makes the directory's entries (a new or renamed file) durable.
+fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    #[cfg(test)]
+    faults::note_dir_sync(dir);
     File::open(dir).and_then(|d| d.sync_all()).map_err(on(dir))
 }
 
