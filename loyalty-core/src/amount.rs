@@ -270,8 +270,8 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, Error> {
         return Err(Error::new(
             ErrorKind::InvalidAmount,
             format!(
-                "'{text}' is not a plain decimal (digits, an optional leading '-', and an \
-                 optional '.' followed by digits)"
+                "'{text}' is not a decimal number: write a plain decimal (digits, an \
+                 optional leading '-', and an optional '.' followed by digits)"
             ),
         ));
     }

@@ -153,3 +153,66 @@ fn newer_versions_and_damage_are_clear_errors() {
         Some(ErrorKind::InvalidInput)
     );
 }
+
+/// Issue 26, item 5: a record that applies but gives another outcome than it recorded is
+/// refused by `replay_onto` and leaves no trace (the records before it stay applied).
+#[test]
+fn replay_onto_keeps_nothing_of_a_refused_record() {
+    let (_, records) = month();
+    let program = Program::from_json(FALCON).unwrap();
+    let mut engine = Engine::new(program).unwrap();
+    engine.replay_onto(&records[..2]).unwrap();
+    let digest = engine.state_digest();
+    let totals = engine.totals();
+    let mut doctored = records[2].clone();
+    let text = serde_json::to_string(&doctored).unwrap();
+    doctored = serde_json::from_str(&text.replacen("\"30.00\"", "\"31.00\"", 1)).unwrap();
+    assert_ne!(doctored, records[2], "the doctoring changed nothing");
+    let err = engine.replay_onto([&doctored]).unwrap_err();
+    assert!(err.message().contains("(order 3)"), "{err}");
+    assert_eq!(engine.state_digest(), digest);
+    assert_eq!(engine.totals(), totals);
+    // The true record still applies afterwards: its id was left unused.
+    engine.replay_onto(&records[2..]).unwrap();
+    assert_eq!(
+        engine.state_digest(),
+        Engine::replay(Program::from_json(FALCON).unwrap(), &records)
+            .unwrap()
+            .state_digest()
+    );
+}
+
+/// Issue 26, item 6: every single-bit flip of a binary snapshot is refused; none loads as
+/// another state. Snapshots written before the checksum (plain CBOR) still load.
+#[test]
+fn every_bit_flip_of_a_binary_snapshot_is_refused() {
+    let (engine, _) = month();
+    let bytes = engine.snapshot_bytes();
+    assert!(bytes.starts_with(b"LYS1"));
+    let digest = engine.state_digest();
+    assert_eq!(
+        Engine::from_snapshot_bytes(&bytes).unwrap().state_digest(),
+        digest
+    );
+    for bit in 0..bytes.len() * 8 {
+        let mut damaged = bytes.clone();
+        damaged[bit / 8] ^= 1 << (bit % 8);
+        if let Ok(loaded) = Engine::from_snapshot_bytes(&damaged) {
+            panic!(
+                "flip of bit {bit} loaded (digest {} vs {digest})",
+                loaded.state_digest()
+            );
+        }
+    }
+    for cut in [0, 3, 4, 7, 8, bytes.len() - 1] {
+        assert!(
+            Engine::from_snapshot_bytes(&bytes[..cut]).is_err(),
+            "cut at {cut}"
+        );
+    }
+    let legacy = &bytes[8..];
+    assert_eq!(
+        Engine::from_snapshot_bytes(legacy).unwrap().state_digest(),
+        digest
+    );
+}

@@ -23,12 +23,18 @@ impl Handle for loyalty_store {
 
 impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Failure {
-        match e {
-            StoreError::Engine(e) => e.into(),
-            e @ (StoreError::Io { .. } | StoreError::Locked { .. }) => {
-                Failure::new(loyalty_result::LOYALTY_IO, e.to_string())
+        let result = match &e {
+            StoreError::Engine(_) => None,
+            StoreError::Poisoned => Some(loyalty_result::LOYALTY_STORE_POISONED),
+            StoreError::Forked { .. } => Some(loyalty_result::LOYALTY_FORKED),
+            e if e.is_corruption() => Some(loyalty_result::LOYALTY_CORRUPT),
+            _ => Some(loyalty_result::LOYALTY_IO),
+        };
+        match (result, e) {
+            (None, StoreError::Engine(e)) => e.into(),
+            (result, e) => {
+                Failure::new(result.unwrap_or(loyalty_result::LOYALTY_IO), e.to_string())
             }
-            other => Failure::new(loyalty_result::LOYALTY_INVALID_INPUT, other.to_string()),
         }
     }
 }

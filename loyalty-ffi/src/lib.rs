@@ -62,6 +62,14 @@ pub enum loyalty_result {
     /// The file system failed (a store's directory, journal or snapshot: a full disk, a
     /// permission, a lock held by another handle); the message names the path.
     LOYALTY_IO = 104,
+    /// A store's files are damaged or disagree (journal, snapshot, program); nothing was
+    /// written, and the message names the file and what to do.
+    LOYALTY_CORRUPT = 105,
+    /// An earlier write of the store failed: it refuses writes until it is reopened.
+    LOYALTY_STORE_POISONED = 106,
+    /// The store was opened by another process (this one is a fork of it): writes through
+    /// that handle are refused; open the store anew in this process.
+    LOYALTY_FORKED = 107,
 }
 
 impl loyalty_result {
@@ -124,11 +132,14 @@ impl loyalty_result {
             R::LOYALTY_BUFFER_TOO_SMALL => c"BufferTooSmall",
             R::LOYALTY_PANIC => c"Panic",
             R::LOYALTY_IO => c"Io",
+            R::LOYALTY_CORRUPT => c"Corrupt",
+            R::LOYALTY_STORE_POISONED => c"StorePoisoned",
+            R::LOYALTY_FORKED => c"Forked",
         }
     }
 
     /// Every result, for [`loyalty_result_name`] to look numbers up without trusting them.
-    const ALL: [loyalty_result; 25] = {
+    const ALL: [loyalty_result; 28] = {
         use loyalty_result as R;
         [
             R::LOYALTY_OK,
@@ -156,6 +167,9 @@ impl loyalty_result {
             R::LOYALTY_BUFFER_TOO_SMALL,
             R::LOYALTY_PANIC,
             R::LOYALTY_IO,
+            R::LOYALTY_CORRUPT,
+            R::LOYALTY_STORE_POISONED,
+            R::LOYALTY_FORKED,
         ]
     };
 }

@@ -120,12 +120,8 @@ impl Journal {
                 "program {name:?} is registered with another starting definition: {stored}"
             )));
         }
-        let snapshot = client.query_opt(
-            "SELECT seq, state FROM loyalty_snapshots WHERE program = $1 ORDER BY seq DESC LIMIT 1",
-            &[&name],
-        )?;
-        let (engine, seq) = match snapshot {
-            Some(row) => (Engine::from_snapshot_bytes(row.get(1))?, row.get(0)),
+        let (engine, seq) = match latest_snapshot(client, name)? {
+            Some(found) => found,
             None => (Engine::new(program.clone())?, 0),
         };
         let mut journal = Journal {
@@ -234,7 +230,10 @@ impl Journal {
             if mine {
                 // Our own open transaction wrote it: keep it provisional until it ends.
                 let (outcome, provisional) = self.engine.apply_provisionally(&record.op)?;
-                check_outcome(&self.program, seq, &record, &outcome)?;
+                if let Err(e) = check_outcome(&self.program, seq, &record, &outcome) {
+                    self.engine.revert(provisional);
+                    return Err(e);
+                }
                 self.pending
                     .push(Pending::new(seq, &record.op, provisional));
                 self.pending_xid = xid.map(str::to_owned);
@@ -245,13 +244,17 @@ impl Journal {
                         self.program
                     )));
                 }
-                let outcome = self.engine.apply_ref(&record.op).map_err(|e| {
-                    Error::Journal(format!(
-                        "program {:?}: row {seq} does not apply: {e}",
-                        self.program
-                    ))
-                })?;
-                check_outcome(&self.program, seq, &record, outcome)?;
+                // Checked before it changes anything: a refused row leaves the replica as
+                // the rows before it left it.
+                self.engine
+                    .replay_onto(core::slice::from_ref(&record))
+                    .map_err(|e| {
+                        Error::Journal(format!(
+                            "program {:?}: row {seq}: {}",
+                            self.program,
+                            e.message()
+                        ))
+                    })?;
                 self.seq = seq;
             }
         }
@@ -541,6 +544,52 @@ impl Journal {
     }
 }
 
+/// The latest snapshot of `program` and the `seq` it covers, checked: it loads (its checksum
+/// holds), its state digest is the one recorded beside it, and the journal still holds every
+/// row it covers (a deleted row would leave a replica a permanent gap).
+fn latest_snapshot(
+    client: &mut impl GenericClient,
+    program: &str,
+) -> Result<Option<(Engine, i64)>, Error> {
+    let Some(row) = client.query_opt(
+        "SELECT seq, state, digest::text FROM loyalty_snapshots WHERE program = $1
+         ORDER BY seq DESC LIMIT 1",
+        &[&program],
+    )?
+    else {
+        return Ok(None);
+    };
+    let seq: i64 = row.get(0);
+    let refuse = |what: String| {
+        Error::Journal(format!(
+            "program {program:?}: the snapshot at seq {seq} {what}; delete that snapshot row to \
+             start from an older one or from the journal"
+        ))
+    };
+    let engine = Engine::from_snapshot_bytes(row.get(1))
+        .map_err(|e| refuse(format!("does not load: {}", e.message())))?;
+    let recorded: String = row.get(2);
+    let loaded = engine.state_digest().to_string();
+    if loaded != recorded {
+        return Err(refuse(format!(
+            "is damaged: its state digest is {loaded}, {recorded} was recorded"
+        )));
+    }
+    let held: i64 = client
+        .query_one(
+            "SELECT count(*) FROM loyalty_journal WHERE program = $1 AND seq <= $2",
+            &[&program, &seq],
+        )?
+        .get(0);
+    if held != seq {
+        return Err(Error::Journal(format!(
+            "program {program:?}: the journal holds {held} of the rows 1..={seq} that the \
+             snapshot at seq {seq} covers: rows were deleted; restore them from a backup"
+        )));
+    }
+    Ok(Some((engine, seq)))
+}
+
 /// A row must replay to the outcome it recorded.
 fn check_outcome(
     program: &str,
@@ -551,10 +600,14 @@ fn check_outcome(
     if *got == record.outcome {
         return Ok(());
     }
+    let id = record
+        .op
+        .id()
+        .map(|id| format!(" {id}"))
+        .unwrap_or_default();
     Err(Error::Journal(format!(
-        "program {program:?}: row {seq} ({} {:?}) replays to another outcome",
-        record.op.kind(),
-        record.op.id()
+        "program {program:?}: row {seq} ({}{id}) replays to another outcome than it recorded",
+        record.op.kind()
     )))
 }
 

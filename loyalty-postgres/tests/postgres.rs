@@ -77,6 +77,7 @@ fn postgres_journal() {
     operations_of_one_transaction_see_each_other(dsn);
     a_batch_journals_what_it_accepts_in_order(dsn);
     a_snapshot_and_the_rows_after_it_rebuild_the_replica(dsn);
+    damaged_snapshots_deleted_rows_and_doctored_rows_are_refused(dsn);
     explicit_time_goes_backwards_but_now_does_not(dsn);
     timed("small cases", t);
     let t = std::time::Instant::now();
@@ -274,6 +275,90 @@ fn a_snapshot_and_the_rows_after_it_rebuild_the_replica(dsn: &str) {
     j.append(&mut tx, &Enroll::new(4, T0 + 6, 2).into())
         .unwrap();
     assert!(matches!(j.snapshot(&mut tx), Err(Error::Journal(_))));
+}
+
+/// Issue 26, items 4 and 5: a snapshot row that does not load or does not match its digest,
+/// and a journal missing a row the snapshot covers, are refused naming the program and seq; a
+/// doctored row is refused and leaves the replica as it was.
+fn damaged_snapshots_deleted_rows_and_doctored_rows_are_refused(dsn: &str) {
+    let mut c = connect(dsn);
+    let name = fresh_name("damaged");
+    let mut j = Journal::open(&mut c, &name, &program()).unwrap();
+    j.append(&mut c, &Enroll::new(1, T0, 1).into()).unwrap();
+    j.append(&mut c, &Order::new(2, T0, 1, Decimal::from(300)).into())
+        .unwrap();
+    j.append(&mut c, &Order::new(3, T0, 1, Decimal::from(200)).into())
+        .unwrap();
+    assert_eq!(j.snapshot(&mut c).unwrap(), 3);
+    let mut behind = Journal::open(&mut c, &name, &program()).unwrap();
+    j.append(&mut c, &Order::new(4, T0 + 1, 1, Decimal::from(100)).into())
+        .unwrap();
+    let good: Vec<u8> = c
+        .query_one(
+            "SELECT state FROM loyalty_snapshots WHERE program = $1",
+            &[&name],
+        )
+        .unwrap()
+        .get(0);
+    let set_state = |c: &mut postgres::Client, state: &[u8]| {
+        c.execute(
+            "UPDATE loyalty_snapshots SET state = $2 WHERE program = $1",
+            &[&name, &state],
+        )
+        .unwrap();
+    };
+    let refused = |c: &mut postgres::Client, what: &str| {
+        let err = Journal::open(c, &name, &program()).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("{name:?}")) && err.contains("3"),
+            "{what}: {err}"
+        );
+        err
+    };
+    for bit in (0..good.len() * 8).step_by(13) {
+        let mut damaged = good.clone();
+        damaged[bit / 8] ^= 1 << (bit % 8);
+        set_state(&mut c, &damaged);
+        refused(&mut c, &format!("flip of bit {bit}"));
+    }
+    // The plain CBOR of earlier versions, with its digest: still loads.
+    set_state(&mut c, &good[8..]);
+    let fresh = Journal::open(&mut c, &name, &program()).unwrap();
+    assert_eq!(fresh.engine().state_digest(), j.engine().state_digest());
+    set_state(&mut c, &good);
+    c.execute(
+        "UPDATE loyalty_snapshots SET digest = digest + 1 WHERE program = $1",
+        &[&name],
+    )
+    .unwrap();
+    assert!(refused(&mut c, "digest").contains("digest"));
+    c.execute(
+        "UPDATE loyalty_snapshots SET digest = digest - 1 WHERE program = $1",
+        &[&name],
+    )
+    .unwrap();
+    // A replica at seq 3 meets a doctored row 4: refused, and it stays as it was.
+    c.execute(
+        "UPDATE loyalty_journal SET record = replace(record::text, '\"7.00\"', '\"8.00\"')::json
+         WHERE program = $1 AND seq = 4",
+        &[&name],
+    )
+    .unwrap();
+    let err = Journal::open(&mut c, &name, &program()).unwrap_err();
+    assert!(err.to_string().contains("row 4"), "{err}");
+    assert_eq!(behind.seq(), 3);
+    let digest = behind.engine().state_digest();
+    let err = behind.catch_up(&mut c).unwrap_err();
+    assert!(err.to_string().contains("row 4"), "{err}");
+    assert_eq!(behind.engine().state_digest(), digest);
+    assert_eq!(behind.seq(), 3);
+    // A row the snapshot covers, deleted: a fresh replica would carry the gap for ever.
+    c.execute(
+        "DELETE FROM loyalty_journal WHERE program = $1 AND seq = 2",
+        &[&name],
+    )
+    .unwrap();
+    assert!(refused(&mut c, "deleted row").contains("deleted"));
 }
 
 fn explicit_time_goes_backwards_but_now_does_not(dsn: &str) {

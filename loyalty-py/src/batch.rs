@@ -53,12 +53,36 @@ fn same_length(what: &str, len: usize, other: &str, n: usize) -> PyErr {
 
 /// A column of 64-bit integers through the buffer protocol (a numpy `int64` array, an
 /// `array.array('q')`, …): copied in one go, never converted element by element.
+///
+/// Only native-endian signed 64-bit integers are read (strided views are copied correctly):
+/// a big-endian `'>i8'` column read as native would turn id 100 into 7205759403792793600.
 pub(crate) fn int64_column(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<i64>> {
-    let buffer = pyo3::buffer::PyBuffer::<i64>::get(obj).map_err(|e| {
+    let wrong = |format: &str| {
         pyo3::exceptions::PyTypeError::new_err(format!(
-            "{what} must be a buffer of 64-bit integers (numpy int64, array('q')): {e}"
+            "{what} must be a buffer of native-endian signed 64-bit integers (numpy int64, \
+             array('q')), not format {format:?}"
         ))
+    };
+    let buffer = pyo3::buffer::PyBuffer::<i64>::get(obj).map_err(|_| {
+        let format = obj
+            .py()
+            .import("builtins")
+            .and_then(|b| b.getattr("memoryview"))
+            .and_then(|m| m.call1((obj,)))
+            .and_then(|v| v.getattr("format"))
+            .and_then(|f| f.extract::<String>())
+            .unwrap_or_else(|_| format!("(no buffer: {})", obj.get_type()));
+        wrong(&format)
     })?;
+    let format = buffer.format().to_string_lossy();
+    let foreign = if cfg!(target_endian = "little") {
+        ['>', '!']
+    } else {
+        ['<', '<']
+    };
+    if format.starts_with(foreign) {
+        return Err(wrong(&format));
+    }
     if buffer.dimensions() != 1 {
         return Err(pyo3::exceptions::PyTypeError::new_err(format!(
             "{what} must be one-dimensional, not {}-dimensional",

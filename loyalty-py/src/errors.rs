@@ -2,7 +2,7 @@
 
 use loyalty_core::ErrorKind;
 use pyo3::create_exception;
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 
 create_exception!(
@@ -10,6 +10,25 @@ create_exception!(
     LoyaltyError,
     PyValueError,
     "Base class of every error the engine raises."
+);
+
+create_exception!(
+    loyalty,
+    StoreCorrupt,
+    PyOSError,
+    "A store's files are damaged or disagree (journal, snapshot, program); nothing was written."
+);
+create_exception!(
+    loyalty,
+    StorePoisoned,
+    PyOSError,
+    "An earlier write of the store failed; it refuses writes until it is reopened."
+);
+create_exception!(
+    loyalty,
+    StoreForked,
+    PyOSError,
+    "The store was opened by another process (this one is a fork): it refuses writes here."
 );
 
 macro_rules! kinds {
@@ -29,6 +48,9 @@ macro_rules! kinds {
             let py = m.py();
             m.add("LoyaltyError", py.get_type::<LoyaltyError>())?;
             $(m.add(stringify!($name), py.get_type::<$name>())?;)*
+            m.add("StoreCorrupt", py.get_type::<StoreCorrupt>())?;
+            m.add("StorePoisoned", py.get_type::<StorePoisoned>())?;
+            m.add("StoreForked", py.get_type::<StoreForked>())?;
             Ok(())
         }
     };

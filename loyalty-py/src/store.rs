@@ -35,12 +35,13 @@ pub(crate) fn records(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<Vec<
 }
 
 fn store_error(e: loyalty_store::StoreError) -> PyErr {
+    use loyalty_store::StoreError as E;
     match e {
-        loyalty_store::StoreError::Engine(e) => error(&e),
-        e @ (loyalty_store::StoreError::Io { .. } | loyalty_store::StoreError::Locked { .. }) => {
-            PyOSError::new_err(e.to_string())
-        }
-        other => errors::new_err(loyalty_core::ErrorKind::InvalidInput, other.to_string()),
+        E::Engine(e) => error(&e),
+        e @ E::Poisoned => errors::StorePoisoned::new_err(e.to_string()),
+        e @ E::Forked { .. } => errors::StoreForked::new_err(e.to_string()),
+        e if e.is_corruption() => errors::StoreCorrupt::new_err(e.to_string()),
+        other => PyOSError::new_err(other.to_string()),
     }
 }
 
@@ -175,5 +176,12 @@ impl Store {
     /// A stable hash of the whole state (equal states, equal digests).
     fn state_digest(&self) -> u64 {
         self.lock().engine().state_digest()
+    }
+
+    /// What opening found and repaired, one line each (a torn tail cut off, damaged snapshots
+    /// skipped); empty when the store opened clean.
+    #[getter]
+    fn recovery(&self) -> Vec<String> {
+        self.lock().recovery().notes()
     }
 }

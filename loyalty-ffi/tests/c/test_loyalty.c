@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "loyalty.h"
@@ -316,7 +317,7 @@ static void error_paths(void) {
   CHECK(strcmp(loyalty_result_name(LOYALTY_BUFFER_TOO_SMALL), "BufferTooSmall") == 0);
   CHECK(strcmp(loyalty_result_name(LOYALTY_IO), "Io") == 0);
   /* Any integer has a name: those that are no result are "Unknown", never a crash. */
-  const int not_results[] = {20, 50, 99, 105, 1000, -1, INT_MIN, INT_MAX};
+  const int not_results[] = {20, 50, 99, 108, 1000, -1, INT_MIN, INT_MAX};
   for (size_t i = 0; i < sizeof not_results / sizeof not_results[0]; i++) {
     CHECK(strcmp(loyalty_result_name(not_results[i]), "Unknown") == 0);
   }
@@ -392,12 +393,72 @@ static void durability(void) {
   loyalty_engine_free(e);
 }
 
+/* Issue 26: a forked child may not write through its parent's store (two writers on one
+ * journal), and a damaged journal is LOYALTY_CORRUPT naming the file, with nothing written. */
+static void forked_and_damaged_stores(void) {
+  char dir[] = "/tmp/loyalty-c-fork-XXXXXX";
+  CHECK(mkdtemp(dir) != NULL);
+  loyalty_store *s = NULL;
+  OK(loyalty_store_open(dir, FALCON, 1, &s));
+  OK(loyalty_store_apply_json(s, "{\"op\": \"enroll\", \"id\": 1, \"at\": 0, \"member\": 1}", NULL));
+  fflush(NULL);
+  pid_t child = fork();
+  CHECK(child >= 0);
+  if (child == 0) {
+    loyalty_result r =
+        loyalty_store_apply_json(s, "{\"op\": \"order\", \"id\": 100, \"at\": 5, \"member\": 1, \"amount\": \"1\"}", NULL);
+    char message[512];
+    size_t written = 0;
+    int said = loyalty_last_error_message(message, sizeof message, &written) == LOYALTY_OK &&
+               strstr(message, "fork") != NULL && strstr(message, dir) != NULL;
+    _exit(r == LOYALTY_FORKED && said ? 0 : 1);
+  }
+  int status = 0;
+  CHECK(waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  CHECK(strcmp(loyalty_result_name(LOYALTY_FORKED), "Forked") == 0);
+  /* The parent goes on: id 100 is free, the child wrote nothing. */
+  OK(loyalty_store_apply_json(s, "{\"op\": \"order\", \"id\": 100, \"at\": 5, \"member\": 1, \"amount\": \"2\"}", NULL));
+  uint64_t records = 0;
+  OK(loyalty_store_records(s, &records));
+  CHECK(records == 2);
+  loyalty_store_free(s);
+
+  /* Flip a byte inside the first record: corruption, not bad input; the journal is kept. */
+  char path[128];
+  snprintf(path, sizeof path, "%s/journal.log", dir);
+  FILE *f = fopen(path, "r+b");
+  CHECK(f != NULL);
+  if (f != NULL) {
+    CHECK(fseek(f, 20, SEEK_SET) == 0);
+    int c = fgetc(f);
+    CHECK(fseek(f, 20, SEEK_SET) == 0);
+    fputc(c ^ 1, f);
+    fclose(f);
+  }
+  s = NULL;
+  FAILS(loyalty_store_open(dir, FALCON, 1, &s), LOYALTY_CORRUPT);
+  CHECK(s == NULL);
+  char message[1024];
+  size_t written = 0;
+  OK(loyalty_last_error_message(message, sizeof message, &written));
+  CHECK(strstr(message, path) != NULL && strstr(message, "byte") != NULL);
+  CHECK(strcmp(loyalty_result_name(LOYALTY_CORRUPT), "Corrupt") == 0);
+  const char *files[] = {"program.json", "journal.log", "lock"};
+  for (size_t i = 0; i < 3; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+    CHECK(unlink(path) == 0);
+  }
+  CHECK(rmdir(dir) == 0);
+}
+
 int main(void) {
   falcon_scenario();
   refunds_and_adjustments();
   engagement();
   error_paths();
   durability();
+  forked_and_damaged_stores();
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

@@ -56,6 +56,38 @@ ON CONFLICT DO NOTHING
 RETURNING pg_current_xact_id()::text"""
 
 
+def _latest_snapshot(conn: psycopg.Connection[Any], name: str) -> Optional[tuple[Engine, int]]:
+    """The latest snapshot of program `name` and the seq it covers, checked: it loads (its
+    checksum holds), its state digest is the one recorded beside it, and the journal still
+    holds every row it covers (a deleted row would leave a replica a permanent gap)."""
+    row = conn.execute(
+        "SELECT seq, state, digest::text FROM loyalty_snapshots WHERE program = %s ORDER BY seq DESC LIMIT 1",
+        (name,),
+    ).fetchone()
+    if row is None:
+        return None
+    seq = int(row[0])
+    advice = "delete that snapshot row to start from an older one or from the journal"
+    try:
+        engine = Engine.from_snapshot_bytes(bytes(row[1]))
+    except ValueError as e:
+        raise JournalError(f"program {name!r}: the snapshot at seq {seq} does not load: {e}; {advice}") from None
+    if str(engine.state_digest()) != row[2]:
+        raise JournalError(
+            f"program {name!r}: the snapshot at seq {seq} is damaged: its state digest is "
+            f"{engine.state_digest()}, {row[2]} was recorded; {advice}"
+        )
+    held = conn.execute(
+        "SELECT count(*) FROM loyalty_journal WHERE program = %s AND seq <= %s", (name, seq)
+    ).fetchone()
+    if held is None or int(held[0]) != seq:
+        raise JournalError(
+            f"program {name!r}: the journal holds {held[0] if held else 0} of the rows 1..={seq} that the "
+            f"snapshot at seq {seq} covers: rows were deleted; restore them from a backup"
+        )
+    return engine, seq
+
+
 class JournalError(RuntimeError):
     """The journal holds something this replica cannot follow (a gap in ``seq``, a record that
     does not replay to its outcome, a program stored with another definition)."""
@@ -101,13 +133,11 @@ class Journal:
         assert row is not None  # inserted just above if it was missing
         if Engine(row[0]).program != wanted.program:
             raise JournalError(f"program {name!r} is registered with another starting definition: {row[0]}")
-        snapshot = conn.execute(
-            "SELECT seq, state FROM loyalty_snapshots WHERE program = %s ORDER BY seq DESC LIMIT 1", (name,)
-        ).fetchone()
         self.name = name
-        self.engine: Engine = Engine.from_snapshot_bytes(bytes(snapshot[1])) if snapshot else wanted
+        latest = _latest_snapshot(conn, name)
+        self.engine: Engine = latest[0] if latest else wanted
         #: The last committed row applied to the replica.
-        self.seq: int = int(snapshot[0]) if snapshot else 0
+        self.seq: int = latest[1] if latest else 0
         #: How many appends found their ``seq`` taken and planned again.
         self.conflicts = 0
         self._pending: list[_Pending] = []
@@ -147,16 +177,18 @@ class Journal:
             # Our own open transaction wrote it: provisional until it ends.
             provisional = self.engine.apply_provisionally(record["op"])
             if json.loads(provisional.record)["outcome"] != record["outcome"]:
-                raise JournalError(f"program {self.name!r}: row {seq} replays to another outcome")
+                self.engine.revert(provisional)
+                raise JournalError(f"program {self.name!r}: row {seq} replays to another outcome than it recorded")
             self._pending.append(_Pending(seq, provisional.digest, provisional.at, provisional))
             self._pending_xid = xid
             return
         if self._pending:
             raise JournalError(f"program {self.name!r}: committed row {seq} after this transaction's own rows")
         try:
+            # Checked before it changes anything: a refused row leaves the replica as it was.
             self.engine.replay_onto([text])
         except Exception as e:
-            raise JournalError(f"program {self.name!r}: row {seq} does not apply: {e}") from e
+            raise JournalError(f"program {self.name!r}: row {seq}: {e}") from e
         self.seq = seq
 
     def _revert_pending(self) -> None:
