@@ -77,6 +77,20 @@ typedef enum loyalty_result {
    * permission, a lock held by another handle); the message names the path.
    */
   LOYALTY_IO = 104,
+  /**
+   * A store's files are damaged or disagree (journal, snapshot, program); nothing was
+   * written, and the message names the file and what to do.
+   */
+  LOYALTY_CORRUPT = 105,
+  /**
+   * An earlier write of the store failed: it refuses writes until it is reopened.
+   */
+  LOYALTY_STORE_POISONED = 106,
+  /**
+   * The store was opened by another process (this one is a fork of it): writes through
+   * that handle are refused; open the store anew in this process.
+   */
+  LOYALTY_FORKED = 107,
 } loyalty_result;
 
 /**

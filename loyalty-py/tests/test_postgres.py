@@ -224,3 +224,50 @@ def test_the_schema_is_the_rust_crates_schema() -> None:
     from loyalty.postgres import SCHEMA
 
     assert SCHEMA == crate.read_text()
+
+
+def test_a_damaged_snapshot_or_a_deleted_row_is_refused_naming_program_and_seq(dsn: str) -> None:
+    """Issue 26, item 4: the snapshot's checksum and digest are checked on load, and the journal
+    must still hold every row the snapshot covers."""
+    with connect(dsn) as conn:
+        name = fresh("damaged")
+        journal = Journal(conn, name, PROGRAM)
+        journal.append(conn, enroll(1, 1))
+        journal.append(conn, order(2, 1, "300"))
+        assert journal.snapshot(conn) == 2
+        good = bytes(conn.execute("SELECT state FROM loyalty_snapshots WHERE program = %s", (name,)).fetchone()[0])
+        for bit in range(0, len(good) * 8, 17):
+            damaged = bytearray(good)
+            damaged[bit // 8] ^= 1 << (bit % 8)
+            conn.execute("UPDATE loyalty_snapshots SET state = %s WHERE program = %s", (bytes(damaged), name))
+            with pytest.raises(JournalError, match=rf"{name!r}.*seq 2"):
+                Journal(conn, name, PROGRAM)
+        conn.execute("UPDATE loyalty_snapshots SET state = %s, digest = digest + 1 WHERE program = %s", (good, name))
+        with pytest.raises(JournalError, match="digest"):
+            Journal(conn, name, PROGRAM)
+        conn.execute("UPDATE loyalty_snapshots SET digest = digest - 1 WHERE program = %s", (name,))
+        assert Journal(conn, name, PROGRAM).engine.state_digest() == journal.engine.state_digest()
+        conn.execute("DELETE FROM loyalty_journal WHERE program = %s AND seq = 1", (name,))
+        with pytest.raises(JournalError, match="deleted"):
+            Journal(conn, name, PROGRAM)
+
+
+def test_a_refused_row_leaves_the_replica_as_it_was(dsn: str) -> None:
+    """Issue 26, item 5: replay_onto refuses a doctored row before it changes anything."""
+    with connect(dsn) as conn:
+        name = fresh("doctored")
+        journal = Journal(conn, name, PROGRAM)
+        journal.append(conn, enroll(1, 1))
+        behind = Journal(conn, name, PROGRAM)
+        journal.append(conn, order(2, 1, "300"))
+        conn.execute(
+            "UPDATE loyalty_journal SET record = replace(record::text, '\"15.00\"', '\"16.00\"')::json "
+            "WHERE program = %s AND seq = 2",
+            (name,),
+        )
+        digest = behind.engine.state_digest()
+        with pytest.raises(JournalError, match="row 2"):
+            behind.catch_up(conn)
+        assert behind.engine.state_digest() == digest
+        assert behind.engine.totals().issued == Decimal("0")
+        assert behind.seq == 1

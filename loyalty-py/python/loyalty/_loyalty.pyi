@@ -75,6 +75,12 @@ class RefundExceedsOrder(LoyaltyError): ...
 class TimeWentBackwards(LoyaltyError): ...
 class IdConflict(LoyaltyError): ...
 class InvalidInput(LoyaltyError): ...
+class StoreCorrupt(OSError):
+    """A store's files are damaged or disagree (journal, snapshot, program); nothing was written."""
+class StorePoisoned(OSError):
+    """An earlier write of the store failed; it refuses writes until it is reopened."""
+class StoreForked(OSError):
+    """The store was opened by another process (this one is a fork): it refuses writes here."""
 
 @final
 class Commission:
@@ -491,3 +497,7 @@ class Store:
         """The journal's records, as JSON lines."""
     def state_digest(self) -> int:
         """A stable hash of the whole state (equal states, equal digests)."""
+    @property
+    def recovery(self) -> list[str]:
+        """What opening found and repaired, one line each (a torn tail cut off, damaged snapshots
+        skipped); empty when the store opened clean."""
