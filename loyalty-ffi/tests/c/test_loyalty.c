@@ -411,6 +411,7 @@ static void forked_and_damaged_stores(void) {
     size_t written = 0;
     int said = loyalty_last_error_message(message, sizeof message, &written) == LOYALTY_OK &&
                strstr(message, "fork") != NULL && strstr(message, dir) != NULL;
+    loyalty_store_free(s); /* closes the child's copies; the parent keeps its lock */
     _exit(r == LOYALTY_FORKED && said ? 0 : 1);
   }
   int status = 0;
