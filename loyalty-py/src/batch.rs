@@ -59,8 +59,8 @@ fn same_length(what: &str, len: usize, other: &str, n: usize) -> PyErr {
 pub(crate) fn int64_column(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<i64>> {
     let wrong = |format: &str| {
         pyo3::exceptions::PyTypeError::new_err(format!(
-            "{what} must be a buffer of native-endian signed 64-bit integers (numpy int64, \
-             array('q')), not format {format:?}"
+            "{what} must be a buffer of 64-bit integers, signed and in native byte order \
+             (numpy int64, array('q')), not format {format:?}"
         ))
     };
     let buffer = pyo3::buffer::PyBuffer::<i64>::get(obj).map_err(|_| {

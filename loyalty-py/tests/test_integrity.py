@@ -153,7 +153,7 @@ def test_store_damage_is_its_own_exception_naming_the_file(tmp_path: Path) -> No
     (tmp_path / "program.json").write_text('{"tiers": ')
     with pytest.raises(loyalty.StoreCorrupt, match="program.json"):
         loyalty.Store(tmp_path, PROGRAM)
-    with pytest.raises(loyalty.InvalidInput, match="directory name is empty"):
+    with pytest.raises(OSError, match="^a store needs a directory: got an empty directory name$"):
         loyalty.Store("", PROGRAM)
 
 

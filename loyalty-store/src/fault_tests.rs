@@ -12,7 +12,7 @@ use loyalty_core::{Engine, Operation, Program};
 use crate::faults::{set_room, set_sync_fails};
 use crate::{read_records, Store, StoreError, SyncPolicy, JOURNAL};
 
-fn program() -> Program {
+pub(crate) fn program() -> Program {
     Program::from_json(
         r#"{"tiers": {"levels": [{"name": "A", "threshold": "0", "accrual_rate": "0.05"}]}}"#,
     )
@@ -20,7 +20,7 @@ fn program() -> Program {
 }
 
 /// Operation `i`: member 1 enrols, then orders 100.00 each.
-fn op(i: u64) -> Operation {
+pub(crate) fn op(i: u64) -> Operation {
     let json = if i == 0 {
         r#"{"op": "enroll", "id": 0, "at": 0, "member": 1}"#.to_owned()
     } else {
@@ -29,13 +29,13 @@ fn op(i: u64) -> Operation {
     Operation::from_json(&json).unwrap()
 }
 
-fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("loyalty-faults-{}-{name}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     dir
 }
 
-fn filled(dir: &Path, n: u64) -> Store {
+pub(crate) fn filled(dir: &Path, n: u64) -> Store {
     let mut store = Store::open(dir, &program(), SyncPolicy::EveryRecord).unwrap();
     for i in 0..n {
         store.apply(&op(i)).unwrap();

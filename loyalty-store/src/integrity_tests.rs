@@ -4,41 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use loyalty_core::{Operation, Program};
-
+use crate::fault_tests::{filled, op, program, scratch};
 use crate::{faults, read_records, Store, StoreError, SyncPolicy, JOURNAL};
-
-fn program() -> Program {
-    Program::from_json(
-        r#"{"tiers": {"levels": [{"name": "A", "threshold": "0", "accrual_rate": "0.05"}]}}"#,
-    )
-    .unwrap()
-}
-
-fn op(i: u64) -> Operation {
-    let json = if i == 0 {
-        r#"{"op": "enroll", "id": 0, "at": 0, "member": 1}"#.to_owned()
-    } else {
-        format!(r#"{{"op": "order", "id": {i}, "at": {i}, "member": 1, "amount": "100"}}"#)
-    };
-    Operation::from_json(&json).unwrap()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("loyalty-integrity-{}-{name}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    dir
-}
-
-fn filled(dir: &Path, n: u64) -> Store {
-    let mut store = Store::open(dir, &program(), SyncPolicy::EveryRecord).unwrap();
-    for i in 0..n {
-        store.apply(&op(i)).unwrap();
-    }
-    store
-}
 
 /// The byte offset where the last record of `journal` starts.
 fn last_record_start(journal: &[u8]) -> usize {
@@ -265,8 +234,12 @@ fn errors_name_the_file_and_the_remedy() {
         "{text}"
     );
     assert!(text.contains("at byte 0") && err.is_corruption(), "{text}");
-    // An empty directory name is bad input, said so.
+    // An empty directory name is said to be one (not "i/o on : …").
     let err = Store::open(Path::new(""), &program(), SyncPolicy::Never).unwrap_err();
-    assert!(err.to_string().contains("directory name is empty"), "{err}");
+    assert!(matches!(err, StoreError::NoDirectory), "{err:?}");
+    assert!(
+        err.to_string().starts_with("a store needs a directory"),
+        "{err}"
+    );
     let _ = fs::remove_dir_all(&dir);
 }

@@ -32,7 +32,7 @@ use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
-use loyalty_core::{Engine, Error, ErrorKind, JournalRecord, Operation, Outcome, Program};
+use loyalty_core::{Engine, Error, JournalRecord, Operation, Outcome, Program};
 
 #[cfg(test)]
 mod fault_tests;
@@ -109,6 +109,9 @@ pub enum StoreError {
     /// The engine refused the operation (nothing was written).
     #[error(transparent)]
     Engine(#[from] Error),
+    /// The store was given an empty directory name (nothing was created).
+    #[error("a store needs a directory: got an empty directory name")]
+    NoDirectory,
     /// The file system failed on `path`.
     #[error("i/o on {}: {source}", path.display())]
     Io { path: PathBuf, source: io::Error },
@@ -258,10 +261,7 @@ impl Store {
     /// store keeps its own program; changes go through `configure` operations).
     pub fn open(dir: &Path, program: &Program, sync: SyncPolicy) -> Result<Store, StoreError> {
         if dir.as_os_str().is_empty() {
-            return Err(StoreError::Engine(Error::new(
-                ErrorKind::InvalidInput,
-                "the store's directory name is empty: name a directory",
-            )));
+            return Err(StoreError::NoDirectory);
         }
         fs::create_dir_all(dir).map_err(on(dir))?;
         let lock = lock(dir)?;
