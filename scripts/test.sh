@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test of the project: formatting, lints, the Rust suites, every scenario through
 # every binding, the C tests under valgrind, and the Python package's tests and type checks.
-# Installs what it needs (Python tools into .venv) so it works on a fresh machine.
+# Installs what it needs (Debian tools and PostgreSQL when run as root, Python tools into .venv)
+# so that it passes on a bare machine as written in the README.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/prereqs.sh
+source scripts/prereqs.sh
 SCENARIOS=${LOYALTY_SCENARIOS:-../shared/scenarios}
 
 suites=0

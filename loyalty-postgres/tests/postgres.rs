@@ -310,7 +310,7 @@ fn damaged_snapshots_deleted_rows_and_doctored_rows_are_refused(dsn: &str) {
     let refused = |c: &mut postgres::Client, what: &str| {
         let err = Journal::open(c, &name, &program()).unwrap_err().to_string();
         assert!(
-            err.contains(&format!("{name:?}")) && err.contains("3"),
+            err.contains(&format!("{name:?}")) && err.contains("seq 3"),
             "{what}: {err}"
         );
         err
