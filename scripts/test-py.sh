@@ -22,7 +22,7 @@ cargo build --release --locked -p loyalty --example scenario
 cargo build --release --locked -p loyalty-postgres --example pg_writer
 export LOYALTY_PG_WRITER_BIN="$PWD/target/release/examples/pg_writer"
 (cd loyalty-py && LOYALTY_C_LIB="$PWD/../target/release/libloyalty.so" \
-  LOYALTY_SCENARIO_BIN="$PWD/../target/release/examples/scenario" ../"$PY" -m pytest -q -W error tests)
+  LOYALTY_SCENARIO_BIN="$PWD/../target/release/examples/scenario" ../"$PY" -m pytest -q -rs -W error tests)
 # The shop back-end example over HTTP (4 uvicorn workers), installed as its README says.
 "$PY" -m pip install --quiet --disable-pip-version-check -r examples/shop/requirements.txt
 "$PY" -m pytest -q -W error -p no:cacheprovider examples/shop/test_shop.py

@@ -23,4 +23,4 @@ if env PATH="$CLEAN_PATH" sh -c 'command -v cargo || command -v rustc' >/dev/nul
 fi
 export LOYALTY_PG_WRITER_BIN="$PWD/target/release/examples/pg_writer"   # built by test-py.sh
 (cd loyalty-py && env PATH="$CLEAN_PATH" python -c 'import loyalty, sys; assert "site-packages" in loyalty.__file__, loyalty.__file__' \
-  && env PATH="$CLEAN_PATH" python -m pytest -q -W error -p no:cacheprovider tests)
+  && env PATH="$CLEAN_PATH" python -m pytest -q -rs -W error -p no:cacheprovider tests)
