@@ -5,10 +5,10 @@
 //! the operation; after a restart, [`Engine::replay`] rebuilds exactly the same state, which
 //! [`Engine::state_digest`] proves. A snapshot lets a restart skip most of the replay.
 
-use crate::crc32;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::crc32;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind};
 use crate::operation::{MemberId, Operation};
@@ -174,7 +174,7 @@ impl Engine {
             },
             &mut out,
         );
-        let crc = crate::crc32(&out[8..]);
+        let crc = crc32(&out[8..]);
         out[4..8].copy_from_slice(&crc.to_le_bytes());
         out
     }

@@ -23,19 +23,20 @@ impl Handle for loyalty_store {
 
 impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Failure {
-        let result = match &e {
-            StoreError::Engine(_) => None,
-            StoreError::Poisoned => Some(loyalty_result::LOYALTY_STORE_POISONED),
-            StoreError::Forked { .. } => Some(loyalty_result::LOYALTY_FORKED),
-            e if e.is_corruption() => Some(loyalty_result::LOYALTY_CORRUPT),
-            _ => Some(loyalty_result::LOYALTY_IO),
-        };
-        match (result, e) {
-            (None, StoreError::Engine(e)) => e.into(),
-            (result, e) => {
-                Failure::new(result.unwrap_or(loyalty_result::LOYALTY_IO), e.to_string())
-            }
+        match e {
+            StoreError::Engine(e) => e.into(),
+            e => Failure::new(store_result(&e), e.to_string()),
         }
+    }
+}
+
+/// The C status of a store failure that is not the engine's.
+fn store_result(e: &StoreError) -> loyalty_result {
+    match e {
+        StoreError::Poisoned => loyalty_result::LOYALTY_STORE_POISONED,
+        StoreError::Forked { .. } => loyalty_result::LOYALTY_FORKED,
+        e if e.is_corruption() => loyalty_result::LOYALTY_CORRUPT,
+        _ => loyalty_result::LOYALTY_IO,
     }
 }
 

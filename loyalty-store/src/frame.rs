@@ -14,17 +14,16 @@
 use std::io::{self, Read};
 use std::path::Path;
 
-use loyalty_core::JournalRecord;
+use loyalty_core::{crc32, crc32_extend, JournalRecord};
 
 use crate::StoreError;
-use loyalty_core::{crc32, crc32_extend};
 
 const MARK: u8 = 0xA5;
-pub(crate) const HEADER: usize = 13;
+const HEADER: usize = 13;
 /// The largest payload a record may have. A record of the engine is a few kilobytes at most
 /// (an order with many lines and a configure with a large program); a header that claims more
 /// is damage, and reading it would take memory without bound.
-pub(crate) const MAX_RECORD: usize = 16 << 20;
+const MAX_RECORD: usize = 16 << 20;
 
 /// A record's bytes on disk.
 pub(crate) fn frame(payload: &[u8]) -> Vec<u8> {
