@@ -39,11 +39,13 @@ mod fault_tests;
 #[cfg(test)]
 mod faults;
 mod frame;
+mod inspect;
 #[cfg(test)]
 mod integrity_tests;
 mod snapshot_file;
 
 use frame::{frame, scan, Scan};
+pub use inspect::{inspect, Inspection};
 use loyalty_core::crc32_extend;
 
 const JOURNAL: &str = "journal.log";
