@@ -11,15 +11,10 @@ use std::process::ExitCode;
 
 use loyalty::{Account, Decimal, Effect, Engine, Error, Operation, Outcome, Program};
 
-const FALCON: &str = r#"{
-  "name": "Falcon Club",
-  "tiers": {"levels": [
-    {"name": "Bunny", "threshold": "0",     "accrual_rate": "0.03", "referral_rates": ["0.01"]},
-    {"name": "Wolf",  "threshold": "2500",  "accrual_rate": "0.05", "referral_rates": ["0.02"]},
-    {"name": "Lion",  "threshold": "10000", "accrual_rate": "0.07", "referral_rates": ["0.03", "0.01"]}
-  ]},
-  "transfers": {"fee_rate": "0.01"}
-}"#;
+/// The Falcon Club: Bunny → Wolf → Lion by lifetime spend, 3–7 % accrual, a 1 % transfer fee, and
+/// referral commissions one level up the chain (two for a Lion). `loyalty check` prints it in
+/// words.
+const FALCON: &str = include_str!("programs/falcon.json");
 
 const DAY: i64 = 86_400;
 /// 2026-01-01 00:00 UTC.
@@ -82,7 +77,8 @@ fn run() -> Result<(), Error> {
         })?)?,
         None => Program::from_json(FALCON)?,
     };
-    println!("{} — one month, {} operations\n", program.name, MONTH.len());
+    println!("{} — one month, {} operations", program.name, MONTH.len());
+    println!("{}\n", legend(&program));
     let mut engine = Engine::new(program)?;
     let mut statements: BTreeMap<u64, Vec<Entry>> = BTreeMap::new();
     for (n, (day, op)) in MONTH.iter().enumerate() {
@@ -115,6 +111,47 @@ fn run() -> Result<(), Error> {
     Ok(())
 }
 
+/// What the levels mean, in one paragraph: the demo's numbers make sense only with it.
+fn legend(program: &Program) -> String {
+    let levels: Vec<String> = program
+        .tiers
+        .levels
+        .iter()
+        .map(|l| {
+            let rates: Vec<String> = l
+                .referral_rates
+                .iter()
+                .map(|r| format!("{}", (r * Decimal::ONE_HUNDRED).normalize()))
+                .collect();
+            format!(
+                "{} from {} ({} % back; referrer commission {} %)",
+                l.name,
+                l.threshold,
+                (l.accrual_rate * Decimal::ONE_HUNDRED).normalize(),
+                if rates.is_empty() {
+                    "0".to_owned()
+                } else {
+                    rates.join(" % / ")
+                }
+            )
+        })
+        .collect();
+    format!(
+        "Levels, by {}: {}.\nA member's referrer earns a commission on each of their orders at the \
+         referrer's level rate; a second rate pays the referrer's own referrer too.",
+        basis(program),
+        levels.join(", ")
+    )
+}
+
+/// What a member's level is computed from, in words.
+fn basis(program: &Program) -> &'static str {
+    match program.tiers.basis {
+        loyalty::Basis::Spend => "lifetime spend",
+        loyalty::Basis::Points => "points earned",
+    }
+}
+
 fn name_of(id: u64) -> &'static str {
     NAMES.iter().find(|(m, _)| *m == id).map_or("?", |(_, n)| n)
 }
@@ -134,10 +171,14 @@ fn describe(op: &Operation, outcome: &Outcome) -> String {
             for c in &o.commissions {
                 let _ = write!(
                     s,
-                    "; {} earns {} (level {})",
+                    "; {} earns {} commission ({})",
                     name_of(c.member),
                     c.points,
-                    c.depth
+                    if c.depth == 1 {
+                        "direct referrer".to_owned()
+                    } else {
+                        format!("referrer at depth {}", c.depth)
+                    }
                 );
             }
             for t in &o.tier_changes {
@@ -206,8 +247,10 @@ fn record(statements: &mut BTreeMap<u64, Vec<Entry>>, day: i64, op: &Operation, 
 fn print_statement(engine: &Engine, id: u64, name: &str, entries: &[Entry]) -> Result<(), Error> {
     let view = engine.member(id)?;
     println!(
-        "{name} (member {id}) — {}, qualifying {}",
-        view.tier, view.qualifying
+        "{name} (member {id}) — level {}, {} {}",
+        view.tier,
+        basis(engine.program()),
+        view.qualifying
     );
     let mut balance = Decimal::ZERO;
     for e in entries {

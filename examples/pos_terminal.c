@@ -6,7 +6,9 @@
  *   cargo build --release -p loyalty-ffi
  *   cc -std=c11 -Wall -Wextra -Werror -Iloyalty-ffi/include examples/pos_terminal.c \
  *      target/release/libloyalty.a -lpthread -ldl -lm -o pos_terminal
- * or with pkg-config (loyalty-ffi/loyalty.pc): cc pos_terminal.c $(pkg-config --cflags --libs --static loyalty)
+ * or from an installed tree (bash scripts/install-c.sh PREFIX; docs/c.md):
+ *   cc -std=c11 examples/pos_terminal.c \
+ *      $(PKG_CONFIG_PATH=PREFIX/lib/pkgconfig pkg-config --cflags --libs loyalty) -o pos_terminal
  */
 #include <inttypes.h>
 #include <stdio.h>

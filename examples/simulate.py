@@ -1,7 +1,7 @@
 """Simulate a loyalty program over a synthetic population before launching it.
 
     python examples/simulate.py                      # 100 000 members, one year
-    python examples/simulate.py --members 20000 --days 90 --chart sim.png
+    python examples/simulate.py --members 20000 --days 90 --chart build/sim.png
 
 Members arrive over the year (a third of them through a referral link), buy with a heavy-tailed
 amount distribution, redeem points, return some orders and send each other points. A spring
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 from decimal import Decimal
 from typing import Any, Dict, Optional
 
@@ -57,25 +58,51 @@ def report(sim: Simulation, seconds: float) -> None:
 
 
 def chart(sim: Simulation, path: str) -> Optional[str]:
+    """Liability, the share of members at each level, and the campaign's cost, over the days,
+    with the campaign window shaded and the survey wave marked (the two events that bend the
+    curves)."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import FuncFormatter
     except ImportError:
         return None
     s = sim.series
-    fig, (ax1, ax2, ax3) = plt.subplots(3, 1, figsize=(8, 9), sharex=True)
-    ax1.plot(s["day"], [float(v) for v in s["liability"]])
-    ax1.set_ylabel("liability (points)")
+    days = s["day"]
+    campaign = PROGRAM["campaigns"][0]
+    window = ((campaign["from"] - START) // DAY, (campaign["to"] - START) // DAY)
+    survey_day = sim.population.days // 2
+    thousands = FuncFormatter(lambda v, _: f"{v:,.0f}")
+    fig, (ax1, ax2, ax3) = plt.subplots(3, 1, figsize=(8, 9.5), sharex=True)
+    for ax in (ax1, ax2, ax3):  # the events are named once, in the top chart's legend
+        top = ax is ax1
+        ax.axvspan(*window, color="tab:orange", alpha=0.15, label="campaign: double points" if top else None)
+        if sim.engine.program.get("surveys"):
+            ax.axvline(survey_day, color="tab:purple", linestyle=":",
+                       label="NPS survey wave (points per answer)" if top else None)
+    ax1.plot(days, [float(v) for v in s["liability"]], color="tab:blue", label="liability")
+    ax1.yaxis.set_major_formatter(thousands)  # plain numbers, not a 1e6 offset
+    ax1.set_ylabel("points held by members")
+    ax1.legend(loc="upper left", fontsize="small")
+    members = s["members"]
     for key in (k for k in s if k.startswith("tier:")):
-        ax2.plot(s["day"], s[key], label=key.removeprefix("tier:"))
-    ax2.set_ylabel("members")
-    ax2.legend()
-    ax3.plot(s["day"], [float(v) for v in s["campaign_cost"]], color="tab:red")
+        shares = [100 * n / m if m and n else float("nan") for n, m in zip(s[key], members)]
+        ax2.plot(days, shares, label=key.removeprefix("tier:"))
+    ax2.set_yscale("log")  # the top levels hold a few per cent: a log scale shows them move
+    ax2.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g} %"))
+    ax2.set_ylabel("share of members (log)")
+    ax2.legend(loc="center right", fontsize="small")
+    ax3.plot(days, [float(v) for v in s["campaign_cost"]], color="tab:red", label="campaign bonus points")
+    ax3.yaxis.set_major_formatter(thousands)
     ax3.set_ylabel("campaign cost (points)")
     ax3.set_xlabel("day")
-    fig.suptitle(f"{PROGRAM['name']}: {sim.population.members} members")
+    fig.suptitle(
+        f"{PROGRAM['name']}: {sim.population.members:,} members\n"
+        "campaign cost stops growing when the window closes and falls a little as refunds take bonus back",
+        fontsize="medium",
+    )
     fig.tight_layout()
     fig.savefig(path)
     return path
@@ -86,13 +113,14 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--chart", default="simulation.png", help="where to save the chart (needs matplotlib)")
+    parser.add_argument("--chart", default="build/simulation.png", help="where to save the chart (needs matplotlib)")
     parser.add_argument("--quiet", action="store_true", help="print the summary only: no chart, no progress bar")
     args = parser.parse_args()
     started = time.perf_counter()
     sim = simulate(PROGRAM, Population(members=args.members, days=args.days, seed=args.seed), progress=not args.quiet)
     report(sim, time.perf_counter() - started)
     if not args.quiet:
+        Path(args.chart).parent.mkdir(parents=True, exist_ok=True)
         saved = chart(sim, args.chart)
         print(f"chart saved to {saved}" if saved else "matplotlib is not installed: no chart")
 

@@ -60,6 +60,7 @@ def grid(accrual_rates: Sequence[str], referral_rates: Sequence[str], budgets: S
 
 
 def write_csv(rows: List[Dict[str, Any]], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -118,8 +119,8 @@ def main() -> None:
     parser.add_argument("--accrual-rates", default="0.02,0.03,0.04")
     parser.add_argument("--referral-rates", default="0.01,0.02,0.03")
     parser.add_argument("--budgets", default="0,25000,250000")
-    parser.add_argument("--csv", type=Path, default=Path("sweep.csv"))
-    parser.add_argument("--png", type=Path, default=Path("sweep.png"))
+    parser.add_argument("--csv", type=Path, default=Path("build/sweep.csv"))
+    parser.add_argument("--png", type=Path, default=Path("build/sweep.png"))
     args = parser.parse_args()
 
     from dask.distributed import Client, LocalCluster

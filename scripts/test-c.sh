@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The C binding: the committed header matches the sources; the C tests and the POS example
 # build warning-free (-Wall -Wextra -Werror) against the static library and run clean under
-# valgrind; the example also builds with CMake through the package config; every scenario plays
-# through the C API.
+# valgrind; the example also builds from an installed tree (scripts/install-c.sh) through
+# pkg-config and through CMake, exactly as docs/c.md says; every scenario plays through the C API.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCENARIOS=${LOYALTY_SCENARIOS:-../shared/scenarios}
@@ -12,16 +12,15 @@ LIBS=(-lpthread -ldl -lm)
 scripts/header.sh --check
 cargo build --release --locked -p loyalty-ffi
 mkdir -p build
-sed "s|@PREFIX@|$PWD|" loyalty-ffi/loyalty.pc.in > build/loyalty.pc
-sed "s|@PREFIX@|$PWD|" loyalty-ffi/loyaltyConfig.cmake.in > build/loyaltyConfig.cmake
-cp loyalty-ffi/loyaltyConfigVersion.cmake build/
-
 gcc "${CFLAGS[@]}" loyalty-ffi/tests/c/test_loyalty.c target/release/libloyalty.a "${LIBS[@]}" -o build/test_loyalty
-# The example links through pkg-config, as firmware would.
-gcc "${CFLAGS[@]}" examples/pos_terminal.c $(PKG_CONFIG_PATH=build pkg-config --cflags --libs --static loyalty | sed 's/-lloyalty/-l:libloyalty.a/') -o build/pos_terminal
 
-# And with CMake, through the package config, as a CMake-based firmware would.
-cmake -S examples/cmake -B build/cmake -Dloyalty_DIR="$PWD/build" -DCMAKE_BUILD_TYPE=Release > /dev/null
+# The POS example through both documented routes (docs/c.md), from an installed tree: the
+# install step, then pkg-config as a Makefile would use it, then CMake's find_package.
+rm -rf build/prefix build/cmake
+bash scripts/install-c.sh "$PWD/build/prefix"
+gcc -std=c11 -Wall -Wextra -Werror examples/pos_terminal.c \
+  $(PKG_CONFIG_PATH="$PWD/build/prefix/lib/pkgconfig" pkg-config --cflags --libs loyalty) -o build/pos_terminal
+cmake -S examples/cmake -B build/cmake -DCMAKE_PREFIX_PATH="$PWD/build/prefix" -DCMAKE_BUILD_TYPE=Release > /dev/null
 cmake --build build/cmake > /dev/null
 build/cmake/pos_terminal > build/pos_terminal_cmake.out
 

@@ -11,7 +11,7 @@ if [ ! -x "$PY" ]; then
   python3 -m venv .venv
 fi
 "$PY" -m pip install --quiet --disable-pip-version-check "maturin>=1.5,<2" "pytest>=8" "hypothesis>=6" "mypy>=1.10" \
-  numpy "dask[distributed]" tqdm matplotlib "psycopg[binary]>=3.3"
+  numpy pandas "dask[distributed]" tqdm matplotlib "psycopg[binary]>=3.3"
 (cd loyalty-py && VIRTUAL_ENV="$PWD/../.venv" ../.venv/bin/maturin develop --release --locked --quiet)
 
 # The C library and the Rust scenario runner too: the runner tests play malformed scenarios
@@ -25,7 +25,7 @@ export LOYALTY_PG_WRITER_BIN="$PWD/target/release/examples/pg_writer"
   LOYALTY_SCENARIO_BIN="$PWD/../target/release/examples/scenario" ../"$PY" -m pytest -q -rs -W error tests)
 # The shop back-end example over HTTP (4 uvicorn workers), installed as its README says.
 "$PY" -m pip install --quiet --disable-pip-version-check -r examples/shop/requirements.txt
-"$PY" -m pytest -q -W error -p no:cacheprovider examples/shop/test_shop.py
+"$PY" -m pytest -q -rs -W error -p no:cacheprovider examples/shop/test_shop.py
 (cd loyalty-py && ../"$PY" -m mypy --strict python/loyalty tests/typed_usage.py)
 (cd loyalty-py && ../"$PY" -m mypy.stubtest loyalty)
 "$PY" -m loyalty.scenario "$SCENARIOS"/*.json scenarios/*.json
@@ -35,3 +35,10 @@ out=$(mktemp -d)
 test "$(wc -l < "$out/sweep.csv")" -eq 28 && test -s "$out/sweep.png"
 rm -rf "$out"
 "$PY" examples/journal_report.py > /dev/null
+# The Python benchmark needs no test framework: run it small with hypothesis made unimportable.
+"$PY" - <<'PYEOF'
+import runpy, sys
+sys.modules["hypothesis"] = None  # type: ignore[assignment]
+sys.argv = ["bench.py", "--members", "200", "--orders", "2000"]
+runpy.run_path("loyalty-py/bench/bench.py", run_name="__main__")
+PYEOF

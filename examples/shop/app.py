@@ -9,23 +9,31 @@ them one program. Configuration by environment:
 
 Endpoints: ``POST /members``, ``POST /orders`` (with points), ``POST /orders/{id}/refunds``,
 ``GET /members/{id}``, ``GET /totals``. A rejected operation answers 409 (422 for bad input)
-with the SPEC error name and message, and leaves no shop row behind.
+with the SPEC error name and message, and leaves no shop row behind. Amounts are decimal
+strings or integers (``"10.50"``, ``10``): a JSON float such as ``10.5`` is refused with 422, as
+the Python API refuses floats. ``/docs`` is Swagger UI served from the ``swagger-ui-bundle``
+package, so it works offline.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, AsyncIterator, Optional
+from typing import Annotated, Any, AsyncIterator, Optional
 
 import loyalty
 from fastapi import FastAPI, HTTPException
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from loyalty.postgres import JournalPool
 from psycopg_pool import ConnectionPool
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
+from swagger_ui_bundle import swagger_ui_path
 
 HERE = Path(__file__).resolve().parent
 DSN = os.environ.get("LOYALTY_SHOP_DSN", "host=127.0.0.1 user=postgres dbname=test")
@@ -51,7 +59,31 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     pool.close()
 
 
-app = FastAPI(title="Falcon shop", lifespan=lifespan)
+app = FastAPI(title="Falcon shop", lifespan=lifespan, docs_url=None, redoc_url=None)
+app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
+
+
+@app.get("/docs", include_in_schema=False)
+def docs() -> HTMLResponse:
+    """Swagger UI from local assets: the page works without the internet."""
+    return get_swagger_ui_html(
+        openapi_url=app.openapi_url or "/openapi.json",
+        title=f"{app.title}: API",
+        swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+        swagger_css_url="/static/swagger/swagger-ui.css",
+        swagger_favicon_url="/static/swagger/favicon-32x32.png",
+    )
+
+
+def exact(value: Any) -> Any:
+    """Amounts are exact: a JSON float (``10.5``) is refused, as the Python API refuses floats;
+    send ``"10.50"`` or an integer."""
+    if isinstance(value, float):
+        raise ValueError(f"amount {value!r} is a float; send a decimal string such as \"{value}\" or an integer")
+    return value
+
+
+Amount = Annotated[Decimal, BeforeValidator(exact)]
 
 
 class NewMember(BaseModel):
@@ -63,13 +95,13 @@ class NewMember(BaseModel):
 class NewOrder(BaseModel):
     id: int
     member: int
-    amount: Decimal
-    points: Decimal = Decimal(0)
+    amount: Amount
+    points: Amount = Decimal(0)
 
 
 class NewRefund(BaseModel):
     id: int
-    amount: Decimal
+    amount: Amount
 
 
 def now() -> int:
@@ -82,7 +114,7 @@ def refused(e: loyalty.LoyaltyError) -> HTTPException:
 
 
 def outcome(o: loyalty.Outcome) -> dict[str, Any]:
-    return {"worker": os.getpid(), "outcome": o.to_json()}
+    return {"worker": os.getpid(), "outcome": json.loads(o.to_json())}
 
 
 @app.post("/members")

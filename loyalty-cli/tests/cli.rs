@@ -163,6 +163,21 @@ fn check_names_the_file_and_the_bad_value() {
         stderr(&out)
     );
 
+    // A TOML float is refused as a JSON float is: decimals are strings or integers.
+    let float = dir.join("float.toml");
+    std::fs::write(
+        &float,
+        "name = \"x\"\n[tiers]\nlevels = [{ name = \"A\", threshold = \"0\", accrual_rate = 0.03 }]\n",
+    )
+    .unwrap();
+    let out = loyalty(&["check", float.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("accrual_rate: bad decimal: 0.03 is a binary float"),
+        "{}",
+        stderr(&out)
+    );
+
     let missing = loyalty(&["check", "/nonexistent/program.json"]);
     assert_eq!(missing.status.code(), Some(3));
     assert!(stderr(&missing).contains("/nonexistent/program.json: cannot read"));

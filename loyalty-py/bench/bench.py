@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import numpy as np  # noqa: E402
 
 import loyalty  # noqa: E402
-from test_model import PROGRAM, Model  # noqa: E402
+from model import PROGRAM, Model  # noqa: E402
 
 T0 = 1767225600
 

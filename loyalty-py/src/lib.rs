@@ -27,6 +27,15 @@ fn _loyalty(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<store::Store>()?;
     m.add_class::<provisional::Provisional>()?;
     m.add_function(wrap_pyfunction!(store::statement, m)?)?;
+    m.add_function(wrap_pyfunction!(cli, m)?)?;
     errors::register(m)?;
     Ok(())
+}
+
+/// The `loyalty` command line (`loyalty-cli`), run in this process: `argv` as `sys.argv` gives
+/// it (the program name first); returns the exit code. Output goes to the process's standard
+/// output and error. The console script `loyalty` of the Python package calls it.
+#[pyfunction]
+fn cli(py: Python<'_>, argv: Vec<String>) -> u8 {
+    py.detach(|| loyalty_cli::run(argv))
 }

@@ -12,11 +12,14 @@ import threading
 import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, NoReturn
 
 import pytest
 
-psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (pip install 'loyalty[postgres]')")
+if os.environ.get("LOYALTY_REQUIRE_PG"):
+    import psycopg  # PostgreSQL tests must run: a missing driver is an error, not a skip
+else:
+    psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (pip install 'loyalty[postgres]')")
 
 import loyalty  # noqa: E402
 from loyalty.postgres import Journal, JournalError, JournalPool, rows  # noqa: E402
@@ -33,6 +36,14 @@ PROGRAM: dict[str, Any] = {
 }
 
 
+def no_server(why: str) -> NoReturn:
+    """Skips, saying why; fails instead where PostgreSQL tests must run (scripts/test.sh sets
+    ``LOYALTY_REQUIRE_PG``, so CI never passes with them skipped)."""
+    if os.environ.get("LOYALTY_REQUIRE_PG"):
+        pytest.fail(f"{why}; LOYALTY_REQUIRE_PG is set, so PostgreSQL tests must not skip")
+    pytest.skip(why)
+
+
 @pytest.fixture(scope="module")
 def dsn() -> Iterator[str]:
     if os.environ.get("LOYALTY_TEST_PG"):
@@ -42,7 +53,7 @@ def dsn() -> Iterator[str]:
         os.chmod(tmp, 0o755)  # the cluster's owner (postgres, when we are root) must reach it
         started = subprocess.run(["bash", str(SCRIPT), "start", tmp + "/pg"], capture_output=True, text=True)
         if started.returncode != 0:
-            pytest.skip(f"no PostgreSQL (set LOYALTY_TEST_PG): {started.stderr.strip()}")
+            no_server(f"no PostgreSQL (set LOYALTY_TEST_PG): {started.stderr.strip()}")
         try:
             yield started.stdout.strip()
         finally:

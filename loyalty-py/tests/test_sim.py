@@ -59,6 +59,21 @@ def test_members_come_out_as_frames() -> None:
     assert isinstance(frame["available"][0], Decimal)
 
 
+def test_money_and_points_come_out_as_exact_int64_minor_units() -> None:
+    np = pytest.importorskip("numpy")
+    run = simulate(PROGRAM, SMALL)
+    minor = run.series_minor()
+    for key in ("revenue", "issued", "redeemed", "expired", "liability", "campaign_cost"):
+        assert minor[key].dtype == np.int64, key
+        assert [Decimal(int(v)).scaleb(-2) for v in minor[key]] == run.series[key], key
+    assert list(minor["day"]) == run.series["day"]
+    frame = member_frame(run.engine)
+    assert frame["available_minor"].dtype == np.int64
+    assert [Decimal(int(v)).scaleb(-2) for v in frame["available_minor"]] == list(frame["available"])
+    with pytest.raises(ValueError, match="0.005 is not a whole number of minor units at scale 2"):
+        loyalty.sim.minor(Decimal("0.005"), 2)
+
+
 def test_bad_populations_are_refused() -> None:
     with pytest.raises(ValueError, match="members"):
         Population(members=0)

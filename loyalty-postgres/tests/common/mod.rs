@@ -50,10 +50,16 @@ pub fn server() -> Option<Server> {
         .output()
         .unwrap();
     if !out.status.success() {
-        eprintln!(
-            "SKIPPED: no PostgreSQL (set LOYALTY_TEST_PG): {}",
+        let why = format!(
+            "no PostgreSQL (set LOYALTY_TEST_PG): {}",
             String::from_utf8_lossy(&out.stderr).trim()
         );
+        // scripts/test.sh sets LOYALTY_REQUIRE_PG: there, a test without a server fails.
+        assert!(
+            std::env::var_os("LOYALTY_REQUIRE_PG").is_none(),
+            "{why}; LOYALTY_REQUIRE_PG is set, so PostgreSQL tests must not skip"
+        );
+        eprintln!("SKIPPED: {why}");
         return None;
     }
     Some(Server {

@@ -467,6 +467,10 @@ class Provisional:
     def is_retry(self) -> bool:
         """Whether it retried an accepted id: nothing changed, nothing to journal."""
 
+def cli(argv: list[str]) -> int:
+    """The `loyalty` command line run in this process (`argv[0]` is the program name); returns
+    the exit code. `python -m loyalty` and the `loyalty` console script call it."""
+
 def statement(member: int, journal: Iterable[Union[str, Mapping[str, Any]]]) -> list[dict[str, Any]]:
     """A member's statement from journal records (JSON lines or dicts): a list of dicts with
     `at`, `operation`, `id`, `what`, `available_change`, `pending_change`, `balance` (decimals as

@@ -91,6 +91,22 @@ class Simulation:
     rejected: Counter[str] = field(default_factory=Counter)
     referrals: Counter[int] = field(default_factory=Counter)
 
+    def series_minor(self) -> Dict[str, Any]:
+        """``series`` with the money and points columns as exact integers in minor units
+        (``revenue`` at the program's ``money_scale``, the points columns at its
+        ``points_scale``): numpy ``int64`` arrays when numpy is installed, so that pandas keeps
+        them as ``int64`` columns rather than the ``object`` columns Decimals give."""
+        program = self.engine.program
+        scales = {key: program["points_scale"] for key in POINTS_COLUMNS}
+        scales.update({key: program["money_scale"] for key in MONEY_COLUMNS})
+        columns = {key: [minor(v, scales[key]) for v in values] if key in scales else list(values)
+                   for key, values in self.series.items()}
+        try:
+            import numpy as np
+        except ImportError:
+            return columns
+        return {key: np.array(values, dtype=np.int64) for key, values in columns.items()}
+
     def summary(self) -> Dict[str, Any]:
         """The end state in a few numbers (every value exact): a row of a sweep's table."""
         totals = self.engine.totals()
@@ -107,6 +123,21 @@ class Simulation:
             "liability_per_member": (totals.liability / members).quantize(Decimal("0.0001")),
             "state_digest": self.engine.state_digest(),
         }
+
+
+#: Columns of :attr:`Simulation.series` that hold money, and that hold points.
+MONEY_COLUMNS = ("revenue",)
+POINTS_COLUMNS = ("issued", "redeemed", "expired", "liability", "campaign_cost")
+
+
+def minor(value: Decimal, scale: int) -> int:
+    """``value`` in minor units at ``scale`` (``Decimal("12.50")``, 2 → ``1250``); a value with
+    more places than the scale raises ``ValueError`` rather than round."""
+    shifted = Decimal(value).scaleb(scale)
+    whole = int(shifted)
+    if whole != shifted:
+        raise ValueError(f"{value} is not a whole number of minor units at scale {scale}")
+    return whole
 
 
 def money(x: float) -> str:
@@ -269,6 +300,10 @@ def member_frame(engine: Engine) -> Dict[str, Any]:
         columns[key] = np.array(columns[key], dtype=np.uint64)
     for key in ("referrer", "tier", "available", "pending", "qualifying"):
         columns[key] = np.array(columns[key], dtype=object)
+    # Points are always whole at the points scale: exact int64 columns beside the Decimal ones.
+    scale = engine.program["points_scale"]
+    for key in ("available", "pending"):
+        columns[f"{key}_minor"] = np.array([minor(v, scale) for v in columns[key]], dtype=np.int64)
     return columns
 
 
