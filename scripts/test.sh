@@ -15,12 +15,12 @@ mkdir -p build/logs
 rm -f build/logs/*.log
 summary=()
 suite() {
-  local name=$1 log
+  local name=$1 log started=$SECONDS
   shift
   log="build/logs/$(printf '%02d' $((${#summary[@]} + 1))).log"
   printf '\n== %s\n' "$name"
   if "$@" 2>&1 | tee "$log"; then
-    summary+=("$(printf '%-46s ok   %s' "$name" "$(python3 scripts/summarize-log.py "$log")")")
+    summary+=("$(printf '%-46s ok %5ds   %s' "$name" $((SECONDS - started)) "$(python3 scripts/summarize-log.py "$log")")")
   else
     summary+=("$(printf '%-46s FAILED (log: %s)' "$name" "$log")")
     report
@@ -28,7 +28,7 @@ suite() {
   fi
 }
 report() {
-  printf '\n== summary\n'
+  printf '\n== summary (suite, result, seconds, counts)\n'
   printf '%s\n' "${summary[@]}"
 }
 # PostgreSQL tests fail rather than skip here: prereqs.sh found or started a server.
@@ -47,4 +47,4 @@ suite "Python wheel, installed where no Rust is" scripts/test-wheel.sh
 suite "README and docs code blocks, run as written" .venv/bin/python scripts/check-docs.py
 
 report
-printf 'suites: %d passed, 0 failed\n' "${#summary[@]}"
+printf 'suites: %d passed, 0 failed, in %d s\n' "${#summary[@]}" "$SECONDS"
