@@ -53,6 +53,7 @@ __all__ = [
     "UnknownMember",
     "UnknownOrder",
     "UnknownReferrer",
+    "cli",
     "statement",
 ]
 
