@@ -23,7 +23,11 @@ CLEAN_PATH="$PWD/$WHEEL_ENV/bin:/usr/local/bin:/usr/bin:/bin"
 if env PATH="$CLEAN_PATH" sh -c 'command -v cargo || command -v rustc' >/dev/null; then
   echo "a Rust toolchain is still on the clean PATH"; exit 1
 fi
-export LOYALTY_PG_WRITER_BIN="$PWD/target/release/examples/pg_writer"   # built by test-py.sh
+# Built by test-py.sh; compiled programs, so they run without a toolchain: the PostgreSQL
+# writer, the C library and the Rust scenario runner (the conformance tests compare all three).
+export LOYALTY_PG_WRITER_BIN="$PWD/target/release/examples/pg_writer"
+export LOYALTY_C_LIB="$PWD/target/release/libloyalty.so"
+export LOYALTY_SCENARIO_BIN="$PWD/target/release/examples/scenario"
 (cd loyalty-py && env PATH="$CLEAN_PATH" python -c 'import loyalty, sys; assert "site-packages" in loyalty.__file__, loyalty.__file__' \
   && env PATH="$CLEAN_PATH" python -m pytest -q -rs -W error -p no:cacheprovider tests)
 # The console script is the Rust command line: it checks every example program, and a bad one

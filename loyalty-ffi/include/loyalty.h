@@ -155,7 +155,7 @@ typedef struct loyalty_outcome {
 
 /**
  * A member as of the clock. Points in minor units at the points scale; `qualifying` and
- * `to_next` in minor units of money (spend basis) or points (points basis).
+ * `to_next` in minor units at `qualifying_scale`.
  */
 typedef struct loyalty_member {
   int64_t available;
@@ -172,6 +172,13 @@ typedef struct loyalty_member {
   uint64_t referrals;
   bool has_referrer;
   uint64_t referrer;
+  /**
+   * The scale of `qualifying` and `to_next` (the value is `qualifying / 10^qualifying_scale`):
+   * the money scale (spend basis) or the points scale (points basis), or more when the total
+   * has more places, as a spend total can (cash = amount − points × point_value). A member
+   * is always readable: no total the engine made is refused for its places.
+   */
+  uint32_t qualifying_scale;
 } loyalty_member;
 
 /**

@@ -50,7 +50,7 @@ pub struct loyalty_outcome {
 }
 
 /// A member as of the clock. Points in minor units at the points scale; `qualifying` and
-/// `to_next` in minor units of money (spend basis) or points (points basis).
+/// `to_next` in minor units at `qualifying_scale`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct loyalty_member {
@@ -66,6 +66,11 @@ pub struct loyalty_member {
     pub referrals: u64,
     pub has_referrer: bool,
     pub referrer: u64,
+    /// The scale of `qualifying` and `to_next` (the value is `qualifying / 10^qualifying_scale`):
+    /// the money scale (spend basis) or the points scale (points basis), or more when the total
+    /// has more places, as a spend total can (cash = amount − points × point_value). A member
+    /// is always readable: no total the engine made is refused for its places.
+    pub qualifying_scale: u32,
 }
 
 /// The program totals, in minor units of points.
@@ -630,6 +635,15 @@ pub unsafe extern "C" fn loyalty_outcome_json(
     })
 }
 
+/// The smallest scale, at least `base`, at which every value is a whole number of minor units.
+fn exact_scale(base: u32, values: &[Option<Decimal>]) -> u32 {
+    values
+        .iter()
+        .flatten()
+        .map(|v| v.normalize().scale())
+        .fold(base, u32::max)
+}
+
 /// Member `member` as of the clock.
 ///
 /// # Safety
@@ -643,7 +657,8 @@ pub unsafe extern "C" fn loyalty_member_get(
     guard(|| {
         let h = unsafe { handle_ref(engine) }?;
         let v = h.engine.member(member)?;
-        let (ps, qs) = (h.points_scale(), h.qualifying_scale());
+        let ps = h.points_scale();
+        let qs = exact_scale(h.qualifying_scale(), &[Some(v.qualifying), v.to_next]);
         // Level counts are validated far below u32::MAX.
         let level = u32::try_from(v.level).unwrap_or(u32::MAX);
         let view = loyalty_member {
@@ -662,6 +677,7 @@ pub unsafe extern "C" fn loyalty_member_get(
             referrals: v.referrals,
             has_referrer: v.referrer.is_some(),
             referrer: v.referrer.unwrap_or(0),
+            qualifying_scale: qs,
         };
         unsafe { put(out, view, "out") }
     })

@@ -453,8 +453,37 @@ static void forked_and_damaged_stores(void) {
   CHECK(rmdir(dir) == 0);
 }
 
+/* A spend total with more places than the money scale (cash = amount - points x 0.5) is read
+   at the scale it needs, never refused (issue 22). */
+static void qualifying_with_more_places(void) {
+  static const char *HALF =
+      "{\"name\": \"Half\", \"point_value\": \"0.5\", \"tiers\": {\"levels\": ["
+      "{\"name\": \"A\", \"threshold\": \"0\", \"accrual_rate\": \"0.1\"},"
+      "{\"name\": \"B\", \"threshold\": \"1000\", \"accrual_rate\": \"0.2\"}]}}";
+  loyalty_engine *e = NULL;
+  OK(loyalty_engine_new(HALF, &e));
+  OK(loyalty_enroll(e, 1, 1767225600, 1, NULL, NULL));
+  OK(loyalty_order(e, 2, 1767225600, 1, 10000, 0, NULL)); /* 100.00: 10.00 points */
+  OK(loyalty_order(e, 3, 1767225600, 1, 1000, 1, NULL));  /* 10.00 with 0.01 points: 9.995 cash */
+  loyalty_member m;
+  memset(&m, 0, sizeof m);
+  OK(loyalty_member_get(e, 1, &m));
+  CHECK(m.qualifying_scale == 3 && m.qualifying == 109995); /* 109.995 */
+  CHECK(m.has_next_tier && m.to_next == 890005);            /* 890.005 to go */
+  OK(loyalty_member_get(e, 1, &m));                          /* and again: a read changes nothing */
+  CHECK(m.qualifying == 109995);
+  loyalty_engine *plain = NULL;
+  OK(loyalty_engine_new(FALCON, &plain));
+  OK(loyalty_enroll(plain, 1, 1767225600, 1, NULL, NULL));
+  OK(loyalty_member_get(plain, 1, &m));
+  CHECK(m.qualifying_scale == 2 && m.qualifying == 0); /* the money scale when nothing needs more */
+  loyalty_engine_free(plain);
+  loyalty_engine_free(e);
+}
+
 int main(void) {
   falcon_scenario();
+  qualifying_with_more_places();
   refunds_and_adjustments();
   engagement();
   error_paths();
