@@ -2,102 +2,75 @@
 
 use core::fmt;
 
-/// What went wrong: exactly the names of SPEC section 6, the same in every binding.
-///
-/// The numbers ([`ErrorKind::code`]) are stable: the C binding's status codes are these.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// The program configuration is malformed; the message names the field.
-    InvalidConfig = 1,
-    /// An amount is non-positive where it must be positive, has too many places, or overflows.
-    InvalidAmount = 2,
-    /// No member has this id.
-    UnknownMember = 3,
-    /// A member with this id is already enrolled.
-    MemberExists = 4,
-    /// The referrer named at enrolment is not enrolled.
-    UnknownReferrer = 5,
-    /// A member cannot refer themselves.
-    SelfReferral = 6,
-    /// Not enough available points.
-    InsufficientPoints = 7,
-    /// Points would pay more than `redemption.max_share` of the order.
-    RedemptionCap = 8,
-    /// Below a configured minimum.
-    BelowMinimum = 9,
-    /// Above a configured maximum.
-    AboveMaximum = 10,
-    /// The sender's daily transfer limit would be exceeded.
-    DailyLimit = 11,
-    /// The program does not allow transfers.
-    TransfersDisabled = 12,
-    /// The sender's level is below `transfers.min_tier`.
-    TierTooLow = 13,
-    /// A member cannot transfer to themselves.
-    SelfTransfer = 14,
-    /// No order has this id.
-    UnknownOrder = 15,
-    /// The refunds of an order would exceed its amount.
-    RefundExceedsOrder = 16,
-    /// The operation's time is before the engine's clock.
-    TimeWentBackwards = 17,
-    /// The operation id is known with different content.
-    IdConflict = 18,
-    /// A malformed field that is not an amount (a birthday, a category, a score).
-    InvalidInput = 19,
+/// The table of SPEC section 6 error kinds, written once: `Name = stable code: "description"`.
+/// It expands here into [`ErrorKind`], and the bindings expand the same table: `loyalty-ffi`
+/// checks its generated C result enum against it, `loyalty-py` makes one exception class per
+/// row. Call it with the name of a macro taking the rows: `loyalty_core::error_kinds!(my_macro)`.
+/// A new kind is one row here (its code is the next number; codes are never reused).
+#[macro_export]
+macro_rules! error_kinds {
+    ($then:ident) => {
+        $then! {
+            InvalidConfig = 1: "The program configuration is malformed; the message names the field.",
+            InvalidAmount = 2: "An amount is non-positive where it must be positive, has too many places, or overflows.",
+            UnknownMember = 3: "No member has this id.",
+            MemberExists = 4: "A member with this id is already enrolled.",
+            UnknownReferrer = 5: "The referrer named at enrolment is not enrolled.",
+            SelfReferral = 6: "A member cannot refer themselves.",
+            InsufficientPoints = 7: "Not enough available points.",
+            RedemptionCap = 8: "Points would pay more than `redemption.max_share` of the order.",
+            BelowMinimum = 9: "Below a configured minimum.",
+            AboveMaximum = 10: "Above a configured maximum.",
+            DailyLimit = 11: "The sender's daily transfer limit would be exceeded.",
+            TransfersDisabled = 12: "The program does not allow transfers.",
+            TierTooLow = 13: "The sender's level is below `transfers.min_tier`.",
+            SelfTransfer = 14: "A member cannot transfer to themselves.",
+            UnknownOrder = 15: "No order has this id.",
+            RefundExceedsOrder = 16: "The refunds of an order would exceed its amount.",
+            TimeWentBackwards = 17: "The operation's time is before the engine's clock.",
+            IdConflict = 18: "The operation id is known with different content.",
+            InvalidInput = 19: "A malformed field that is not an amount (a birthday, a category, a score, a time).",
+        }
+    };
 }
 
-impl ErrorKind {
-    /// Every kind, in code order.
-    pub const ALL: [ErrorKind; 19] = [
-        ErrorKind::InvalidConfig,
-        ErrorKind::InvalidAmount,
-        ErrorKind::UnknownMember,
-        ErrorKind::MemberExists,
-        ErrorKind::UnknownReferrer,
-        ErrorKind::SelfReferral,
-        ErrorKind::InsufficientPoints,
-        ErrorKind::RedemptionCap,
-        ErrorKind::BelowMinimum,
-        ErrorKind::AboveMaximum,
-        ErrorKind::DailyLimit,
-        ErrorKind::TransfersDisabled,
-        ErrorKind::TierTooLow,
-        ErrorKind::SelfTransfer,
-        ErrorKind::UnknownOrder,
-        ErrorKind::RefundExceedsOrder,
-        ErrorKind::TimeWentBackwards,
-        ErrorKind::IdConflict,
-        ErrorKind::InvalidInput,
-    ];
-
-    /// The SPEC name, e.g. `"InsufficientPoints"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            ErrorKind::InvalidConfig => "InvalidConfig",
-            ErrorKind::InvalidAmount => "InvalidAmount",
-            ErrorKind::UnknownMember => "UnknownMember",
-            ErrorKind::MemberExists => "MemberExists",
-            ErrorKind::UnknownReferrer => "UnknownReferrer",
-            ErrorKind::SelfReferral => "SelfReferral",
-            ErrorKind::InsufficientPoints => "InsufficientPoints",
-            ErrorKind::RedemptionCap => "RedemptionCap",
-            ErrorKind::BelowMinimum => "BelowMinimum",
-            ErrorKind::AboveMaximum => "AboveMaximum",
-            ErrorKind::DailyLimit => "DailyLimit",
-            ErrorKind::TransfersDisabled => "TransfersDisabled",
-            ErrorKind::TierTooLow => "TierTooLow",
-            ErrorKind::SelfTransfer => "SelfTransfer",
-            ErrorKind::UnknownOrder => "UnknownOrder",
-            ErrorKind::RefundExceedsOrder => "RefundExceedsOrder",
-            ErrorKind::TimeWentBackwards => "TimeWentBackwards",
-            ErrorKind::IdConflict => "IdConflict",
-            ErrorKind::InvalidInput => "InvalidInput",
+macro_rules! define_error_kind {
+    ($($name:ident = $code:literal: $doc:literal,)*) => {
+        /// What went wrong: exactly the names of SPEC section 6, the same in every binding
+        /// (one table: [`error_kinds!`](crate::error_kinds)).
+        ///
+        /// The numbers ([`ErrorKind::code`]) are stable: the C binding's status codes are these.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+        #[non_exhaustive]
+        pub enum ErrorKind {
+            $(#[doc = $doc] $name = $code,)*
         }
-    }
 
+        impl ErrorKind {
+            /// Every kind, in code order.
+            pub const ALL: [ErrorKind; [$($code),*].len()] = [$(ErrorKind::$name),*];
+
+            /// The SPEC name, e.g. `"InsufficientPoints"`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$name => stringify!($name),)*
+                }
+            }
+
+            /// What the kind means, in one sentence (the table's description).
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$name => $doc,)*
+                }
+            }
+        }
+    };
+}
+
+error_kinds!(define_error_kind);
+
+impl ErrorKind {
     /// The kind with this SPEC name.
     pub fn from_name(name: &str) -> Option<ErrorKind> {
         ErrorKind::ALL.into_iter().find(|kind| kind.name() == name)

@@ -32,29 +32,90 @@
 #include <stdlib.h>
 
 /**
- * The status of every call. The numbers are stable: 1..=19 are the SPEC section 6 error names
- * (the same numbers as `loyalty_core::ErrorKind::code`), 100 and up are the binding's own.
+ * The status of every call. The numbers are stable: 1 and up are the SPEC section 6 error
+ * names (the same numbers as `loyalty_core::ErrorKind::code`), 100 and up are the
+ * binding's own.
  */
 typedef enum loyalty_result {
+  /**
+   * Success.
+   */
   LOYALTY_OK = 0,
+  /**
+   * The program configuration is malformed; the message names the field.
+   */
   LOYALTY_INVALID_CONFIG = 1,
+  /**
+   * An amount is non-positive where it must be positive, has too many places, or overflows.
+   */
   LOYALTY_INVALID_AMOUNT = 2,
+  /**
+   * No member has this id.
+   */
   LOYALTY_UNKNOWN_MEMBER = 3,
+  /**
+   * A member with this id is already enrolled.
+   */
   LOYALTY_MEMBER_EXISTS = 4,
+  /**
+   * The referrer named at enrolment is not enrolled.
+   */
   LOYALTY_UNKNOWN_REFERRER = 5,
+  /**
+   * A member cannot refer themselves.
+   */
   LOYALTY_SELF_REFERRAL = 6,
+  /**
+   * Not enough available points.
+   */
   LOYALTY_INSUFFICIENT_POINTS = 7,
+  /**
+   * Points would pay more than `redemption.max_share` of the order.
+   */
   LOYALTY_REDEMPTION_CAP = 8,
+  /**
+   * Below a configured minimum.
+   */
   LOYALTY_BELOW_MINIMUM = 9,
+  /**
+   * Above a configured maximum.
+   */
   LOYALTY_ABOVE_MAXIMUM = 10,
+  /**
+   * The sender's daily transfer limit would be exceeded.
+   */
   LOYALTY_DAILY_LIMIT = 11,
+  /**
+   * The program does not allow transfers.
+   */
   LOYALTY_TRANSFERS_DISABLED = 12,
+  /**
+   * The sender's level is below `transfers.min_tier`.
+   */
   LOYALTY_TIER_TOO_LOW = 13,
+  /**
+   * A member cannot transfer to themselves.
+   */
   LOYALTY_SELF_TRANSFER = 14,
+  /**
+   * No order has this id.
+   */
   LOYALTY_UNKNOWN_ORDER = 15,
+  /**
+   * The refunds of an order would exceed its amount.
+   */
   LOYALTY_REFUND_EXCEEDS_ORDER = 16,
+  /**
+   * The operation's time is before the engine's clock.
+   */
   LOYALTY_TIME_WENT_BACKWARDS = 17,
+  /**
+   * The operation id is known with different content.
+   */
   LOYALTY_ID_CONFLICT = 18,
+  /**
+   * A malformed field that is not an amount (a birthday, a category, a score, a time).
+   */
   LOYALTY_INVALID_INPUT = 19,
   /**
    * A required pointer was NULL.
@@ -73,13 +134,13 @@ typedef enum loyalty_result {
    */
   LOYALTY_PANIC = 103,
   /**
-   * The file system failed (a store's directory, journal or snapshot: a full disk, a
-   * permission, a lock held by another handle); the message names the path.
+   * The file system failed (a store's directory, journal or snapshot: a full disk, a permission,
+   * a lock held by another handle); the message names the path.
    */
   LOYALTY_IO = 104,
   /**
-   * A store's files are damaged or disagree (journal, snapshot, program); nothing was
-   * written, and the message names the file and what to do.
+   * A store's files are damaged or disagree (journal, snapshot, program); nothing was written,
+   * and the message names the file and what to do.
    */
   LOYALTY_CORRUPT = 105,
   /**
@@ -87,8 +148,8 @@ typedef enum loyalty_result {
    */
   LOYALTY_STORE_POISONED = 106,
   /**
-   * The store was opened by another process (this one is a fork of it): writes through
-   * that handle are refused; open the store anew in this process.
+   * The store was opened by another process (this one is a fork of it): writes through that
+   * handle are refused; open the store anew in this process.
    */
   LOYALTY_FORKED = 107,
 } loyalty_result;

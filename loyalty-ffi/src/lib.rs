@@ -16,85 +16,19 @@
 mod api;
 mod convert;
 mod durable;
+mod result;
 
 use std::cell::RefCell;
-use std::ffi::{c_char, CStr};
+use std::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use loyalty_core::{Error, ErrorKind};
 
 pub use api::*;
 pub use durable::*;
-
-/// The status of every call. The numbers are stable: 1..=19 are the SPEC section 6 error names
-/// (the same numbers as `loyalty_core::ErrorKind::code`), 100 and up are the binding's own.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum loyalty_result {
-    LOYALTY_OK = 0,
-    LOYALTY_INVALID_CONFIG = 1,
-    LOYALTY_INVALID_AMOUNT = 2,
-    LOYALTY_UNKNOWN_MEMBER = 3,
-    LOYALTY_MEMBER_EXISTS = 4,
-    LOYALTY_UNKNOWN_REFERRER = 5,
-    LOYALTY_SELF_REFERRAL = 6,
-    LOYALTY_INSUFFICIENT_POINTS = 7,
-    LOYALTY_REDEMPTION_CAP = 8,
-    LOYALTY_BELOW_MINIMUM = 9,
-    LOYALTY_ABOVE_MAXIMUM = 10,
-    LOYALTY_DAILY_LIMIT = 11,
-    LOYALTY_TRANSFERS_DISABLED = 12,
-    LOYALTY_TIER_TOO_LOW = 13,
-    LOYALTY_SELF_TRANSFER = 14,
-    LOYALTY_UNKNOWN_ORDER = 15,
-    LOYALTY_REFUND_EXCEEDS_ORDER = 16,
-    LOYALTY_TIME_WENT_BACKWARDS = 17,
-    LOYALTY_ID_CONFLICT = 18,
-    LOYALTY_INVALID_INPUT = 19,
-    /// A required pointer was NULL.
-    LOYALTY_NULL_POINTER = 100,
-    /// A string was not valid UTF-8.
-    LOYALTY_INVALID_UTF8 = 101,
-    /// A caller-supplied buffer was too small; `*written` (or `*count`) holds the size needed.
-    LOYALTY_BUFFER_TOO_SMALL = 102,
-    /// A bug inside the library was caught at the boundary; the handle should be freed.
-    LOYALTY_PANIC = 103,
-    /// The file system failed (a store's directory, journal or snapshot: a full disk, a
-    /// permission, a lock held by another handle); the message names the path.
-    LOYALTY_IO = 104,
-    /// A store's files are damaged or disagree (journal, snapshot, program); nothing was
-    /// written, and the message names the file and what to do.
-    LOYALTY_CORRUPT = 105,
-    /// An earlier write of the store failed: it refuses writes until it is reopened.
-    LOYALTY_STORE_POISONED = 106,
-    /// The store was opened by another process (this one is a fork of it): writes through
-    /// that handle are refused; open the store anew in this process.
-    LOYALTY_FORKED = 107,
-}
+pub use result::loyalty_result;
 
 impl loyalty_result {
-    const FROM_KIND: [loyalty_result; 19] = [
-        loyalty_result::LOYALTY_INVALID_CONFIG,
-        loyalty_result::LOYALTY_INVALID_AMOUNT,
-        loyalty_result::LOYALTY_UNKNOWN_MEMBER,
-        loyalty_result::LOYALTY_MEMBER_EXISTS,
-        loyalty_result::LOYALTY_UNKNOWN_REFERRER,
-        loyalty_result::LOYALTY_SELF_REFERRAL,
-        loyalty_result::LOYALTY_INSUFFICIENT_POINTS,
-        loyalty_result::LOYALTY_REDEMPTION_CAP,
-        loyalty_result::LOYALTY_BELOW_MINIMUM,
-        loyalty_result::LOYALTY_ABOVE_MAXIMUM,
-        loyalty_result::LOYALTY_DAILY_LIMIT,
-        loyalty_result::LOYALTY_TRANSFERS_DISABLED,
-        loyalty_result::LOYALTY_TIER_TOO_LOW,
-        loyalty_result::LOYALTY_SELF_TRANSFER,
-        loyalty_result::LOYALTY_UNKNOWN_ORDER,
-        loyalty_result::LOYALTY_REFUND_EXCEEDS_ORDER,
-        loyalty_result::LOYALTY_TIME_WENT_BACKWARDS,
-        loyalty_result::LOYALTY_ID_CONFLICT,
-        loyalty_result::LOYALTY_INVALID_INPUT,
-    ];
-
     fn from_kind(kind: ErrorKind) -> loyalty_result {
         let code = kind.code() as usize;
         Self::FROM_KIND
@@ -102,76 +36,6 @@ impl loyalty_result {
             .copied()
             .unwrap_or(loyalty_result::LOYALTY_PANIC)
     }
-
-    /// The SPEC name of the result (`"InsufficientPoints"`), or the binding's own name.
-    fn c_name(self) -> &'static CStr {
-        use loyalty_result as R;
-        match self {
-            R::LOYALTY_OK => c"Ok",
-            R::LOYALTY_INVALID_CONFIG => c"InvalidConfig",
-            R::LOYALTY_INVALID_AMOUNT => c"InvalidAmount",
-            R::LOYALTY_UNKNOWN_MEMBER => c"UnknownMember",
-            R::LOYALTY_MEMBER_EXISTS => c"MemberExists",
-            R::LOYALTY_UNKNOWN_REFERRER => c"UnknownReferrer",
-            R::LOYALTY_SELF_REFERRAL => c"SelfReferral",
-            R::LOYALTY_INSUFFICIENT_POINTS => c"InsufficientPoints",
-            R::LOYALTY_REDEMPTION_CAP => c"RedemptionCap",
-            R::LOYALTY_BELOW_MINIMUM => c"BelowMinimum",
-            R::LOYALTY_ABOVE_MAXIMUM => c"AboveMaximum",
-            R::LOYALTY_DAILY_LIMIT => c"DailyLimit",
-            R::LOYALTY_TRANSFERS_DISABLED => c"TransfersDisabled",
-            R::LOYALTY_TIER_TOO_LOW => c"TierTooLow",
-            R::LOYALTY_SELF_TRANSFER => c"SelfTransfer",
-            R::LOYALTY_UNKNOWN_ORDER => c"UnknownOrder",
-            R::LOYALTY_REFUND_EXCEEDS_ORDER => c"RefundExceedsOrder",
-            R::LOYALTY_TIME_WENT_BACKWARDS => c"TimeWentBackwards",
-            R::LOYALTY_ID_CONFLICT => c"IdConflict",
-            R::LOYALTY_INVALID_INPUT => c"InvalidInput",
-            R::LOYALTY_NULL_POINTER => c"NullPointer",
-            R::LOYALTY_INVALID_UTF8 => c"InvalidUtf8",
-            R::LOYALTY_BUFFER_TOO_SMALL => c"BufferTooSmall",
-            R::LOYALTY_PANIC => c"Panic",
-            R::LOYALTY_IO => c"Io",
-            R::LOYALTY_CORRUPT => c"Corrupt",
-            R::LOYALTY_STORE_POISONED => c"StorePoisoned",
-            R::LOYALTY_FORKED => c"Forked",
-        }
-    }
-
-    /// Every result, for [`loyalty_result_name`] to look numbers up without trusting them.
-    const ALL: [loyalty_result; 28] = {
-        use loyalty_result as R;
-        [
-            R::LOYALTY_OK,
-            R::LOYALTY_INVALID_CONFIG,
-            R::LOYALTY_INVALID_AMOUNT,
-            R::LOYALTY_UNKNOWN_MEMBER,
-            R::LOYALTY_MEMBER_EXISTS,
-            R::LOYALTY_UNKNOWN_REFERRER,
-            R::LOYALTY_SELF_REFERRAL,
-            R::LOYALTY_INSUFFICIENT_POINTS,
-            R::LOYALTY_REDEMPTION_CAP,
-            R::LOYALTY_BELOW_MINIMUM,
-            R::LOYALTY_ABOVE_MAXIMUM,
-            R::LOYALTY_DAILY_LIMIT,
-            R::LOYALTY_TRANSFERS_DISABLED,
-            R::LOYALTY_TIER_TOO_LOW,
-            R::LOYALTY_SELF_TRANSFER,
-            R::LOYALTY_UNKNOWN_ORDER,
-            R::LOYALTY_REFUND_EXCEEDS_ORDER,
-            R::LOYALTY_TIME_WENT_BACKWARDS,
-            R::LOYALTY_ID_CONFLICT,
-            R::LOYALTY_INVALID_INPUT,
-            R::LOYALTY_NULL_POINTER,
-            R::LOYALTY_INVALID_UTF8,
-            R::LOYALTY_BUFFER_TOO_SMALL,
-            R::LOYALTY_PANIC,
-            R::LOYALTY_IO,
-            R::LOYALTY_CORRUPT,
-            R::LOYALTY_STORE_POISONED,
-            R::LOYALTY_FORKED,
-        ]
-    };
 }
 
 /// A failure inside the binding: its status and message.
@@ -357,6 +221,7 @@ pub extern "C" fn loyalty_result_name(result: i32) -> *const c_char {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::ffi::CStr;
 
     #[test]
     fn result_numbers_match_the_core_error_codes() {

@@ -31,8 +31,9 @@ create_exception!(
     "The store was opened by another process (this one is a fork): it refuses writes here."
 );
 
+/// One exception class per row of the core's error table, with the row's description.
 macro_rules! kinds {
-    ($($name:ident: $doc:literal),* $(,)?) => {
+    ($($name:ident = $code:literal: $doc:literal,)*) => {
         $(create_exception!(loyalty, $name, LoyaltyError, $doc);)*
 
         /// The exception of `kind`, carrying `message`.
@@ -56,24 +57,4 @@ macro_rules! kinds {
     };
 }
 
-kinds! {
-    InvalidConfig: "The program configuration is malformed; the message names the field.",
-    InvalidAmount: "An amount is non-positive where it must be positive, has too many places, or overflows.",
-    UnknownMember: "No member has this id.",
-    MemberExists: "A member with this id is already enrolled.",
-    UnknownReferrer: "The referrer is not enrolled.",
-    SelfReferral: "A member cannot refer themselves.",
-    InsufficientPoints: "Not enough available points.",
-    RedemptionCap: "Points would pay more than the program allows of the order.",
-    BelowMinimum: "Below a configured minimum.",
-    AboveMaximum: "Above a configured maximum.",
-    DailyLimit: "The sender's daily transfer limit would be exceeded.",
-    TransfersDisabled: "The program does not allow transfers.",
-    TierTooLow: "The sender's level is below the transfer minimum.",
-    SelfTransfer: "A member cannot transfer to themselves.",
-    UnknownOrder: "No order has this id.",
-    RefundExceedsOrder: "The refunds of an order would exceed its amount.",
-    TimeWentBackwards: "The operation's time is before the engine's clock.",
-    IdConflict: "The operation id is known with different content.",
-    InvalidInput: "A malformed field that is not an amount (a birthday, a category, a score, a time).",
-}
+loyalty_core::error_kinds!(kinds);

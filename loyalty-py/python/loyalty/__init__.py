@@ -14,63 +14,10 @@ Rust core.
 Decimal('30.00')
 """
 
-from ._loyalty import (
-    AboveMaximum,
-    BatchResult,
-    BelowMinimum,
-    Commission,
-    DailyLimit,
-    Engine,
-    IdConflict,
-    InsufficientPoints,
-    InvalidAmount,
-    InvalidConfig,
-    InvalidInput,
-    LoyaltyError,
-    Member,
-    MemberExists,
-    Nps,
-    Outcome,
-    Posting,
-    Provisional,
-    RedemptionCap,
-    RefundExceedsOrder,
-    SelfReferral,
-    SelfTransfer,
-    Store,
-    StoreCorrupt,
-    StoreForked,
-    StorePoisoned,
-    TierChange,
-    TierTooLow,
-    TimeWentBackwards,
-    Totals,
-    TransfersDisabled,
-    UnknownMember,
-    UnknownOrder,
-    UnknownReferrer,
-    statement,
-)
+from ._loyalty import *  # noqa: F403  (the native module: its classes, functions and exceptions)
 
 __version__ = "0.1.0"
 
-#: Every exception class, by SPEC error name.
-ERRORS = {
-    cls.__name__: cls
-    for cls in (
-        InvalidConfig, InvalidAmount, UnknownMember, MemberExists, UnknownReferrer, SelfReferral,
-        InsufficientPoints, RedemptionCap, BelowMinimum, AboveMaximum, DailyLimit, TransfersDisabled,
-        TierTooLow, SelfTransfer, UnknownOrder, RefundExceedsOrder, TimeWentBackwards, IdConflict,
-        InvalidInput,
-    )
-}
-
-__all__ = [
-    "AboveMaximum", "BatchResult", "BelowMinimum", "Commission", "DailyLimit", "ERRORS", "Engine",
-    "IdConflict", "InsufficientPoints", "InvalidAmount", "InvalidConfig", "InvalidInput",
-    "LoyaltyError", "Member", "MemberExists", "Nps", "Outcome", "Posting", "Provisional", "RedemptionCap",
-    "RefundExceedsOrder", "SelfReferral", "SelfTransfer", "Store", "StoreCorrupt",
-    "StoreForked", "StorePoisoned", "TierChange", "TierTooLow",
-    "TimeWentBackwards", "Totals", "TransfersDisabled", "UnknownMember", "UnknownOrder",
-    "UnknownReferrer", "statement",
-]
+#: Every exception class of a SPEC error kind, by name: one per row of the core's error table
+#: (``loyalty_core::error_kinds!``), in code order.
+ERRORS = {cls.__name__: cls for cls in LoyaltyError.__subclasses__()}  # noqa: F405
