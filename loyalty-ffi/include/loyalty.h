@@ -236,7 +236,7 @@ typedef struct loyalty_member {
   /**
    * The scale of `qualifying` and `to_next` (the value is `qualifying / 10^qualifying_scale`):
    * the money scale (spend basis) or the points scale (points basis), or more when the total
-   * has more places, as a spend total can (cash = amount − points × point_value). A member
+   * has more places, as a spend total can (cash = amount − points × `point_value`). A member
    * is always readable: no total the engine made is refused for its places.
    */
   uint32_t qualifying_scale;
