@@ -511,7 +511,34 @@ impl Program {
         Ok(())
     }
 
+    /// The engagement sections (SPEC section 8), each by its own rules.
     fn validate_engagement(&self) -> Result<(), Error> {
+        self.validate_campaigns()?;
+        if let Some(b) = &self.birthday {
+            positive("birthday.points", b.points)?;
+            if !(0..=365).contains(&b.days_before) {
+                return invalid("birthday.days_before", &b.days_before, "must be in 0..=365");
+            }
+        }
+        self.validate_stamps()?;
+        self.validate_achievements()?;
+        if let Some(e) = &self.enrollment {
+            positive_or_null("enrollment.min_purchase", e.min_purchase)?;
+        }
+        if let Some(s) = &self.surveys {
+            positive_or_null("surveys.points", s.points)?;
+            if !(0..=MAX_DAYS).contains(&s.cooldown_days) {
+                return invalid(
+                    "surveys.cooldown_days",
+                    &s.cooldown_days,
+                    "must be in 0..=36500",
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_campaigns(&self) -> Result<(), Error> {
         let mut names = HashSet::new();
         for (i, c) in self.campaigns.iter().enumerate() {
             let at = |field: &str| format!("campaigns[{i}].{field}");
@@ -536,12 +563,10 @@ impl Program {
                 return invalid(&at("categories"), &"\"\"", "categories must not be empty");
             }
         }
-        if let Some(b) = &self.birthday {
-            positive("birthday.points", b.points)?;
-            if !(0..=365).contains(&b.days_before) {
-                return invalid("birthday.days_before", &b.days_before, "must be in 0..=365");
-            }
-        }
+        Ok(())
+    }
+
+    fn validate_stamps(&self) -> Result<(), Error> {
         let mut names = HashSet::new();
         for (i, s) in self.stamps.iter().enumerate() {
             let at = |field: &str| format!("stamps[{i}].{field}");
@@ -554,6 +579,10 @@ impl Program {
             }
             positive(&at("reward_points"), s.reward_points)?;
         }
+        Ok(())
+    }
+
+    fn validate_achievements(&self) -> Result<(), Error> {
         let mut names = HashSet::new();
         for (i, a) in self.achievements.iter().enumerate() {
             let at = |field: &str| format!("achievements[{i}].{field}");
@@ -584,19 +613,6 @@ impl Program {
                 positive(&at("spend"), spend)?;
             }
             non_negative_amount(&at("points"), a.points)?;
-        }
-        if let Some(e) = &self.enrollment {
-            positive_or_null("enrollment.min_purchase", e.min_purchase)?;
-        }
-        if let Some(s) = &self.surveys {
-            positive_or_null("surveys.points", s.points)?;
-            if !(0..=MAX_DAYS).contains(&s.cooldown_days) {
-                return invalid(
-                    "surveys.cooldown_days",
-                    &s.cooldown_days,
-                    "must be in 0..=36500",
-                );
-            }
         }
         Ok(())
     }

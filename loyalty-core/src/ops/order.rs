@@ -36,55 +36,10 @@ impl Engine {
     fn plan_order(&self, o: &Order) -> Result<Plan, Error> {
         let p = &self.program;
         let buyer = self.member_index(o.member)?;
-        let amount = check_scale(o.amount, p.money_places(), "amount")?;
-        if !positive(amount) {
-            return fail(
-                ErrorKind::InvalidAmount,
-                format!("order amount {} must be > 0", o.amount),
-            );
-        }
-        let points = check_scale(o.points, p.points_places(), "points")?;
-        if points < Decimal::ZERO {
-            return fail(
-                ErrorKind::InvalidAmount,
-                format!("points {} must not be negative", o.points),
-            );
-        }
-        check_lines(&o.lines, p.money_places())?;
-        if !o.lines.is_empty() {
-            let sum = o.lines.iter().fold(Decimal::ZERO, |s, l| add(s, l.amount));
-            if sum != amount {
-                return fail(
-                    ErrorKind::InvalidAmount,
-                    format!("lines add up to {sum}, not the order amount {amount}"),
-                );
-            }
-        }
+        let (amount, points) = order_amounts(o, p.money_places(), p.points_places())?;
         let spent_value = mul(points, p.point_value)?;
         if positive(points) {
-            if points < p.redemption.min_points {
-                return fail(
-                    ErrorKind::BelowMinimum,
-                    format!(
-                        "{points} points is below the redemption minimum {}",
-                        p.redemption.min_points
-                    ),
-                );
-            }
-            let cap = mul(amount, p.redemption.max_share)?;
-            if spent_value > cap {
-                return fail(ErrorKind::RedemptionCap, format!("{points} points are worth {spent_value}, above the cap {cap} of this order"));
-            }
-            let available = self.members[buyer as usize].ledger.available();
-            if points > available {
-                return fail(
-                    ErrorKind::InsufficientPoints,
-                    format!(
-                        "member {} has {available} points, cannot spend {points}",
-                        o.member
-                    ),
-                );
-            }
+            self.check_redemption(o, buyer, amount, points, spent_value)?;
         }
         let cash = amount - spent_value;
         let level_index = self.level_of(buyer);
@@ -104,6 +59,47 @@ impl Engine {
             bonuses,
             stamps,
         })
+    }
+
+    /// SPEC 5.2's redemption rules for `points` worth `spent_value` on an order of `amount`.
+    fn check_redemption(
+        &self,
+        o: &Order,
+        buyer: u32,
+        amount: Decimal,
+        points: Decimal,
+        spent_value: Decimal,
+    ) -> Result<(), Error> {
+        let p = &self.program;
+        if points < p.redemption.min_points {
+            return fail(
+                ErrorKind::BelowMinimum,
+                format!(
+                    "{points} points is below the redemption minimum {}",
+                    p.redemption.min_points
+                ),
+            );
+        }
+        let cap = mul(amount, p.redemption.max_share)?;
+        if spent_value > cap {
+            return fail(
+                ErrorKind::RedemptionCap,
+                format!(
+                    "{points} points are worth {spent_value}, above the cap {cap} of this order"
+                ),
+            );
+        }
+        let available = self.members[buyer as usize].ledger.available();
+        if points > available {
+            return fail(
+                ErrorKind::InsufficientPoints,
+                format!(
+                    "member {} has {available} points, cannot spend {points}",
+                    o.member
+                ),
+            );
+        }
+        Ok(())
     }
 
     /// The commission of each referrer up the chain, at the rate of their level before the
@@ -132,52 +128,89 @@ impl Engine {
     }
 
     fn commit_order(&mut self, o: &Order, plan: Plan) -> Ordered {
-        let Plan {
-            buyer,
-            level,
-            amount,
-            points,
-            cash,
-            accrual,
+        let buyer = plan.buyer;
+        let levels_before =
+            self.snapshot_levels(buyer, plan.level, plan.commissions.iter().map(|c| c.0));
+        let own = self.credit_order(o, &plan);
+        self.count_order(o, &plan, own);
+        let (marks, stamp_rewards) = self.add_stamps(buyer, &plan.stamps, o.at);
+        let mut achievements = Vec::new();
+        self.unlock_achievements(buyer, o.at, &mut achievements);
+        let tier_changes = self.tier_changes_since(levels_before);
+        self.file_order(o, &plan, marks);
+        let stamps = self.stamp_names(&plan.stamps);
+        let commissions = plan
+            .commissions
+            .iter()
+            .map(|(r, depth, points)| Commission {
+                member: self.members[*r as usize].id,
+                depth: *depth,
+                points: *points,
+            })
+            .collect();
+        Ordered {
+            order: o.id,
+            member: o.member,
+            cash: plan.cash,
+            points_spent: plan.points,
+            accrued: plan.accrual,
+            campaign_bonuses: plan
+                .bonuses
+                .into_iter()
+                .map(|(campaign, points)| CampaignBonus { campaign, points })
+                .collect(),
             commissions,
-            bonuses,
             stamps,
-        } = plan;
-        let levels_before = self.snapshot_levels(buyer, level, commissions.iter().map(|c| c.0));
+            stamp_rewards,
+            achievements,
+            tier_changes,
+        }
+    }
 
-        self.debit(buyer, points, Account::Redeemed);
-        let bonus_total = bonuses.iter().fold(Decimal::ZERO, |s, (_, b)| add(s, *b));
-        let own = add(accrual, bonus_total);
-        self.credit_from_order(buyer, own, o.at, o.id);
-        for (r, _, k) in &commissions {
+    /// The postings of an order: the points spent, the buyer's accrual and campaign bonuses,
+    /// each referrer's commission, and the campaigns' budget use. Returns the buyer's credit.
+    fn credit_order(&mut self, o: &Order, plan: &Plan) -> Decimal {
+        self.debit(plan.buyer, plan.points, Account::Redeemed);
+        let bonus_total = plan
+            .bonuses
+            .iter()
+            .fold(Decimal::ZERO, |s, (_, b)| add(s, *b));
+        let own = add(plan.accrual, bonus_total);
+        self.credit_from_order(plan.buyer, own, o.at, o.id);
+        for (r, _, k) in &plan.commissions {
             self.credit_from_order(*r, *k, o.at, o.id);
         }
-        for (name, b) in &bonuses {
+        for (name, b) in &plan.bonuses {
             self.change_budget_use(name, |used| add(used, *b));
         }
+        own
+    }
 
+    /// What the order adds to the buyer's and referrers' totals, and to the qualifying
+    /// windows (cash on a spend basis, points earned on a points basis).
+    fn count_order(&mut self, o: &Order, plan: &Plan, own: Decimal) {
         let points_basis = self.program.tiers.basis == Basis::Points;
-        let member = &mut self.members[buyer as usize];
-        member.spend = add(member.spend, cash);
+        let member = &mut self.members[plan.buyer as usize];
+        member.spend = add(member.spend, plan.cash);
         member.earned = add(member.earned, own);
         member.orders = member.orders.saturating_add(1);
-        self.contribute(buyer, o.id, o.at, if points_basis { own } else { cash });
-        for (r, _, k) in &commissions {
+        let counted = if points_basis { own } else { plan.cash };
+        self.contribute(plan.buyer, o.id, o.at, counted);
+        for (r, _, k) in &plan.commissions {
             let referrer = &mut self.members[*r as usize];
             referrer.earned = add(referrer.earned, *k);
             if points_basis {
                 self.contribute(*r, o.id, o.at, *k);
             }
         }
+    }
 
-        let (marks, stamp_rewards) = self.add_stamps(buyer, &stamps, o.at);
-        let mut achievements = Vec::new();
-        self.unlock_achievements(buyer, o.at, &mut achievements);
-
-        let tier_changes = self.tier_changes_since(levels_before);
-        let extras = (!bonuses.is_empty() || !marks.is_empty()).then(|| {
+    /// Files the order's record, which refunds and retries read.
+    fn file_order(&mut self, o: &Order, plan: &Plan, marks: Vec<StampMark>) {
+        let extras = (!plan.bonuses.is_empty() || !marks.is_empty()).then(|| {
             Box::new(OrderExtras {
-                bonuses: bonuses
+                bonuses: plan
+                    .bonuses
                     .iter()
                     .map(|(n, b)| (n.clone(), Moved::new(*b)))
                     .collect(),
@@ -187,43 +220,21 @@ impl Engine {
         self.records.put_order(
             o.id,
             OrderRecord {
-                buyer,
+                buyer: plan.buyer,
                 at: o.at,
-                amount,
+                amount: plan.amount,
                 refunded: Decimal::ZERO,
-                points: Moved::new(points),
-                cash: Moved::new(cash),
-                accrual: Moved::new(accrual),
-                commissions: commissions
+                points: Moved::new(plan.points),
+                cash: Moved::new(plan.cash),
+                accrual: Moved::new(plan.accrual),
+                commissions: plan
+                    .commissions
                     .iter()
                     .map(|(r, d, k)| (*r, *d, Moved::new(*k)))
                     .collect(),
                 extras,
             },
         );
-        Ordered {
-            order: o.id,
-            member: o.member,
-            cash,
-            points_spent: points,
-            accrued: accrual,
-            campaign_bonuses: bonuses
-                .into_iter()
-                .map(|(campaign, points)| CampaignBonus { campaign, points })
-                .collect(),
-            commissions: commissions
-                .iter()
-                .map(|(r, depth, points)| Commission {
-                    member: self.members[*r as usize].id,
-                    depth: *depth,
-                    points: *points,
-                })
-                .collect(),
-            stamps: self.stamp_names(&stamps),
-            stamp_rewards,
-            achievements,
-            tier_changes,
-        }
     }
 
     /// Adds an order's stamps to member `m`'s cards; a full card pays its reward as a lot.
@@ -294,4 +305,34 @@ pub(crate) fn check_lines(lines: &[Line], money_places: u32) -> Result<(), Error
         }
     }
     Ok(())
+}
+
+/// An order's amount and points, at their scales: the amount positive, the points not
+/// negative, and the lines (if any) adding up to the amount.
+fn order_amounts(o: &Order, money: u32, points_places: u32) -> Result<(Decimal, Decimal), Error> {
+    let amount = check_scale(o.amount, money, "amount")?;
+    if !positive(amount) {
+        return fail(
+            ErrorKind::InvalidAmount,
+            format!("order amount {} must be > 0", o.amount),
+        );
+    }
+    let points = check_scale(o.points, points_places, "points")?;
+    if points < Decimal::ZERO {
+        return fail(
+            ErrorKind::InvalidAmount,
+            format!("points {} must not be negative", o.points),
+        );
+    }
+    check_lines(&o.lines, money)?;
+    if !o.lines.is_empty() {
+        let sum = o.lines.iter().fold(Decimal::ZERO, |s, l| add(s, l.amount));
+        if sum != amount {
+            return fail(
+                ErrorKind::InvalidAmount,
+                format!("lines add up to {sum}, not the order amount {amount}"),
+            );
+        }
+    }
+    Ok((amount, points))
 }

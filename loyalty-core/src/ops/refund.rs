@@ -107,6 +107,41 @@ impl Engine {
         self.credit_lot(buyer, plan.points_back, expires_at, Account::Redeemed);
         r.points.moved += plan.points_back;
 
+        let bonuses_clawed = self.claw_buyer(o, r, plan).1;
+        let commissions_clawed = self.claw_commissions(o, r, plan);
+        let mut stamps_taken = Vec::new();
+        if let Some(extras) = r.extras.as_mut() {
+            for &i in &plan.stamps_taken {
+                let mark = &mut extras.stamps[i];
+                mark.taken = true;
+                *self.stamp_count(buyer, &mark.card) -= 1;
+                stamps_taken.push(mark.card.clone());
+            }
+        }
+
+        let tier_changes = self.tier_changes_since(levels_before);
+        Refunded {
+            order: o.order,
+            amount: o.amount.normalize(),
+            points_returned: plan.points_back,
+            accrual_clawed: plan.accrual_claw,
+            campaign_bonuses_clawed: bonuses_clawed,
+            commissions_clawed,
+            stamps_taken,
+            tier_changes,
+        }
+    }
+
+    /// Takes back the buyer's share: accrual and campaign bonuses (returning the bonuses to
+    /// their budgets), and the refunded cash from spend and the qualifying window. Returns the
+    /// points clawed and the bonuses by campaign.
+    fn claw_buyer(
+        &mut self,
+        o: &Refund,
+        r: &mut OrderRecord,
+        plan: &Plan,
+    ) -> (Decimal, Vec<CampaignBonus>) {
+        let buyer = r.buyer;
         let mut bonuses_clawed = Vec::new();
         let mut own_claw = plan.accrual_claw;
         r.accrual.moved += plan.accrual_claw;
@@ -130,17 +165,24 @@ impl Engine {
         member.spend = sub(member.spend, plan.cash_shrink);
         member.earned = sub(member.earned, own_claw);
         r.cash.moved += plan.cash_shrink;
-        self.withdraw(
-            buyer,
-            o.order,
-            if points_basis {
-                own_claw
-            } else {
-                plan.cash_shrink
-            },
-        );
+        let counted = if points_basis {
+            own_claw
+        } else {
+            plan.cash_shrink
+        };
+        self.withdraw(buyer, o.order, counted);
+        (own_claw, bonuses_clawed)
+    }
 
-        let mut commissions_clawed = Vec::new();
+    /// Takes back each referrer's commission in proportion.
+    fn claw_commissions(
+        &mut self,
+        o: &Refund,
+        r: &mut OrderRecord,
+        plan: &Plan,
+    ) -> Vec<Commission> {
+        let points_basis = self.program.tiers.basis == Basis::Points;
+        let mut clawed = Vec::new();
         for ((referrer, depth, k), claw) in r.commissions.iter_mut().zip(&plan.commission_claws) {
             k.moved += *claw;
             self.claw_back(*referrer, *claw, o.order);
@@ -150,35 +192,14 @@ impl Engine {
                 self.withdraw(*referrer, o.order, *claw);
             }
             if !claw.is_zero() {
-                commissions_clawed.push(Commission {
+                clawed.push(Commission {
                     member: self.members[*referrer as usize].id,
                     depth: *depth,
                     points: *claw,
                 });
             }
         }
-
-        let mut stamps_taken = Vec::new();
-        if let Some(extras) = r.extras.as_mut() {
-            for &i in &plan.stamps_taken {
-                let mark = &mut extras.stamps[i];
-                mark.taken = true;
-                *self.stamp_count(buyer, &mark.card) -= 1;
-                stamps_taken.push(mark.card.clone());
-            }
-        }
-
-        let tier_changes = self.tier_changes_since(levels_before);
-        Refunded {
-            order: o.order,
-            amount: o.amount.normalize(),
-            points_returned: plan.points_back,
-            accrual_clawed: plan.accrual_claw,
-            campaign_bonuses_clawed: bonuses_clawed,
-            commissions_clawed,
-            stamps_taken,
-            tier_changes,
-        }
+        clawed
     }
 
     /// Claws `points` of order `order` back from member `m` (SPEC 5.3): its pending credit

@@ -8,11 +8,51 @@ use crate::operation::Transfer;
 use crate::outcome::{Account, Effect};
 use crate::schedule::Due;
 
+/// A transfer that passed every check: who, how much, and the sender's day so far.
+struct Checked {
+    from: u32,
+    to: u32,
+    points: Decimal,
+    fee: Decimal,
+    day: i64,
+    sent: Decimal,
+}
+
 impl Engine {
     /// `transfer` (SPEC 5.4): the points keep their expiry dates; the fee goes to `fees`.
     pub(crate) fn transfer(&mut self, o: &Transfer) -> Result<Effect, Error> {
-        let rules = &self.program.transfers;
-        if !rules.enabled {
+        let c = self.check_transfer(o)?;
+        let mut pieces = Vec::new();
+        self.members[c.from as usize]
+            .ledger
+            .take(c.points, |lot| pieces.push(lot));
+        for lot in pieces {
+            let paid_debt = self.members[c.to as usize]
+                .ledger
+                .credit(lot.points, lot.expires_at);
+            if let (Some(e), true) = (lot.expires_at, paid_debt < lot.points) {
+                self.schedule.push(e, Due::Expire { member: c.to });
+            }
+        }
+        self.post(
+            Account::Available(o.from),
+            Account::Available(o.to),
+            c.points,
+        );
+        self.debit(c.from, c.fee, Account::Fees);
+        self.sent_today
+            .insert(c.from, (c.day, add(c.sent, c.points)));
+        Ok(Effect::Transferred {
+            from: o.from,
+            to: o.to,
+            points: c.points,
+            fee: c.fee,
+        })
+    }
+
+    /// Every rule of SPEC 5.4, in the SPEC's order; changes nothing.
+    fn check_transfer(&self, o: &Transfer) -> Result<Checked, Error> {
+        if !self.program.transfers.enabled {
             return fail(
                 ErrorKind::TransfersDisabled,
                 "the program does not allow transfers",
@@ -26,6 +66,50 @@ impl Engine {
                 format!("member {} cannot transfer to themselves", o.from),
             );
         }
+        let points = self.transfer_points(o)?;
+        self.check_sender_level(o, from)?;
+        let day = o.at.div_euclid(DAY);
+        let sent = self.sent_on(from, day);
+        if let Some(limit) = self
+            .program
+            .transfers
+            .daily_limit
+            .filter(|limit| add(sent, points) > *limit)
+        {
+            return fail(
+                ErrorKind::DailyLimit,
+                format!(
+                    "member {} sent {sent} today; {points} more exceeds the daily limit {limit}",
+                    o.from
+                ),
+            );
+        }
+        let fee = self
+            .program
+            .round_points(mul(points, self.program.transfers.fee_rate)?);
+        let available = self.members[from as usize].ledger.available();
+        if add(points, fee) > available {
+            return fail(
+                ErrorKind::InsufficientPoints,
+                format!(
+                    "member {} has {available} points, needs {points} + fee {fee}",
+                    o.from
+                ),
+            );
+        }
+        Ok(Checked {
+            from,
+            to,
+            points,
+            fee,
+            day,
+            sent,
+        })
+    }
+
+    /// The points sent: at the points scale, positive, within the minimum and maximum.
+    fn transfer_points(&self, o: &Transfer) -> Result<Decimal, Error> {
+        let rules = &self.program.transfers;
         let points = check_scale(o.points, self.program.points_places(), "points")?;
         if points <= Decimal::ZERO {
             return fail(
@@ -48,63 +132,31 @@ impl Engine {
                 format!("{points} points is above the transfer maximum {max}"),
             );
         }
-        if let Some(name) = &rules.min_tier {
-            let needed = self.program.level_index(name).unwrap_or(0);
-            let level = self.level_of(from);
-            if level < needed {
-                let have = &self.program.tiers.levels[level].name;
-                return fail(
-                    ErrorKind::TierTooLow,
-                    format!("member {} is {have}; transfers need {name}", o.from),
-                );
-            }
+        Ok(points)
+    }
+
+    /// `transfers.min_tier`: the sender's level must be at least it.
+    fn check_sender_level(&self, o: &Transfer, from: u32) -> Result<(), Error> {
+        let Some(name) = &self.program.transfers.min_tier else {
+            return Ok(());
+        };
+        let needed = self.program.level_index(name).unwrap_or(0);
+        let level = self.level_of(from);
+        if level < needed {
+            let have = &self.program.tiers.levels[level].name;
+            return fail(
+                ErrorKind::TierTooLow,
+                format!("member {} is {have}; transfers need {name}", o.from),
+            );
         }
-        let day = o.at.div_euclid(DAY);
-        let sent = self
-            .sent_today
+        Ok(())
+    }
+
+    /// What member `from` has sent on `day` (the daily limit's running total).
+    fn sent_on(&self, from: u32, day: i64) -> Decimal {
+        self.sent_today
             .get(&from)
             .filter(|(d, _)| *d == day)
-            .map_or(Decimal::ZERO, |(_, s)| *s);
-        if let Some(limit) = rules.daily_limit.filter(|limit| add(sent, points) > *limit) {
-            return fail(
-                ErrorKind::DailyLimit,
-                format!(
-                    "member {} sent {sent} today; {points} more exceeds the daily limit {limit}",
-                    o.from
-                ),
-            );
-        }
-        let fee = self.program.round_points(mul(points, rules.fee_rate)?);
-        let available = self.members[from as usize].ledger.available();
-        if add(points, fee) > available {
-            return fail(
-                ErrorKind::InsufficientPoints,
-                format!(
-                    "member {} has {available} points, needs {points} + fee {fee}",
-                    o.from
-                ),
-            );
-        }
-        let mut pieces = Vec::new();
-        self.members[from as usize]
-            .ledger
-            .take(points, |lot| pieces.push(lot));
-        for lot in pieces {
-            let paid_debt = self.members[to as usize]
-                .ledger
-                .credit(lot.points, lot.expires_at);
-            if let (Some(e), true) = (lot.expires_at, paid_debt < lot.points) {
-                self.schedule.push(e, Due::Expire { member: to });
-            }
-        }
-        self.post(Account::Available(o.from), Account::Available(o.to), points);
-        self.debit(from, fee, Account::Fees);
-        self.sent_today.insert(from, (day, add(sent, points)));
-        Ok(Effect::Transferred {
-            from: o.from,
-            to: o.to,
-            points,
-            fee,
-        })
+            .map_or(Decimal::ZERO, |(_, s)| *s)
     }
 }
