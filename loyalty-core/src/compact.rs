@@ -12,18 +12,11 @@ use std::borrow::Cow;
 use rust_decimal::Decimal;
 
 use crate::amount::{identical as same, positive};
-use crate::engine::{Engine, OrderRecord};
+use crate::engine::Engine;
 use crate::operation::OpId;
 use crate::outcome::{Account, Commission, Effect, Ordered, Outcome, Posting, TierChange};
 use crate::records::{Keep, Kept};
-
-/// A filed order whose record is gone (a snapshot checked at load cannot have one).
-pub(crate) fn lost(id: OpId) -> crate::error::Error {
-    crate::error::Error::new(
-        crate::error::ErrorKind::InvalidInput,
-        format!("operation {id} was accepted but its order record is gone"),
-    )
-}
+use crate::state::OrderRecord;
 
 fn same_postings(a: &[Posting], b: impl Iterator<Item = Posting>) -> bool {
     let mut b = b;

@@ -1,45 +1,22 @@
 //! The [`Engine`]: state, `apply`, the clock, postings, and the invariant check.
 
-use core::hash::{BuildHasherDefault, Hash, Hasher};
+use core::hash::{Hash, Hasher};
 use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
 use crate::amount::{add, positive, sub};
 use crate::calendar::DAY;
-use crate::engagement::Slot;
 use crate::error::{fail, Error, ErrorKind, InvariantError};
-use crate::ledger::Ledger;
+use crate::ids::IdMap;
+
 use crate::operation::{MemberId, OpId, Operation};
 use crate::outcome::{Account, Effect, Outcome, Posting, Totals};
 use crate::positions::Positions;
 use crate::program::Program;
 use crate::records::Records;
 use crate::schedule::{Due, Schedule};
-
-/// A fast hasher for integer ids (Fx-style multiply-rotate): ids are chosen by the host, not
-/// by an adversary, and `SipHash` would cost more than the rest of an order.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(u64::from(*b));
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-}
-
-pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+use crate::state::{Answer, Member, Slot, Undo};
 
 /// The outcome of a tick that moved nothing.
 pub(crate) fn ticked() -> Outcome {
@@ -47,128 +24,6 @@ pub(crate) fn ticked() -> Outcome {
         effect: Effect::Ticked,
         postings: Vec::new(),
     }
-}
-
-/// A point amount and how much of it refunds have moved so far.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub(crate) struct Moved {
-    pub total: Decimal,
-    pub moved: Decimal,
-}
-
-impl Moved {
-    pub fn new(total: Decimal) -> Moved {
-        Moved {
-            total,
-            moved: Decimal::ZERO,
-        }
-    }
-    /// What is still in place.
-    pub fn remaining(self) -> Decimal {
-        sub(self.total, self.moved)
-    }
-}
-
-/// A member's engagement state (v2), allocated only for members who have some.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub(crate) struct Extras {
-    /// Stamp card name → count.
-    pub stamps: Vec<(String, i64)>,
-    /// Achievement names in unlock order.
-    pub achievements: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub(crate) struct Member {
-    pub id: MemberId,
-    pub referrer: Option<u32>,
-    pub enrolled_at: i64,
-    pub ledger: Ledger,
-    /// Lifetime cash spend less refunds.
-    pub spend: Decimal,
-    /// Lifetime points earned by accrual, campaign bonus and commission, less clawbacks.
-    pub earned: Decimal,
-    /// Counts: a member places or refers fewer than 2^32 (they saturate there).
-    pub orders: u32,
-    pub referrals: u32,
-    pub extras: Option<Box<Extras>>,
-}
-
-/// Hashed as it always was (the counts as `u64`), so state digests stay comparable.
-impl Hash for Member {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        (self.id, self.referrer, self.enrolled_at, &self.ledger).hash(h);
-        (self.spend, self.earned).hash(h);
-        (
-            u64::from(self.orders),
-            u64::from(self.referrals),
-            &self.extras,
-        )
-            .hash(h);
-    }
-}
-
-/// What a refund needs to know of an order: compact, and nothing a refund would not use.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub(crate) struct OrderRecord {
-    pub buyer: u32,
-    pub at: i64,
-    pub amount: Decimal,
-    pub refunded: Decimal,
-    /// Points spent, and how many refunds gave back.
-    pub points: Moved,
-    /// Cash C, and how much refunds took off the qualifying total.
-    pub cash: Moved,
-    /// The accrual X, and how much was clawed back.
-    pub accrual: Moved,
-    /// `(referrer, depth, K)`: usually one, kept inline.
-    pub commissions: smallvec::SmallVec<[(u32, u32, Moved); 1]>,
-    pub extras: Option<Box<OrderExtras>>,
-}
-
-/// The v2 part of an order record.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub(crate) struct OrderExtras {
-    /// Campaign name → bonus.
-    pub bonuses: Vec<(String, Moved)>,
-    pub stamps: Vec<StampMark>,
-}
-
-/// A stamp an order earned, and what could take it back.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub(crate) struct StampMark {
-    pub card: String,
-    pub matching: Decimal,
-    pub min_amount: Decimal,
-    pub taken: bool,
-}
-
-/// One survey answer.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub(crate) struct Answer {
-    pub at: i64,
-    pub score: u8,
-    pub segment: Option<String>,
-    pub regular: bool,
-}
-
-/// What an advance of the clock changed, so that a rejected operation can undo it.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Undo {
-    pub totals: Totals,
-    pub ledgers: IdMap<u32, Ledger>,
-    pub events: Vec<(i64, Due)>,
-    /// Events the advance scheduled.
-    pub pushed: Vec<(i64, Due)>,
-    /// `(slot, position in the slot, gifted year before)`.
-    pub gift_years: Vec<(u32, u32, u16)>,
 }
 
 /// The loyalty engine: applies [operations](Operation) to a [`Program`]'s state and answers
@@ -203,7 +58,7 @@ pub struct Engine {
     /// Sender → (UTC day, points sent that day).
     pub(crate) sent_today: IdMap<u32, (i64, Decimal)>,
     /// Windowed qualifying contributions, kept only while `tiers.window_days` is set.
-    pub(crate) windows: IdMap<u32, Vec<crate::tiers::Contribution>>,
+    pub(crate) windows: IdMap<u32, Vec<crate::state::Contribution>>,
     /// Campaign name → bonus points given (kept across `configure`).
     pub(crate) budgets_used: HashMap<String, Decimal>,
     /// Members by birthday slot (see [`crate::calendar::MonthDay::slot`]), each with the
@@ -283,7 +138,7 @@ impl Engine {
     pub fn apply_ref(&mut self, op: &Operation) -> Result<&Outcome, Error> {
         let digest = op.id().map(|_| op.digest());
         if let Some(id) = self.admit(op)? {
-            return self.recall(id).ok_or_else(|| crate::compact::lost(id));
+            return self.recall(id).ok_or_else(|| crate::records::lost(id));
         }
         let at = op.at();
         self.postings.clear();

@@ -8,15 +8,15 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::engagement::Slot;
-use crate::engine::{ticked, Answer, Engine, IdMap, Member, OrderRecord};
+use crate::engine::{ticked, Engine};
+use crate::ids::IdMap;
 use crate::operation::{MemberId, OpId};
 use crate::outcome::{Outcome, Totals};
 use crate::positions::Positions;
 use crate::program::Program;
 use crate::records::{Keep, Kept, Records};
 use crate::schedule::Schedule;
-use crate::tiers::Contribution;
+use crate::state::{Answer, Contribution, Member, OrderRecord, Slot};
 
 /// An idempotency entry: `{digest, outcome}` for a whole outcome (the form of every snapshot
 /// written before compact entries), `{digest}` (with `pending` when true) for a plain order,

@@ -57,6 +57,7 @@ mod engine;
 #[cfg(feature = "serde")]
 mod engine_form;
 mod error;
+mod ids;
 #[cfg(feature = "serde")]
 mod journal;
 mod ledger;
@@ -74,6 +75,7 @@ pub mod scenario;
 mod schedule;
 #[cfg(feature = "serde")]
 mod serde_decimal;
+mod state;
 #[cfg(feature = "serde")]
 mod structure;
 mod tiers;

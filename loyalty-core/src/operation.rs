@@ -438,25 +438,6 @@ impl Operation {
         }
     }
 
-    /// A digest of everything but `at` (SPEC 5: a retry may come at another time). Decimals
-    /// count by value, so `"500"` and `"500.00"` are the same content. FNV-1a over a canonical
-    /// fixed-width little-endian encoding (see `digest.rs`): the same on every platform and
-    /// Rust version, so a digest saved in a snapshot or a journal stays valid anywhere.
-    ///
-    /// ```
-    /// use loyalty_core::{Operation, Order};
-    /// use rust_decimal::Decimal;
-    ///
-    /// let a: Operation = Order::new(2, 60, 7, "500".parse()?).into();
-    /// let b: Operation = Order::new(2, 99, 7, "500.00".parse()?).into();
-    /// assert_eq!(a.digest(), b.digest());
-    /// assert_eq!(a.digest(), 0x8d16_c180_16c4_f710); // on every platform
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn digest(&self) -> u64 {
-        crate::digest::of(self)
-    }
-
     /// Parses the JSON form of an operation. A malformed decimal is `InvalidAmount`; any
     /// other malformed field (a score of 5.5, an unknown field, a missing id) is `InvalidInput`.
     #[cfg(feature = "serde")]

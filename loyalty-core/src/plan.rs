@@ -7,12 +7,11 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 
 use crate::calendar::MonthDay;
-use crate::engagement::Slot;
-use crate::engine::{Engine, Member, OrderRecord, Undo};
+use crate::engine::Engine;
 use crate::error::Error;
 use crate::operation::{MemberId, OpId, Operation};
 use crate::outcome::{Outcome, Totals};
-use crate::tiers::Contribution;
+use crate::state::{Contribution, Member, OrderRecord, Slot, Undo};
 
 /// What takes back an operation applied with [`Engine::apply_provisionally`]: give it to
 /// [`Engine::revert`] (newest first), or drop it to keep the operation.
@@ -122,7 +121,7 @@ impl Engine {
     /// ```
     pub fn apply_provisionally(&mut self, op: &Operation) -> Result<(Outcome, Provisional), Error> {
         if let Some(id) = self.admit(op)? {
-            let outcome = self.outcome(id).ok_or_else(|| crate::compact::lost(id))?;
+            let outcome = self.outcome(id).ok_or_else(|| crate::records::lost(id))?;
             return Ok((outcome, Provisional::default()));
         }
         if matches!(op, Operation::Configure(_)) {

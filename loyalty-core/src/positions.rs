@@ -7,7 +7,7 @@ use core::hash::Hasher;
 
 use hashbrown::HashTable;
 
-use crate::engine::IdHasher;
+use crate::ids::IdHasher;
 
 /// The hash of an id: the engine's id hasher (see [`IdHasher`]).
 fn hash(key: u64) -> u64 {

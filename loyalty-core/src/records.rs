@@ -14,10 +14,19 @@ use rust_decimal::Decimal;
 use smallvec::SmallVec;
 
 use crate::amount::plain_zero;
-use crate::engine::{IdMap, Moved, OrderRecord};
+use crate::ids::IdMap;
 use crate::operation::OpId;
 use crate::outcome::Outcome;
 use crate::positions::Positions;
+use crate::state::{Moved, OrderRecord};
+
+/// A filed order whose record is gone (a snapshot checked at load cannot have one).
+pub(crate) fn lost(id: OpId) -> crate::error::Error {
+    crate::error::Error::new(
+        crate::error::ErrorKind::InvalidInput,
+        format!("operation {id} was accepted but its order record is gone"),
+    )
+}
 
 /// What an accepted operation's row says about its outcome.
 #[derive(Debug, Clone, Copy)]
@@ -663,7 +672,7 @@ mod tests {
         assert_eq!(size_of::<Row>(), 24);
         assert_eq!(size_of::<OrderRow>(), 80);
         assert_eq!(size_of::<crate::ledger::Ledger>(), 64);
-        assert!(size_of::<crate::engine::Member>() <= 136);
+        assert!(size_of::<crate::state::Member>() <= 136);
     }
 
     #[test]

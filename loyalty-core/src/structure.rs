@@ -6,8 +6,9 @@
 use rust_decimal::Decimal;
 
 use crate::amount::{MAX_AMOUNT, MAX_RATE};
-use crate::engine::{Engine, OrderRecord};
+use crate::engine::Engine;
 use crate::schedule::Due;
+use crate::state::OrderRecord;
 
 /// The birthday table is empty or has one slot per day of the year (see `MonthDay::slot`).
 const BIRTHDAY_SLOTS: usize = 13 * 32;

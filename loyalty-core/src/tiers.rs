@@ -7,16 +7,7 @@ use crate::calendar::DAY;
 use crate::engine::Engine;
 use crate::operation::OpId;
 use crate::program::Basis;
-
-/// One order's contribution to a member's windowed qualifying total.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub(crate) struct Contribution {
-    /// The original order's time.
-    pub at: i64,
-    pub order: OpId,
-    pub amount: Decimal,
-}
+use crate::state::Contribution;
 
 impl Engine {
     /// The start of the window (contributions at or before it no longer count), if any.

@@ -2,6 +2,7 @@ use crate::calendar::{year_of, MonthDay, DAY};
 use crate::engine::Engine;
 use crate::outcome::Account;
 use crate::schedule::Due;
+use crate::state::{Celebrant, Slot};
 
 /// Slots of [`MonthDay::slot`]: month × 32 + day < 13 × 32.
 const SLOTS: usize = 13 * 32;
@@ -9,51 +10,6 @@ const SLOTS: usize = 13 * 32;
 /// Gifts are given for birthdays in years 1 to 9999 only: an explicit limit, so that a clock
 /// jumping across the `i64` range gives a bounded number of gifts instead of billions.
 pub(crate) const GIFT_YEARS: core::ops::RangeInclusive<i64> = 1..=9999;
-
-/// A member filed under a birthday, and the last birthday year they were gifted for
-/// (0: never). Eight bytes per member with a birthday: the "once per member per birthday
-/// year" rule of SPEC 8.4 needs the year per member, since a `configure` that moves the gift
-/// day can leave some members of one day gifted for a year and others not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub(crate) struct Celebrant {
-    pub member: u32,
-    pub gifted: u16,
-}
-
-/// The members of one birthday slot. Snapshots written before gifted years were kept per
-/// member hold `[members, last year of the slot]`; they load as every member of the slot
-/// gifted for that year, which is what those engines did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(from = "SlotForm"))]
-pub(crate) struct Slot(pub Vec<Celebrant>);
-
-#[cfg(feature = "serde")]
-#[derive(serde::Deserialize)]
-#[serde(untagged)]
-enum SlotForm {
-    Members(Vec<Celebrant>),
-    Legacy(Vec<u32>, Option<i64>),
-}
-
-#[cfg(feature = "serde")]
-impl From<SlotForm> for Slot {
-    fn from(form: SlotForm) -> Slot {
-        match form {
-            SlotForm::Members(members) => Slot(members),
-            SlotForm::Legacy(members, year) => {
-                let gifted = year.map_or(0, |y| u16::try_from(y).unwrap_or(0));
-                Slot(
-                    members
-                        .into_iter()
-                        .map(|member| Celebrant { member, gifted })
-                        .collect(),
-                )
-            }
-        }
-    }
-}
 
 impl Engine {
     /// Files member `m` under their birthday; a day's first member schedules its gifts.

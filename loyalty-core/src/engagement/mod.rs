@@ -6,5 +6,3 @@ mod birthdays;
 mod campaigns;
 mod nps;
 mod stamps;
-
-pub(crate) use birthdays::Slot;

@@ -1,8 +1,9 @@
 use rust_decimal::Decimal;
 
 use crate::amount::add;
-use crate::engine::{Engine, Extras};
+use crate::engine::Engine;
 use crate::operation::Line;
+use crate::state::Extras;
 
 use super::campaigns::{category_matches, lines_of};
 

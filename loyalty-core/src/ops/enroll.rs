@@ -2,11 +2,12 @@ use rust_decimal::Decimal;
 
 use crate::amount::check_scale;
 use crate::calendar::MonthDay;
-use crate::engine::{Engine, Member};
+use crate::engine::Engine;
 use crate::error::{fail, Error, ErrorKind};
 use crate::ledger::Ledger;
 use crate::operation::Enroll;
 use crate::outcome::Effect;
+use crate::state::Member;
 
 impl Engine {
     /// `enroll` (SPEC 5.1, 8.4, 8.7).

@@ -1,11 +1,12 @@
 use rust_decimal::Decimal;
 
 use crate::amount::{add, check_scale, mul, positive};
-use crate::engine::{Engine, Moved, OrderExtras, OrderRecord, StampMark};
+use crate::engine::Engine;
 use crate::error::{fail, Error, ErrorKind};
 use crate::operation::{Line, Order};
 use crate::outcome::{Account, CampaignBonus, Commission, Ordered};
 use crate::program::Basis;
+use crate::state::{Moved, OrderExtras, OrderRecord, StampMark};
 
 type Commissions = smallvec::SmallVec<[(u32, u32, Decimal); 2]>;
 

@@ -1,11 +1,12 @@
 use rust_decimal::Decimal;
 
 use crate::amount::{add, check_scale, mul, sub};
-use crate::engine::{Engine, Moved, OrderRecord};
+use crate::engine::Engine;
 use crate::error::{fail, Error, ErrorKind};
 use crate::operation::Refund;
 use crate::outcome::{Account, CampaignBonus, Commission, Refunded};
 use crate::program::Basis;
+use crate::state::{Moved, OrderRecord};
 
 /// What one refund moves, computed before anything changes.
 struct Plan {

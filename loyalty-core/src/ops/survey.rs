@@ -1,8 +1,9 @@
 use crate::calendar::DAY;
-use crate::engine::{Answer, Engine};
+use crate::engine::Engine;
 use crate::error::{fail, Error, ErrorKind};
 use crate::operation::Survey;
 use crate::outcome::{Account, Effect, MemberKind};
+use crate::state::Answer;
 
 impl Engine {
     /// `survey` (SPEC 8.8).

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Two rules of the code's shape (issue 22), checked on the Rust sources as text:
+
+- no function outside tests is longer than 70 lines (short enough to read at once);
+- no import cycle between the files of loyalty-core (`use crate::…` and inline `crate::…`
+  paths, outside tests): every file can be read knowing only the files below it.
+
+Prints what breaks a rule and exits 1, or one line per rule.
+
+    python3 scripts/check-structure.py
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FN = re.compile(r"^\s*(?:pub(?:\([a-z]+\))? )?(?:const )?(?:unsafe )?(?:extern \"C\" )?fn (\w+)")
+
+
+def without_tests(lines: list[str]) -> list[str]:
+    """The lines before a `#[cfg(test)]` module (test modules close their files here)."""
+    for i, line in enumerate(lines):
+        if re.match(r"\s*mod \w+ \{", line) and any(re.search(r"#\[cfg\((all\()?test", l) for l in lines[max(0, i - 3):i]):
+            return lines[:i]
+    return lines
+
+
+def long_functions(limit: int) -> list[str]:
+    """Every function over `limit` lines, outside tests, as `path:line name: N lines`."""
+    found = []
+    for path in sorted(ROOT.glob("*/src/**/*.rs")) + sorted(ROOT.glob("src/**/*.rs")):
+        if path.name.endswith("tests.rs") or "target" in path.parts:
+            continue
+        lines = without_tests(path.read_text().split("\n"))
+        i = 0
+        while i < len(lines):
+            m = FN.match(lines[i])
+            if not m:
+                i += 1
+                continue
+            depth, j, opened = 0, i, False
+            while j < len(lines):
+                depth += lines[j].count("{") - lines[j].count("}")
+                opened = opened or "{" in lines[j]
+                if (opened and depth <= 0) or (not opened and lines[j].rstrip().endswith(";")):
+                    break
+                j += 1
+            if j - i + 1 > limit:
+                found.append(f"{path.relative_to(ROOT)}:{i + 1} {m[1]}: {j - i + 1} lines")
+            i = j + 1
+    return found
+
+
+def module_file(src: Path, path: list[str]) -> Path | None:
+    """The file of `crate::a::b::…`: the deepest of a.rs, a/mod.rs, a/b.rs that exists."""
+    found = None
+    here = src
+    for part in path:
+        if (here / f"{part}.rs").exists():
+            found = here / f"{part}.rs"
+        elif (here / part / "mod.rs").exists():
+            found = here / part / "mod.rs"
+        else:
+            break
+        here = here / part
+    return found
+
+
+def import_graph(src: Path) -> dict[Path, set[Path]]:
+    graph: dict[Path, set[Path]] = {}
+    for path in sorted(src.rglob("*.rs")):
+        if path.name.endswith("tests.rs"):
+            continue
+        text = "\n".join(without_tests(path.read_text().split("\n")))
+        targets = set()
+        for m in re.finditer(r"crate::((?:\w+::)*\w+)", text):
+            target = module_file(src, m[1].split("::"))
+            if target is not None and target != path:
+                targets.add(target)
+        for m in re.finditer(r"use crate::\{([^}]*)\}", text):
+            for item in m[1].split(","):
+                target = module_file(src, item.strip().split("::"))
+                if target is not None and target != path:
+                    targets.add(target)
+        graph[path] = targets
+    return graph
+
+
+def cycles(graph: dict[Path, set[Path]]) -> list[list[Path]]:
+    """The strongly connected components of more than one file (Tarjan)."""
+    index: dict[Path, int] = {}
+    low: dict[Path, int] = {}
+    stack: list[Path] = []
+    out: list[list[Path]] = []
+
+    def visit(v: Path) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                out.append(sorted(component))
+
+    sys.setrecursionlimit(10_000)
+    for v in graph:
+        if v not in index:
+            visit(v)
+    return out
+
+
+if __name__ == "__main__":
+    failed = False
+    found = long_functions(70)
+    print("\n".join(found) if found else "no function over 70 lines outside tests")
+    failed |= bool(found)
+    src = ROOT / "loyalty-core" / "src"
+    circles = cycles(import_graph(src))
+    for circle in circles:
+        print("import cycle: " + " -> ".join(str(p.relative_to(ROOT)) for p in circle))
+    if not circles:
+        print("no import cycle between the files of loyalty-core")
+    failed |= bool(circles)
+    sys.exit(1 if failed else 0)
