@@ -31,7 +31,7 @@ def summarize(text: str) -> list[str]:
         parts.append(f"{scenarios} scenario files")
     for m in re.finditer(r"^(docs: .*|sizes: .*)$", text, re.M):
         parts.append(m[1])
-    lines = ["; ".join(parts) if parts else "(no counts printed)"]
+    lines = ["; ".join(parts)]
     for m in re.finditer(r"^SKIPPED \[(\d+)\] ([^:]+:\d+): (.*)$", text, re.M):
         lines.append(f"    skipped {m[1]} at {m[2]}: {m[3]}")
     return lines
