@@ -726,6 +726,35 @@ enum loyalty_result loyalty_store_statement_json(const struct loyalty_store *sto
                                                  size_t len,
                                                  size_t *written);
 
+/**
+ * The engine's clock: the latest `at` it has seen (Unix seconds; `INT64_MIN` before the
+ * first operation).
+ *
+ * # Safety
+ * `engine` must be a live handle; `out` must point to an `int64_t`.
+ */
+enum loyalty_result loyalty_clock(const struct loyalty_engine *engine, int64_t *out);
+
+/**
+ * A stable hash of the whole state: equal states give equal digests, in every binding and on
+ * every platform (the digest Rust's `Engine::state_digest` and Python's `state_digest` give).
+ *
+ * # Safety
+ * `engine` must be a live handle; `out` must point to a `uint64_t`.
+ */
+enum loyalty_result loyalty_state_digest(const struct loyalty_engine *engine, uint64_t *out);
+
+/**
+ * How many members are at each level, lowest first, as JSON: `[["Bunny", 12], ["Wolf", 3]]`.
+ *
+ * # Safety
+ * `engine` must be a live handle; `buf` must point to `len` bytes, `written` to a `size_t`.
+ */
+enum loyalty_result loyalty_tier_counts_json(const struct loyalty_engine *engine,
+                                             char *buf,
+                                             size_t len,
+                                             size_t *written);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -16,6 +16,7 @@
 mod api;
 mod convert;
 mod durable;
+mod queries;
 mod result;
 
 use std::cell::RefCell;
@@ -26,6 +27,7 @@ use loyalty_core::{Error, ErrorKind};
 
 pub use api::*;
 pub use durable::*;
+pub use queries::*;
 pub use result::loyalty_result;
 
 impl loyalty_result {

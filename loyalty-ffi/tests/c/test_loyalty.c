@@ -481,8 +481,47 @@ static void qualifying_with_more_places(void) {
   loyalty_engine_free(e);
 }
 
+/* The clock, the state digest and the level counts, as Rust and Python answer them. */
+static void clock_digest_and_tier_counts(void) {
+  loyalty_engine *e = NULL;
+  OK(loyalty_engine_new(FALCON, &e));
+  int64_t clock = 1;
+  OK(loyalty_clock(e, &clock));
+  CHECK(clock == INT64_MIN); /* a new engine has seen no time yet */
+  uint64_t empty = 0, digest = 0, again = 0;
+  OK(loyalty_state_digest(e, &empty));
+  OK(loyalty_enroll(e, 1, 1767225600, 1, NULL, NULL));
+  OK(loyalty_order(e, 2, 1767229200, 1, 300000, 0, NULL)); /* 3000.00: Wolf */
+  OK(loyalty_clock(e, &clock));
+  CHECK(clock == 1767229200);
+  OK(loyalty_state_digest(e, &digest));
+  CHECK(digest != empty);
+  FAILS(loyalty_order(e, 3, 1767229200, 9, 100, 0, NULL), LOYALTY_UNKNOWN_MEMBER);
+  OK(loyalty_state_digest(e, &again));
+  CHECK(again == digest); /* a refusal changes nothing */
+
+  char snapshot[65536];
+  size_t written = 0;
+  OK(loyalty_engine_snapshot_json(e, snapshot, sizeof snapshot, &written));
+  loyalty_engine *copy = NULL;
+  OK(loyalty_engine_from_snapshot_json(snapshot, &copy));
+  OK(loyalty_state_digest(copy, &again));
+  CHECK(again == digest); /* the same state, the same digest */
+
+  char counts[256];
+  OK(loyalty_tier_counts_json(e, counts, sizeof counts, &written));
+  CHECK(strcmp(counts, "[[\"Bunny\",0],[\"Wolf\",1],[\"Lion\",0]]") == 0);
+  FAILS(loyalty_tier_counts_json(e, counts, 4, &written), LOYALTY_BUFFER_TOO_SMALL);
+  CHECK(written == strlen("[[\"Bunny\",0],[\"Wolf\",1],[\"Lion\",0]]") + 1);
+  FAILS(loyalty_clock(e, NULL), LOYALTY_NULL_POINTER);
+  FAILS(loyalty_state_digest(NULL, &digest), LOYALTY_NULL_POINTER);
+  loyalty_engine_free(copy);
+  loyalty_engine_free(e);
+}
+
 int main(void) {
   falcon_scenario();
+  clock_digest_and_tier_counts();
   qualifying_with_more_places();
   refunds_and_adjustments();
   engagement();
