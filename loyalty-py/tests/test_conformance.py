@@ -11,6 +11,7 @@ name that differs between the core and Python fails here too.
 
 from __future__ import annotations
 
+import ctypes as C
 import importlib.util
 import json
 import os
@@ -105,8 +106,6 @@ def test_every_step_gives_the_same_in_rust_c_and_python(path: Path) -> None:
 def test_c_and_python_end_in_the_same_state(path: Path) -> None:
     """Every operation of the scenario through C's JSON entry point and through Python; then the
     clock, the state digest and the level counts, as each binding reports them, agree."""
-    import ctypes as C
-
     scenario = json.loads(path.read_text())
     try:
         engine = loyalty.Engine(scenario["program"])

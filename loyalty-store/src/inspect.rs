@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use loyalty_core::{Engine, JournalRecord, Program};
 
 use crate::frame::scan;
-use crate::{on, restore, Recovery, StoreError, JOURNAL, PROGRAM};
+use crate::{on, read_program, restore, Recovery, StoreError, JOURNAL};
 
 /// A store as read from disk, without a write: its state (from the newest good snapshot and
 /// the records after it), every complete record, and what a writer opening it would repair.
@@ -41,16 +41,15 @@ pub fn inspect(dir: &Path) -> Result<Inspection, StoreError> {
     }
     let program = read_program(dir)?;
     let journal_path = dir.join(JOURNAL);
-    let scanned = match File::open(&journal_path) {
+    let (scanned, len) = match File::open(&journal_path) {
         Ok(file) => {
             let len = file.metadata().map_err(on(&journal_path))?.len();
-            let scanned = scan(BufReader::new(file), len, &journal_path)?;
-            (scanned, len)
+            (scan(BufReader::new(file), len, &journal_path)?, len)
         }
+        // A store created but never written to: no records.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => (scan(&[][..], 0, &journal_path)?, 0),
         Err(e) => return Err(on(&journal_path)(e)),
     };
-    let (scanned, len) = scanned;
     let mut recovery = Recovery::default();
     let engine = restore(dir, program.clone(), &scanned, &mut recovery)?;
     recovery.truncated_bytes = len - scanned.good_len();
@@ -61,21 +60,4 @@ pub fn inspect(dir: &Path) -> Result<Inspection, StoreError> {
         records: scanned.records,
         recovery,
     })
-}
-
-/// `program.json`, which must be there: a read never supplies one.
-fn read_program(dir: &Path) -> Result<Program, StoreError> {
-    let path = dir.join(PROGRAM);
-    let bad = |reason: String| StoreError::BadProgram {
-        path: path.clone(),
-        reason,
-    };
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            bad("missing: is this a store directory?".to_owned())
-        } else {
-            bad(format!("unreadable: {e}"))
-        }
-    })?;
-    Program::from_json(&text).map_err(|e| bad(e.message().to_owned()))
 }

@@ -451,7 +451,23 @@ fn load_program(dir: &Path, given: &Program, journal: &Path) -> Result<Program, 
         }
         write_atomically(dir, &path, given.to_json().as_bytes())?;
     }
-    let text = fs::read_to_string(&path).map_err(|e| bad(format!("unreadable: {e}")))?;
+    read_program(dir)
+}
+
+/// `program.json` as it is on disk, parsed; never written (a read must not supply one).
+pub(crate) fn read_program(dir: &Path) -> Result<Program, StoreError> {
+    let path = dir.join(PROGRAM);
+    let bad = |reason: String| StoreError::BadProgram {
+        path: path.clone(),
+        reason,
+    };
+    let text = fs::read_to_string(&path).map_err(|e| {
+        if e.kind() == io::ErrorKind::NotFound {
+            bad("missing: is this a store directory?".to_owned())
+        } else {
+            bad(format!("unreadable: {e}"))
+        }
+    })?;
     Program::from_json(&text).map_err(|e| bad(e.message().to_owned()))
 }
 
