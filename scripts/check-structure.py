@@ -69,6 +69,14 @@ def module_file(src: Path, path: list[str]) -> Path | None:
     return found
 
 
+def module_path(src: Path, path: Path) -> list[str]:
+    """The module path of a file: `ops/adjust.rs` is `["ops", "adjust"]`, `ops/mod.rs` `["ops"]`."""
+    parts = list(path.relative_to(src).with_suffix("").parts)
+    if parts[-1] in ("mod", "lib"):
+        parts.pop()
+    return parts
+
+
 def import_graph(src: Path) -> dict[Path, set[Path]]:
     graph: dict[Path, set[Path]] = {}
     for path in sorted(src.rglob("*.rs")):
@@ -78,6 +86,12 @@ def import_graph(src: Path) -> dict[Path, set[Path]]:
         targets = set()
         for m in re.finditer(r"crate::((?:\w+::)*\w+)", text):
             target = module_file(src, m[1].split("::"))
+            if target is not None and target != path:
+                targets.add(target)
+        # `super::…` from a submodule names a sibling (or the parent module itself).
+        parent = module_path(src, path)[:-1]
+        for m in re.finditer(r"\bsuper::((?:\w+::)*\w+)", text):
+            target = module_file(src, parent + m[1].split("::"))
             if target is not None and target != path:
                 targets.add(target)
         for m in re.finditer(r"use crate::\{([^}]*)\}", text):

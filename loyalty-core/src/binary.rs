@@ -25,9 +25,9 @@ use rust_decimal::Decimal;
 
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind};
-use crate::operation::{
-    Adjust, Configure, Enroll, Line, Operation, Order, Refund, Survey, Tick, Transfer,
-};
+use crate::line::Line;
+use crate::ops::kind::{Sink, Source};
+use crate::ops::Operation;
 use crate::program::Program;
 
 /// The binary record format this engine writes; it reads this version.
@@ -89,55 +89,16 @@ impl Engine {
     }
 }
 
-/// Appends `op`'s binary record to `out`.
+/// Appends `op`'s binary record to `out`: version, tag, id (every kind but `tick`), `at`,
+/// then the fields as the kind's walk lists them.
 fn encode(op: &Operation, out: &mut Vec<u8>) {
     let mut w = Writer(out);
-    w.u8(BINARY_VERSION);
-    match op {
-        Operation::Enroll(o) => {
-            w.head(1, o.id, o.at).u64(o.member);
-            w.opt(o.referrer, Writer::u64);
-            w.opt(o.birthday.as_deref(), Writer::str);
-            w.opt(o.purchase, Writer::decimal);
-            w.u8(u8::from(o.questionnaire));
-        }
-        Operation::Order(o) => {
-            w.head(2, o.id, o.at)
-                .u64(o.member)
-                .decimal(o.amount)
-                .decimal(o.points)
-                .u32(o.lines.len() as u32);
-            for line in &o.lines {
-                w.opt(line.category.as_deref(), Writer::str);
-                w.decimal(line.amount);
-            }
-        }
-        Operation::Refund(o) => {
-            w.head(3, o.id, o.at).u64(o.order).decimal(o.amount);
-        }
-        Operation::Transfer(o) => {
-            w.head(4, o.id, o.at)
-                .u64(o.from)
-                .u64(o.to)
-                .decimal(o.points);
-        }
-        Operation::Adjust(o) => {
-            w.head(5, o.id, o.at)
-                .u64(o.member)
-                .decimal(o.points)
-                .str(&o.reason);
-        }
-        Operation::Tick(o) => {
-            w.u8(6).i64(o.at);
-        }
-        Operation::Configure(o) => {
-            w.head(7, o.id, o.at).str(&o.program.to_json());
-        }
-        Operation::Survey(o) => {
-            w.head(8, o.id, o.at).u64(o.member).i64(o.score);
-            w.opt(o.segment.as_deref(), Writer::str);
-        }
+    w.u8(BINARY_VERSION).u8(op.tag());
+    if let Some(id) = op.id() {
+        w.u64(id);
     }
+    w.i64(op.at());
+    op.write_fields(&mut w);
 }
 
 /// Decodes the record at the start of `bytes`: the operation and the bytes it took. A
@@ -150,63 +111,15 @@ fn decode(bytes: &[u8]) -> Result<(Operation, usize), Error> {
             "binary record version {version} is not {BINARY_VERSION}"
         )));
     }
-    let kind = r.u8()?;
-    let op = match kind {
-        6 => Operation::Tick(Tick::new(r.i64()?)),
-        1..=8 => {
-            let (id, at) = (r.u64()?, r.i64()?);
-            body(kind, id, at, &mut r)?
-        }
-        _ => return Err(r.bad(&format!("unknown operation kind {kind}"))),
+    let tag = r.u8()?;
+    let Some(has_id) = Operation::tag_has_id(tag) else {
+        return Err(r.bad(&format!("unknown operation kind {tag}")));
     };
+    let id = if has_id { r.u64()? } else { 0 };
+    let at = r.i64()?;
+    let op = Operation::read_fields(tag, id, at, &mut r)?
+        .ok_or_else(|| r.bad(&format!("unknown operation kind {tag}")))?;
     Ok((op, r.at))
-}
-
-/// The fields after `id` and `at` of an operation of `kind`.
-fn body(kind: u8, id: u64, at: i64, r: &mut Reader<'_>) -> Result<Operation, Error> {
-    Ok(match kind {
-        1 => {
-            let mut o = Enroll::new(id, at, r.u64()?);
-            o.referrer = r.opt(Reader::u64)?;
-            o.birthday = r.opt(Reader::string)?;
-            o.purchase = r.opt(Reader::decimal)?;
-            o.questionnaire = match r.u8()? {
-                0 => false,
-                1 => true,
-                b => return Err(r.bad(&format!("questionnaire byte {b}"))),
-            };
-            o.into()
-        }
-        2 => {
-            let mut o = Order::new(id, at, r.u64()?, r.decimal()?);
-            o.points = r.decimal()?;
-            let n = r.u32()? as usize;
-            // Each line takes at least 2 bytes: a count beyond what is left is damage.
-            if n > r.left() / 2 {
-                return Err(r.bad(&format!("{n} lines in {} bytes", r.left())));
-            }
-            o.lines = (0..n)
-                .map(|_| {
-                    let category = r.opt(Reader::string)?;
-                    Ok(Line::new(category.as_deref(), r.decimal()?))
-                })
-                .collect::<Result<_, Error>>()?;
-            o.into()
-        }
-        3 => Refund::new(id, at, r.u64()?, r.decimal()?).into(),
-        4 => Transfer::new(id, at, r.u64()?, r.u64()?, r.decimal()?).into(),
-        5 => {
-            let mut o = Adjust::new(id, at, r.u64()?, r.decimal()?);
-            o.reason = r.string()?;
-            o.into()
-        }
-        7 => Configure::new(id, at, Program::from_json(&r.string()?)?).into(),
-        _ => {
-            let mut o = Survey::new(id, at, r.u64()?, r.i64()?);
-            o.segment = r.opt(Reader::string)?;
-            o.into()
-        }
-    })
 }
 
 struct Writer<'a>(&'a mut Vec<u8>);
@@ -228,27 +141,8 @@ impl Writer<'_> {
         self.0.extend_from_slice(&v.to_le_bytes());
         self
     }
-    fn head(&mut self, kind: u8, id: u64, at: i64) -> &mut Self {
-        self.u8(kind).u64(id).i64(at)
-    }
-    fn str(&mut self, s: &str) -> &mut Self {
-        self.u32(s.len() as u32);
-        self.0.extend_from_slice(s.as_bytes());
-        self
-    }
-    fn decimal(&mut self, d: Decimal) -> &mut Self {
-        let sign = if d.is_sign_negative() { NEGATIVE } else { 0 };
-        let magnitude = d.mantissa().unsigned_abs();
-        let scale = d.scale() as u8;
-        if let Ok(small) = u64::try_from(magnitude) {
-            self.u8(sign | scale).u64(small)
-        } else {
-            self.u8(sign | WIDE | scale);
-            self.0.extend_from_slice(&magnitude.to_le_bytes()[..12]);
-            self
-        }
-    }
-    fn opt<T>(&mut self, v: Option<T>, mut put: impl FnMut(&mut Self, T) -> &mut Self) {
+    /// `opt(x)`: a byte 0 (absent) or 1 then `x`.
+    fn opt<T: ?Sized>(&mut self, v: Option<&T>, put: impl FnOnce(&mut Self, &T)) {
         match v {
             None => {
                 self.u8(0);
@@ -258,6 +152,52 @@ impl Writer<'_> {
                 put(self, v);
             }
         }
+    }
+}
+
+impl Sink for Writer<'_> {
+    fn u64(&mut self, v: &u64) {
+        Writer::u64(self, *v);
+    }
+    fn i64(&mut self, v: &i64) {
+        Writer::i64(self, *v);
+    }
+    fn bool(&mut self, v: &bool) {
+        self.u8(u8::from(*v));
+    }
+    fn decimal(&mut self, d: &Decimal) {
+        let sign = if d.is_sign_negative() { NEGATIVE } else { 0 };
+        let magnitude = d.mantissa().unsigned_abs();
+        let scale = d.scale() as u8;
+        if let Ok(small) = u64::try_from(magnitude) {
+            self.u8(sign | scale).u64(small);
+        } else {
+            self.u8(sign | WIDE | scale);
+            self.0.extend_from_slice(&magnitude.to_le_bytes()[..12]);
+        }
+    }
+    fn str(&mut self, s: &str) {
+        self.u32(s.len() as u32);
+        self.0.extend_from_slice(s.as_bytes());
+    }
+    fn opt_u64(&mut self, v: &Option<u64>) {
+        self.opt(v.as_ref(), Sink::u64);
+    }
+    fn opt_str(&mut self, v: &Option<String>) {
+        self.opt(v.as_deref(), Sink::str);
+    }
+    fn opt_decimal(&mut self, v: &Option<Decimal>) {
+        self.opt(v.as_ref(), Sink::decimal);
+    }
+    fn lines(&mut self, v: &[Line]) {
+        self.u32(v.len() as u32);
+        for line in v {
+            self.opt_str(&line.category);
+            self.decimal(&line.amount);
+        }
+    }
+    fn program(&mut self, v: &Program) {
+        self.str(&v.to_json());
     }
 }
 
@@ -333,5 +273,52 @@ impl Reader<'_> {
             1 => get(self).map(Some),
             b => Err(self.bad(&format!("option tag {b}"))),
         }
+    }
+}
+
+impl Source for Reader<'_> {
+    fn u64(&mut self, _: &str) -> Result<u64, Error> {
+        Reader::u64(self)
+    }
+    fn i64(&mut self, _: &str) -> Result<i64, Error> {
+        Reader::i64(self)
+    }
+    fn bool(&mut self, name: &str) -> Result<bool, Error> {
+        match self.u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            b => Err(self.bad(&format!("{name} byte {b}"))),
+        }
+    }
+    fn decimal(&mut self, _: &str) -> Result<Decimal, Error> {
+        Reader::decimal(self)
+    }
+    fn str(&mut self, _: &str) -> Result<String, Error> {
+        self.string()
+    }
+    fn opt_u64(&mut self, _: &str) -> Result<Option<u64>, Error> {
+        self.opt(Reader::u64)
+    }
+    fn opt_str(&mut self, _: &str) -> Result<Option<String>, Error> {
+        self.opt(Reader::string)
+    }
+    fn opt_decimal(&mut self, _: &str) -> Result<Option<Decimal>, Error> {
+        self.opt(Reader::decimal)
+    }
+    fn lines(&mut self, _: &str) -> Result<Vec<Line>, Error> {
+        let n = self.u32()? as usize;
+        // Each line takes at least 2 bytes: a count beyond what is left is damage.
+        if n > self.left() / 2 {
+            return Err(self.bad(&format!("{n} lines in {} bytes", self.left())));
+        }
+        (0..n)
+            .map(|_| {
+                let category = self.opt(Reader::string)?;
+                Ok(Line::new(category.as_deref(), Reader::decimal(self)?))
+            })
+            .collect()
+    }
+    fn program(&mut self, _: &str) -> Result<Program, Error> {
+        Program::from_json(&self.string()?)
     }
 }

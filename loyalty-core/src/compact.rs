@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 
 use crate::amount::{identical as same, positive};
 use crate::engine::Engine;
-use crate::operation::OpId;
+use crate::ids::OpId;
 use crate::outcome::{Account, Commission, Effect, Ordered, Outcome, Posting, TierChange};
 use crate::records::{Keep, Kept};
 use crate::state::OrderRecord;

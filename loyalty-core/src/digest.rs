@@ -15,11 +15,9 @@
 //! which writes every integer fixed-width little-endian as above; fixed vectors in the tests
 //! pin the result.
 
-use core::hash::{Hash, Hasher};
+use core::hash::Hasher;
 
 use rust_decimal::Decimal;
-
-use crate::operation::Operation;
 
 /// FNV-1a, 64 bits, with every integer written fixed-width little-endian.
 #[derive(Debug, Clone, Copy)]
@@ -80,37 +78,13 @@ impl Hasher for Canonical {
 }
 
 impl Canonical {
-    fn u64(&mut self, n: u64) -> &mut Self {
-        self.write_u64(n);
-        self
-    }
-    fn i64(&mut self, n: i64) -> &mut Self {
-        self.write_u64(n as u64);
-        self
-    }
-    fn bool(&mut self, b: bool) -> &mut Self {
-        self.write_u8(u8::from(b));
-        self
-    }
-    fn str(&mut self, s: &str) -> &mut Self {
-        self.write(s.as_bytes());
-        self.write_u8(0xff);
-        self
-    }
-    fn decimal(&mut self, d: Decimal) -> &mut Self {
-        // `serialize` is flags, lo, mid, hi (each little-endian): written lo, mid, hi, flags.
-        let b = normalized(d).serialize();
-        self.write(&b[4..16]);
-        self.write(&b[0..4]);
-        self
-    }
-    fn option<T>(&mut self, v: Option<T>, mut some: impl FnMut(&mut Self, T)) -> &mut Self {
+    /// An optional value: its tag as 8 bytes (`0` none, `1` some), then the value.
+    pub(crate) fn option<T: ?Sized>(&mut self, v: Option<&T>, some: impl FnOnce(&mut Self, &T)) {
         match v {
-            None => self.u64(0),
+            None => self.write_u64(0),
             Some(v) => {
-                self.u64(1);
+                self.write_u64(1);
                 some(self, v);
-                self
             }
         }
     }
@@ -118,7 +92,7 @@ impl Canonical {
 
 /// `d.normalize()`, with trailing zeros stripped in 64-bit arithmetic when the mantissa
 /// allows (the usual amount), at a fraction of the cost.
-fn normalized(d: Decimal) -> Decimal {
+pub(crate) fn normalized(d: Decimal) -> Decimal {
     match u64::try_from(d.mantissa().unsigned_abs()) {
         Ok(0) => Decimal::ZERO,
         Ok(mut m) => {
@@ -130,244 +104,5 @@ fn normalized(d: Decimal) -> Decimal {
             Decimal::from_parts(m as u32, (m >> 32) as u32, 0, d.is_sign_negative(), scale)
         }
         Err(_) => d.normalize(),
-    }
-}
-
-/// The digest of everything in `op` but its `at` (SPEC 5: a retry may come at another time).
-pub(crate) fn of(op: &Operation) -> u64 {
-    let mut h = Canonical::default();
-    h.str(op.kind());
-    match op {
-        Operation::Enroll(o) => {
-            h.u64(o.member)
-                .option(o.referrer, |h, r| {
-                    h.u64(r);
-                })
-                .option(o.birthday.as_deref(), |h, b| {
-                    h.str(b);
-                })
-                .option(o.purchase, |h, p| {
-                    h.decimal(p);
-                })
-                .bool(o.questionnaire);
-        }
-        Operation::Order(o) => {
-            h.u64(o.member)
-                .decimal(o.amount)
-                .decimal(o.points)
-                .u64(o.lines.len() as u64);
-            for line in &o.lines {
-                h.option(line.category.as_deref(), |h, c| {
-                    h.str(c);
-                })
-                .decimal(line.amount);
-            }
-        }
-        Operation::Refund(o) => {
-            h.u64(o.order).decimal(o.amount);
-        }
-        Operation::Transfer(o) => {
-            h.u64(o.from).u64(o.to).decimal(o.points);
-        }
-        Operation::Adjust(o) => {
-            h.u64(o.member).decimal(o.points).str(&o.reason);
-        }
-        Operation::Tick(_) => {}
-        Operation::Configure(o) => o.program.hash(&mut h),
-        Operation::Survey(o) => {
-            h.u64(o.member)
-                .i64(o.score)
-                .option(o.segment.as_deref(), |h, s| {
-                    h.str(s);
-                });
-        }
-    }
-    h.finish()
-}
-
-impl Operation {
-    /// A digest of everything but `at` (SPEC 5: a retry may come at another time). Decimals
-    /// count by value, so `"500"` and `"500.00"` are the same content. FNV-1a over a canonical
-    /// fixed-width little-endian encoding (see `digest.rs`): the same on every platform and
-    /// Rust version, so a digest saved in a snapshot or a journal stays valid anywhere.
-    ///
-    /// ```
-    /// use loyalty_core::{Operation, Order};
-    /// use rust_decimal::Decimal;
-    ///
-    /// let a: Operation = Order::new(2, 60, 7, "500".parse()?).into();
-    /// let b: Operation = Order::new(2, 99, 7, "500.00".parse()?).into();
-    /// assert_eq!(a.digest(), b.digest());
-    /// assert_eq!(a.digest(), 0x8d16_c180_16c4_f710); // on every platform
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn digest(&self) -> u64 {
-        of(self)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::operation::{
-        Adjust, Configure, Enroll, Line, Order, Refund, Survey, Tick, Transfer,
-    };
-
-    /// The digest as it was computed before this module: `std::hash::Hash` into FNV-1a with
-    /// native-endian writes. On this (64-bit little-endian) host the canonical digest must give
-    /// the same numbers, or every digest already saved would turn retries into conflicts.
-    #[derive(Default)]
-    struct Former(u64);
-
-    impl Hasher for Former {
-        fn finish(&self) -> u64 {
-            self.0
-        }
-        fn write(&mut self, bytes: &[u8]) {
-            for b in bytes {
-                self.0 ^= u64::from(*b);
-                self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-            }
-        }
-    }
-
-    fn former(op: &Operation) -> u64 {
-        let mut h = Former(0xcbf2_9ce4_8422_2325);
-        op.kind().hash(&mut h);
-        match op {
-            Operation::Enroll(o) => (
-                o.member,
-                o.referrer,
-                &o.birthday,
-                o.purchase,
-                o.questionnaire,
-            )
-                .hash(&mut h),
-            Operation::Order(o) => (o.member, o.amount, o.points, &o.lines).hash(&mut h),
-            Operation::Refund(o) => (o.order, o.amount).hash(&mut h),
-            Operation::Transfer(o) => (o.from, o.to, o.points).hash(&mut h),
-            Operation::Adjust(o) => (o.member, o.points, &o.reason).hash(&mut h),
-            Operation::Tick(_) => {}
-            Operation::Configure(o) => o.program.hash(&mut h),
-            Operation::Survey(o) => (o.member, o.score, &o.segment).hash(&mut h),
-        }
-        h.finish()
-    }
-
-    fn d(s: &str) -> Decimal {
-        s.parse().unwrap_or(Decimal::MAX)
-    }
-
-    /// A spread of operations: every kind, optional parts present and absent, decimals of
-    /// several scales and signs, empty and non-ASCII strings, extreme integers.
-    fn operations() -> Vec<Operation> {
-        let mut ops: Vec<Operation> = Vec::new();
-        for (i, amount) in ["0.01", "500", "500.00", "123456789012.345678", "7"]
-            .iter()
-            .enumerate()
-        {
-            let i = i as u64;
-            let mut enroll = Enroll::new(i, 0, u64::MAX - i);
-            enroll.referrer = i.is_multiple_of(2).then_some(i * 31);
-            enroll.birthday = i.is_multiple_of(3).then(|| "02-29".to_owned());
-            enroll.purchase = (i % 2 == 1).then(|| d(amount));
-            enroll.questionnaire = i == 4;
-            ops.push(enroll.into());
-            let mut order = Order::new(i, 5, i, d(amount));
-            order.points = d("0.5") * Decimal::from(i);
-            if i > 1 {
-                order.lines = vec![
-                    Line::new(Some("coffee ☕"), d("1.10")),
-                    Line::new(None, d(amount)),
-                    Line::new(Some(""), d("0")),
-                ];
-            }
-            ops.push(order.into());
-            ops.push(Refund::new(i, 9, i + 1, d(amount)).into());
-            ops.push(Transfer::new(i, 9, i, i + 1, d(amount)).into());
-            let mut adjust = Adjust::new(i, 9, i, -d(amount));
-            adjust.reason = ["", "goodwill", "ünïcode"][i as usize % 3].to_owned();
-            ops.push(adjust.into());
-            let mut survey = Survey::new(i, 9, i, i as i64 * 2 - 3);
-            survey.segment = i.is_multiple_of(2).then(|| "north".to_owned());
-            ops.push(survey.into());
-        }
-        ops.push(Tick::new(3).into());
-        ops.push(Configure::new(99, 0, crate::program::Program::with_levels(Vec::new())).into());
-        ops
-    }
-
-    #[test]
-    fn the_canonical_digest_is_the_former_digest() {
-        for op in operations() {
-            assert_eq!(of(&op), former(&op), "{op:?}");
-        }
-    }
-
-    /// Fixed vectors: these numbers are in snapshots and journals; they must never change.
-    #[test]
-    fn fixed_vectors() {
-        let ops = operations();
-        let digests: Vec<u64> = ops.iter().map(of).collect();
-        let expected: &[(usize, u64)] = &[
-            (0, FIXED[0]),
-            (1, FIXED[1]),
-            (8, FIXED[2]),
-            (13, FIXED[3]),
-            (20, FIXED[4]),
-            (27, FIXED[5]),
-            (30, FIXED[6]),
-            (31, FIXED[7]),
-        ];
-        for &(i, want) in expected {
-            assert_eq!(digests[i], want, "operation {i}: {:?}", ops[i]);
-        }
-    }
-
-    const FIXED: [u64; 8] = [
-        0x7de5_aaa4_7634_45a5,
-        0xdab6_5827_6aa3_1e4b,
-        0xda26_d8ec_1aca_8531,
-        0x799c_524d_c819_d4b5,
-        0xe21a_8ca5_e6c5_b400,
-        0x5505_ad43_58b3_29dd,
-        0x7fd8_aa6c_6a3d_5301,
-        0xd806_762c_bffb_fa29,
-    ];
-
-    #[test]
-    fn decimals_count_by_value_and_at_does_not_count() {
-        let a: Operation = Order::new(1, 0, 2, d("500")).into();
-        let b: Operation = Order::new(1, 77, 2, d("500.000")).into();
-        let c: Operation = Order::new(1, 0, 2, d("500.001")).into();
-        assert_eq!(of(&a), of(&b));
-        assert_ne!(of(&a), of(&c));
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn normalizing_in_integers_is_normalize(m in proptest::prelude::any::<i64>(), scale in 0_u32..=28, neg_zero in proptest::prelude::any::<bool>()) {
-            let mut d = Decimal::new(if neg_zero { 0 } else { m % 1_000_000_000 }, scale);
-            if neg_zero {
-                d.set_sign_negative(true);
-            }
-            proptest::prop_assert_eq!(normalized(d).serialize(), d.normalize().serialize());
-            let wide = Decimal::new(m, scale);
-            proptest::prop_assert_eq!(normalized(wide).serialize(), wide.normalize().serialize());
-        }
-    }
-
-    #[test]
-    fn integers_are_written_fixed_width_little_endian() {
-        let mut a = Canonical::default();
-        a.write_usize(0x0102);
-        let mut b = Canonical::default();
-        b.write(&[2, 1, 0, 0, 0, 0, 0, 0]);
-        assert_eq!(a.finish(), b.finish());
-        let mut c = Canonical::default();
-        c.write_isize(-1);
-        let mut e = Canonical::default();
-        e.write(&[0xff; 8]);
-        assert_eq!(c.finish(), e.finish());
     }
 }

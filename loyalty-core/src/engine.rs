@@ -7,10 +7,10 @@ use rust_decimal::Decimal;
 
 use crate::amount::{add, positive, sub};
 use crate::calendar::DAY;
-use crate::error::{fail, Error, ErrorKind, InvariantError};
+use crate::error::{Error, ErrorKind, InvariantError};
 use crate::ids::IdMap;
 
-use crate::operation::{MemberId, OpId, Operation};
+use crate::ids::{MemberId, OpId};
 use crate::outcome::{Account, Effect, Outcome, Posting, Totals};
 use crate::positions::Positions;
 use crate::program::Program;
@@ -125,84 +125,6 @@ impl Engine {
     /// How many members are enrolled.
     pub fn member_count(&self) -> usize {
         self.members.len()
-    }
-
-    /// Applies one operation (SPEC section 5): idempotency, then the clock, then the
-    /// operation's own checks. A rejected operation changes nothing at all.
-    pub fn apply(&mut self, op: &Operation) -> Result<Outcome, Error> {
-        self.apply_ref(op).cloned()
-    }
-
-    /// As [`Engine::apply`], returning the outcome the engine keeps (for retries) by reference:
-    /// a host that only needs part of it saves copying it.
-    pub fn apply_ref(&mut self, op: &Operation) -> Result<&Outcome, Error> {
-        let digest = op.id().map(|_| op.digest());
-        if let Some(id) = self.admit(op)? {
-            return self.recall(id).ok_or_else(|| crate::records::lost(id));
-        }
-        let at = op.at();
-        self.postings.clear();
-        let clock_before = self.clock;
-        self.advance(at, true);
-        match self.dispatch(op) {
-            Ok(effect) => {
-                self.undo = None;
-                let outcome = Outcome {
-                    effect,
-                    postings: core::mem::take(&mut self.postings),
-                };
-                if let (Some(id), Some(digest)) = (op.id(), digest) {
-                    Ok(self.file(id, digest, outcome))
-                } else {
-                    self.last_tick = outcome;
-                    Ok(&self.last_tick)
-                }
-            }
-            Err(e) => {
-                self.rollback();
-                self.clock = clock_before;
-                self.postings.clear();
-                Err(e)
-            }
-        }
-    }
-
-    /// The checks before an operation runs: `Some(id)` when it retries the accepted operation
-    /// `id` (same content), `IdConflict` for an id used for other content,
-    /// `TimeWentBackwards` for an `at` before the clock.
-    pub(crate) fn admit(&self, op: &Operation) -> Result<Option<OpId>, Error> {
-        if let Some(id) = op.id() {
-            if let Some(digest) = self.records.digest(id) {
-                if digest == op.digest() {
-                    return Ok(Some(id));
-                }
-                return fail(
-                    ErrorKind::IdConflict,
-                    format!("operation id {id} was used for different content"),
-                );
-            }
-        }
-        let at = op.at();
-        if at < self.clock {
-            return fail(
-                ErrorKind::TimeWentBackwards,
-                format!("at {at} is before the clock {}", self.clock),
-            );
-        }
-        Ok(None)
-    }
-
-    pub(crate) fn dispatch(&mut self, op: &Operation) -> Result<Effect, Error> {
-        match op {
-            Operation::Enroll(o) => self.enroll(o),
-            Operation::Order(o) => self.order(o).map(|x| Effect::Ordered(Box::new(x))),
-            Operation::Refund(o) => self.refund(o).map(|x| Effect::Refunded(Box::new(x))),
-            Operation::Transfer(o) => self.transfer(o),
-            Operation::Adjust(o) => self.adjust(o),
-            Operation::Tick(_) => Ok(Effect::Ticked),
-            Operation::Configure(o) => self.configure(o),
-            Operation::Survey(o) => self.survey(o),
-        }
     }
 
     /// Moves the clock to `t`, releasing, gifting and expiring what falls due on the way.

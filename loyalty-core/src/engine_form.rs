@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::engine::{ticked, Engine};
 use crate::ids::IdMap;
-use crate::operation::{MemberId, OpId};
+use crate::ids::{MemberId, OpId};
 use crate::outcome::{Outcome, Totals};
 use crate::positions::Positions;
 use crate::program::Program;

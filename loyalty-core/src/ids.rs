@@ -1,7 +1,12 @@
-//! Ids as keys: a fast hasher for the integer ids hosts choose, and the map type it makes.
+//! Ids: the member and operation ids hosts choose, and as keys: a fast hasher for the integer ids hosts choose, and the map type it makes.
 
 use core::hash::{BuildHasherDefault, Hasher};
 use std::collections::HashMap;
+
+/// Member id, chosen by the host.
+pub type MemberId = u64;
+/// Operation id, chosen by the host; one id space for every kind of operation.
+pub type OpId = u64;
 
 /// A fast hasher for integer ids (Fx-style multiply-rotate): ids are chosen by the host, not
 /// by an adversary, and `SipHash` would cost more than the rest of an order.

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::crc32;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind};
-use crate::operation::{MemberId, Operation};
+use crate::ids::MemberId;
+use crate::ops::Operation;
 use crate::outcome::{Account, Outcome};
 use crate::program::Program;
 

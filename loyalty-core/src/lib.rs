@@ -46,6 +46,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod amount;
+mod apply;
 #[cfg(feature = "serde")]
 mod binary;
 mod calendar;
@@ -61,7 +62,7 @@ mod ids;
 #[cfg(feature = "serde")]
 mod journal;
 mod ledger;
-mod operation;
+mod line;
 mod ops;
 mod outcome;
 mod plan;
@@ -87,12 +88,13 @@ pub use calendar::MonthDay;
 pub use crc::{crc32, crc32_extend};
 pub use engine::Engine;
 pub use error::{Error, ErrorKind, InvariantError};
+pub use ids::{MemberId, OpId};
 #[cfg(feature = "serde")]
 pub use journal::{statement, JournalRecord, StatementLine, JOURNAL_VERSION, SNAPSHOT_VERSION};
-pub use operation::{
-    Adjust, Configure, Enroll, Line, MemberId, OpId, Operation, Order, Refund, Survey, Tick,
-    Transfer,
-};
+pub use line::Line;
+// Every kind of operations!, its struct and `Operation`, and `KINDS`: a glob, so that a new
+// kind is not one more line here.
+pub use ops::*;
 pub use outcome::{
     Account, CampaignBonus, Commission, Effect, MemberKind, MemberView, Nps, NpsQuery, Ordered,
     Outcome, Posting, Refunded, Summary, TierChange, Totals, Unlocked,

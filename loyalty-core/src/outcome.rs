@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use crate::amount::add;
-use crate::operation::{MemberId, OpId};
+use crate::ids::{MemberId, OpId};
 
 /// An account of the double-entry ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -6,12 +6,12 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
-use crate::calendar::MonthDay;
 use crate::engine::Engine;
 use crate::error::Error;
-use crate::operation::{MemberId, OpId, Operation};
+use crate::ids::{MemberId, OpId};
+use crate::ops::Operation;
 use crate::outcome::{Outcome, Totals};
-use crate::state::{Contribution, Member, OrderRecord, Slot, Undo};
+use crate::state::{Contribution, Member, OrderRecord, Slot, Touches, Undo};
 
 /// What takes back an operation applied with [`Engine::apply_provisionally`]: give it to
 /// [`Engine::revert`] (newest first), or drop it to keep the operation.
@@ -124,9 +124,7 @@ impl Engine {
             let outcome = self.outcome(id).ok_or_else(|| crate::records::lost(id))?;
             return Ok((outcome, Provisional::default()));
         }
-        if matches!(op, Operation::Configure(_)) {
-            // A new program can reschedule every birthday and rebuild every window: rare
-            // enough to keep a whole copy to go back to.
+        let Some(touches) = op.touches(self) else {
             let before = Box::new(self.clone());
             let outcome = self.apply(op)?;
             return Ok((
@@ -136,8 +134,8 @@ impl Engine {
                     ..Provisional::default()
                 },
             ));
-        }
-        let saved = self.save_for(op);
+        };
+        let saved = self.save(touches);
         self.undo = Some(Undo {
             totals: self.totals,
             ..Undo::default()
@@ -212,95 +210,43 @@ impl Engine {
         }
     }
 
-    /// The members `op` can change: its own, the referrer chain an order pays, the members an
-    /// order being refunded paid.
-    fn touched_by(&self, op: &Operation) -> Vec<u32> {
-        let index = |id: &MemberId| self.position(*id);
-        match op {
-            Operation::Order(o) => {
-                let deepest = self
-                    .program
-                    .tiers
-                    .levels
-                    .iter()
-                    .map(|l| l.referral_rates.len())
-                    .max()
-                    .unwrap_or(0);
-                let mut out: Vec<u32> = index(&o.member).into_iter().collect();
-                let mut next = out.first().and_then(|m| self.members[*m as usize].referrer);
-                while let (Some(r), true) = (next, out.len() <= deepest) {
-                    out.push(r);
-                    next = self.members[r as usize].referrer;
-                }
-                out
-            }
-            Operation::Refund(o) => self.records.order(o.order).map_or_else(Vec::new, |r| {
-                core::iter::once(r.buyer)
-                    .chain(r.commissions.iter().map(|c| c.0))
-                    .collect()
-            }),
-            Operation::Transfer(o) => [index(&o.from), index(&o.to)]
-                .into_iter()
-                .flatten()
-                .collect(),
-            Operation::Adjust(o) => index(&o.member).into_iter().collect(),
-            Operation::Survey(o) => index(&o.member).into_iter().collect(),
-            Operation::Enroll(o) => o.referrer.as_ref().and_then(index).into_iter().collect(),
-            Operation::Tick(_) | Operation::Configure(_) => Vec::new(),
-        }
-    }
-
-    fn save_for(&self, op: &Operation) -> Saved {
-        let mut touched = self.touched_by(op);
-        touched.sort_unstable();
-        touched.dedup();
-        let from = match op {
-            Operation::Transfer(o) => self.position(o.from),
-            _ => None,
-        };
-        let surveyed = match op {
-            Operation::Survey(o) => self.position(o.member),
-            _ => None,
-        };
-        let order = match op {
-            Operation::Order(o) => Some((o.id, self.records.order(o.id))),
-            Operation::Refund(o) => Some((o.order, self.records.order(o.order))),
-            _ => None,
-        };
-        let enrolled = match op {
-            Operation::Enroll(o) => {
-                let slot = o
-                    .birthday
-                    .as_deref()
-                    .and_then(|b| MonthDay::parse(b).ok())
-                    .map(MonthDay::slot);
-                let filed = match slot {
-                    _ if self.birthdays.is_empty() => Filed::NewTable,
-                    Some(slot) => Filed::Slot(slot),
-                    None => Filed::Nowhere,
-                };
-                Some((o.member, filed))
-            }
-            _ => None,
-        };
+    /// What must be kept to take `op` back: what its kind says it may touch.
+    fn save(&self, touches: Touches) -> Saved {
+        let Touches {
+            mut members,
+            sender,
+            surveyed,
+            order,
+            budgets,
+            enrolled,
+        } = touches;
+        members.sort_unstable();
+        members.dedup();
+        let enrolled = enrolled.map(|(member, slot)| {
+            let filed = match slot {
+                _ if self.birthdays.is_empty() => Filed::NewTable,
+                Some(slot) => Filed::Slot(slot),
+                None => Filed::Nowhere,
+            };
+            (member, filed)
+        });
         Saved {
             clock: self.clock,
             totals: self.totals,
             members_len: self.members.len(),
             answers_len: self.answers.len(),
-            members: touched
-                .iter()
-                .map(|&m| (m, self.members[m as usize].clone()))
-                .collect(),
-            windows: touched
+            windows: members
                 .iter()
                 .map(|&m| (m, self.windows.get(&m).cloned()))
                 .collect(),
-            order,
-            sent_today: from.map(|m| (m, self.sent_today.get(&m).copied())),
+            members: members
+                .iter()
+                .map(|&m| (m, self.members[m as usize].clone()))
+                .collect(),
+            order: order.map(|id| (id, self.records.order(id))),
+            sent_today: sender.map(|m| (m, self.sent_today.get(&m).copied())),
             last_reward: surveyed.map(|m| (m, self.last_reward.get(&m).copied())),
-            budgets: matches!(op, Operation::Order(_) | Operation::Refund(_))
-                .then(|| self.budgets_used.clone()),
+            budgets: budgets.then(|| self.budgets_used.clone()),
             enrolled,
         }
     }

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use crate::amount::{at_scale, sub};
 use crate::engine::Engine;
 use crate::error::Error;
-use crate::operation::MemberId;
+use crate::ids::MemberId;
 use crate::outcome::{MemberView, TierChange, Totals};
 use crate::program::Basis;
 

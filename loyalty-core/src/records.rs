@@ -15,7 +15,7 @@ use smallvec::SmallVec;
 
 use crate::amount::plain_zero;
 use crate::ids::IdMap;
-use crate::operation::OpId;
+use crate::ids::OpId;
 use crate::outcome::Outcome;
 use crate::positions::Positions;
 use crate::state::{Moved, OrderRecord};

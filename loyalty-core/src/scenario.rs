@@ -9,7 +9,8 @@ use serde_json::{Map, Value};
 
 use crate::amount::parse_decimal;
 use crate::engine::Engine;
-use crate::operation::{Line, Operation};
+use crate::line::Line;
+use crate::ops::Operation;
 use crate::outcome::{MemberKind, MemberView, NpsQuery, Totals};
 use crate::program::Program;
 use crate::Decimal;

@@ -9,8 +9,8 @@ use rust_decimal::Decimal;
 use crate::amount::sub;
 
 use crate::ids::IdMap;
+use crate::ids::{MemberId, OpId};
 use crate::ledger::Ledger;
-use crate::operation::{MemberId, OpId};
 use crate::outcome::Totals;
 use crate::schedule::Due;
 
@@ -189,4 +189,22 @@ impl From<SlotForm> for Slot {
             }
         }
     }
+}
+
+/// What an operation may change, as its kind says (`Op::touches` in `ops/`): the members
+/// it can change (its own, the referrer chain an order pays, the members an order being
+/// refunded paid), and which entries of the side tables.
+#[derive(Debug, Default)]
+pub(crate) struct Touches {
+    pub members: Vec<u32>,
+    /// The sender whose day total a transfer moves.
+    pub sender: Option<u32>,
+    /// The member whose last survey reward moves.
+    pub surveyed: Option<u32>,
+    /// The order whose record is made or changed.
+    pub order: Option<OpId>,
+    /// Whether campaign budgets may move.
+    pub budgets: bool,
+    /// An enrolment: the new member, and the birthday slot it may be filed in.
+    pub enrolled: Option<(MemberId, Option<u32>)>,
 }

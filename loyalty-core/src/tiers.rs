@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use crate::amount::{add, positive, sub};
 use crate::calendar::DAY;
 use crate::engine::Engine;
-use crate::operation::OpId;
+use crate::ids::OpId;
 use crate::program::Basis;
 use crate::state::Contribution;
 

@@ -3,8 +3,10 @@ use rust_decimal::Decimal;
 use crate::amount::{add, check_scale, mul};
 use crate::engine::Engine;
 use crate::error::{fail, Error, ErrorKind};
-use crate::operation::{Line, MemberId, Order};
+use crate::ids::MemberId;
+use crate::line::Line;
 use crate::ops::check_lines;
+use crate::ops::Order;
 use crate::program::{Campaign, Level};
 
 /// Whether a line with `category` falls under `categories` (`None`: every line, including

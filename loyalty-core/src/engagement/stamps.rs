@@ -2,7 +2,7 @@ use rust_decimal::Decimal;
 
 use crate::amount::add;
 use crate::engine::Engine;
-use crate::operation::Line;
+use crate::line::Line;
 use crate::state::Extras;
 
 use super::campaigns::{category_matches, lines_of};

@@ -1,7 +1,46 @@
 use crate::engine::Engine;
 use crate::error::Error;
-use crate::operation::Configure;
 use crate::outcome::Effect;
+use super::kind::{walk, Op};
+use crate::state::Touches;
+use crate::ids::OpId;
+use crate::program::Program;
+
+/// `configure {id, at, program}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
+pub struct Configure {
+    /// The operation's id.
+    pub id: OpId,
+    /// When the new rules take effect, Unix seconds.
+    pub at: i64,
+    /// The whole new program.
+    pub program: Program,
+}
+
+impl Configure {
+    /// `program` in force from `at`.
+    pub fn new(id: OpId, at: i64, program: Program) -> Configure {
+        Configure { id, at, program }
+    }
+}
+
+walk!(Configure { program: program });
+
+impl Op for Configure {
+    fn run(&self, engine: &mut Engine) -> Result<Effect, Error> {
+        engine.configure(self)
+    }
+
+    fn touches(&self, _: &Engine) -> Option<Touches> {
+        // A new program can reschedule every birthday and rebuild every window: rare
+        // enough to keep a whole copy to go back to.
+        None
+    }
+}
+
 
 impl Engine {
     /// `configure` (SPEC 5.7): the new program rules everything computed from `at` on; what

@@ -5,9 +5,112 @@ use crate::calendar::MonthDay;
 use crate::engine::Engine;
 use crate::error::{fail, Error, ErrorKind};
 use crate::ledger::Ledger;
-use crate::operation::Enroll;
 use crate::outcome::Effect;
 use crate::state::Member;
+use super::kind::{walk, Op};
+use crate::state::Touches;
+use crate::ids::{MemberId, OpId};
+
+/// `enroll {id, at, member, referrer?, birthday?, purchase?, questionnaire?}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
+pub struct Enroll {
+    /// The operation's id (idempotency key).
+    pub id: OpId,
+    /// When it happens, Unix seconds.
+    pub at: i64,
+    /// The new member's id.
+    pub member: MemberId,
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    /// The member whose referral link brought this one, if any.
+    pub referrer: Option<MemberId>,
+    /// `"MM-DD"`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub birthday: Option<String>,
+    /// The first purchase that admits the member to a closed programme (money).
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "crate::serde_decimal::option"
+        )
+    )]
+    pub purchase: Option<Decimal>,
+    /// Whether the member filled the questionnaire of a closed programme.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "core::ops::Not::not")
+    )]
+    pub questionnaire: bool,
+}
+
+/// Constructors: the operation structs are `#[non_exhaustive]` (a SPEC version may add a field,
+/// as v2 added order lines), so callers outside this crate build them with `new` and the
+/// `with_` setters of the optional fields, or from their JSON form.
+impl Enroll {
+    /// A member joining on their own, with no birthday or closed-programme fields.
+    pub fn new(id: OpId, at: i64, member: MemberId) -> Enroll {
+        Enroll {
+            id,
+            at,
+            member,
+            ..Enroll::default()
+        }
+    }
+
+    /// Through `referrer`'s link (or nobody's).
+    #[must_use]
+    pub fn with_referrer(mut self, referrer: Option<MemberId>) -> Enroll {
+        self.referrer = referrer;
+        self
+    }
+
+    /// With a birthday, `"MM-DD"`.
+    #[must_use]
+    pub fn with_birthday(mut self, birthday: Option<String>) -> Enroll {
+        self.birthday = birthday;
+        self
+    }
+
+    /// With the purchase and questionnaire of a closed programme's entry condition.
+    #[must_use]
+    pub fn with_entry(mut self, purchase: Option<Decimal>, questionnaire: bool) -> Enroll {
+        self.purchase = purchase;
+        self.questionnaire = questionnaire;
+        self
+    }
+}
+
+walk!(Enroll { member: u64, referrer: opt_u64, birthday: opt_str, purchase: opt_decimal, questionnaire: bool });
+
+impl Op for Enroll {
+    fn run(&self, engine: &mut Engine) -> Result<Effect, Error> {
+        engine.enroll(self)
+    }
+
+    fn touches(&self, engine: &Engine) -> Option<Touches> {
+        let slot = self
+            .birthday
+            .as_deref()
+            .and_then(|b| crate::calendar::MonthDay::parse(b).ok())
+            .map(crate::calendar::MonthDay::slot);
+        Some(Touches {
+            members: self.referrer.and_then(|r| engine.position(r)).into_iter().collect(),
+            enrolled: Some((self.member, slot)),
+            ..Touches::default()
+        })
+    }
+}
+
 
 impl Engine {
     /// `enroll` (SPEC 5.1, 8.4, 8.7).

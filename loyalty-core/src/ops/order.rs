@@ -3,10 +3,85 @@ use rust_decimal::Decimal;
 use crate::amount::{add, check_scale, mul, positive};
 use crate::engine::Engine;
 use crate::error::{fail, Error, ErrorKind};
-use crate::operation::{Line, Order};
 use crate::outcome::{Account, CampaignBonus, Commission, Ordered};
 use crate::program::Basis;
 use crate::state::{Moved, OrderExtras, OrderRecord, StampMark};
+use super::kind::{walk, Op};
+use crate::state::Touches;
+use crate::ids::{MemberId, OpId};
+use crate::line::Line;
+use crate::outcome::Effect;
+
+/// `order {id, at, member, amount, points = 0, lines?}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
+pub struct Order {
+    /// The operation's id, which is also the order's (refunds name it).
+    pub id: OpId,
+    /// When it happens, Unix seconds.
+    pub at: i64,
+    /// The buyer.
+    pub member: MemberId,
+    /// What the order costs (money).
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
+    pub amount: Decimal,
+    /// Points spent on it.
+    #[cfg_attr(feature = "serde", serde(default, with = "crate::serde_decimal"))]
+    pub points: Decimal,
+    /// The order's lines; empty means one line with no category.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub lines: Vec<Line>,
+}
+
+impl Order {
+    /// An order of `amount` paid in cash only, with no lines.
+    pub fn new(id: OpId, at: i64, member: MemberId, amount: Decimal) -> Order {
+        Order {
+            id,
+            at,
+            member,
+            amount,
+            ..Order::default()
+        }
+    }
+
+    /// Paying `points` of it with points.
+    #[must_use]
+    pub fn with_points(mut self, points: Decimal) -> Order {
+        self.points = points;
+        self
+    }
+
+    /// With its lines (categories for campaigns and club prices).
+    #[must_use]
+    pub fn with_lines(mut self, lines: Vec<Line>) -> Order {
+        self.lines = lines;
+        self
+    }
+}
+
+walk!(Order { member: u64, amount: decimal, points: decimal, lines: lines });
+
+impl Op for Order {
+    fn run(&self, engine: &mut Engine) -> Result<Effect, Error> {
+        engine.order(self).map(|x| Effect::Ordered(Box::new(x)))
+    }
+
+    fn touches(&self, engine: &Engine) -> Option<Touches> {
+        Some(Touches {
+            members: engine.paid_by_order(self.member),
+            order: Some(self.id),
+            budgets: true,
+            ..Touches::default()
+        })
+    }
+}
+
 
 type Commissions = smallvec::SmallVec<[(u32, u32, Decimal); 2]>;
 
@@ -107,25 +182,43 @@ impl Engine {
     /// order counts.
     fn plan_commissions(&self, buyer: u32, cash: Decimal) -> Result<Commissions, Error> {
         let levels = &self.program.tiers.levels;
-        let deepest = levels
-            .iter()
-            .map(|l| l.referral_rates.len())
-            .max()
-            .unwrap_or(0);
         let mut out = Commissions::new();
-        let mut next = self.members[buyer as usize].referrer;
-        let mut depth = 1;
-        while let (Some(r), true) = (next, depth <= deepest) {
+        for (depth, r) in self.referral_chain(buyer) {
             if let Some(rate) = levels[self.level_of(r)].referral_rates.get(depth - 1) {
                 let k = self.program.round_points(mul(cash, *rate)?);
                 if positive(k) {
                     out.push((r, depth as u32, k));
                 }
             }
-            next = self.members[r as usize].referrer;
-            depth += 1;
         }
         Ok(out)
+    }
+
+    /// The referrers an order of `buyer` can pay, `(depth, member)` nearest first, as deep
+    /// as the longest list of referral rates goes.
+    fn referral_chain(&self, buyer: u32) -> impl Iterator<Item = (usize, u32)> + '_ {
+        let deepest = self
+            .program
+            .tiers
+            .levels
+            .iter()
+            .map(|l| l.referral_rates.len())
+            .max()
+            .unwrap_or(0);
+        let first = self.members[buyer as usize].referrer.map(|r| (1, r));
+        core::iter::successors(first, |&(depth, r)| {
+            self.members[r as usize].referrer.map(|n| (depth + 1, n))
+        })
+        .take_while(move |&(depth, _)| depth <= deepest)
+    }
+
+    /// The members an order of `member` can change: the buyer and the referrers it can pay.
+    pub(crate) fn paid_by_order(&self, member: MemberId) -> Vec<u32> {
+        self.position(member).map_or_else(Vec::new, |buyer| {
+            core::iter::once(buyer)
+                .chain(self.referral_chain(buyer).map(|(_, r)| r))
+                .collect()
+        })
     }
 
     fn commit_order(&mut self, o: &Order, plan: Plan) -> Ordered {

@@ -3,10 +3,65 @@ use rust_decimal::Decimal;
 use crate::amount::{add, check_scale, mul, sub};
 use crate::engine::Engine;
 use crate::error::{fail, Error, ErrorKind};
-use crate::operation::Refund;
 use crate::outcome::{Account, CampaignBonus, Commission, Refunded};
 use crate::program::Basis;
 use crate::state::{Moved, OrderRecord};
+use super::kind::{walk, Op};
+use crate::state::Touches;
+use crate::ids::OpId;
+use crate::outcome::Effect;
+
+/// `refund {id, at, order, amount}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
+pub struct Refund {
+    /// The operation's id.
+    pub id: OpId,
+    /// When it happens, Unix seconds.
+    pub at: i64,
+    /// The id of the order operation.
+    pub order: OpId,
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
+    /// The money refunded (part or all of what is left of the order).
+    pub amount: Decimal,
+}
+
+impl Refund {
+    /// Refunding `amount` of order `order`.
+    pub fn new(id: OpId, at: i64, order: OpId, amount: Decimal) -> Refund {
+        Refund {
+            id,
+            at,
+            order,
+            amount,
+        }
+    }
+}
+
+walk!(Refund { order: u64, amount: decimal });
+
+impl Op for Refund {
+    fn run(&self, engine: &mut Engine) -> Result<Effect, Error> {
+        engine.refund(self).map(|x| Effect::Refunded(Box::new(x)))
+    }
+
+    fn touches(&self, engine: &Engine) -> Option<Touches> {
+        let members = engine.records.order(self.order).map_or_else(Vec::new, |r| {
+            core::iter::once(r.buyer)
+                .chain(r.commissions.iter().map(|c| c.0))
+                .collect()
+        });
+        Some(Touches {
+            members,
+            order: Some(self.order),
+            budgets: true,
+            ..Touches::default()
+        })
+    }
+}
+
 
 /// What one refund moves, computed before anything changes.
 struct Plan {

@@ -1,9 +1,71 @@
 use crate::calendar::DAY;
 use crate::engine::Engine;
 use crate::error::{fail, Error, ErrorKind};
-use crate::operation::Survey;
 use crate::outcome::{Account, Effect, MemberKind};
 use crate::state::Answer;
+use super::kind::{walk, Op};
+use crate::state::Touches;
+use crate::ids::{MemberId, OpId};
+
+/// `survey {id, at, member, score, segment?}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
+pub struct Survey {
+    /// The operation's id.
+    pub id: OpId,
+    /// When it happens, Unix seconds.
+    pub at: i64,
+    /// The member answering.
+    pub member: MemberId,
+    /// 0..=10.
+    pub score: i64,
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    /// A free segment name (store, channel) for NPS queries; `None` for none.
+    pub segment: Option<String>,
+}
+
+impl Survey {
+    /// `member`'s answer `score` (0–10), with no segment.
+    pub fn new(id: OpId, at: i64, member: MemberId, score: i64) -> Survey {
+        Survey {
+            id,
+            at,
+            member,
+            score,
+            segment: None,
+        }
+    }
+
+    /// In a segment (store, channel) for NPS queries.
+    #[must_use]
+    pub fn with_segment(mut self, segment: Option<String>) -> Survey {
+        self.segment = segment;
+        self
+    }
+}
+
+walk!(Survey { member: u64, score: i64, segment: opt_str });
+
+impl Op for Survey {
+    fn run(&self, engine: &mut Engine) -> Result<Effect, Error> {
+        engine.survey(self)
+    }
+
+    fn touches(&self, engine: &Engine) -> Option<Touches> {
+        let surveyed = engine.position(self.member);
+        Some(Touches {
+            members: surveyed.into_iter().collect(),
+            surveyed,
+            ..Touches::default()
+        })
+    }
+}
+
 
 impl Engine {
     /// `survey` (SPEC 8.8).

@@ -4,9 +4,61 @@ use crate::amount::{add, check_scale, mul};
 use crate::calendar::DAY;
 use crate::engine::Engine;
 use crate::error::{fail, Error, ErrorKind};
-use crate::operation::Transfer;
 use crate::outcome::{Account, Effect};
 use crate::schedule::Due;
+use super::kind::{walk, Op};
+use crate::state::Touches;
+use crate::ids::{MemberId, OpId};
+
+/// `transfer {id, at, from, to, points}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
+pub struct Transfer {
+    /// The operation's id.
+    pub id: OpId,
+    /// When it happens, Unix seconds.
+    pub at: i64,
+    /// The sender.
+    pub from: MemberId,
+    /// The recipient.
+    pub to: MemberId,
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
+    /// The points sent (the fee is on top).
+    pub points: Decimal,
+}
+
+impl Transfer {
+    /// `points` from `from` to `to`.
+    pub fn new(id: OpId, at: i64, from: MemberId, to: MemberId, points: Decimal) -> Transfer {
+        Transfer {
+            id,
+            at,
+            from,
+            to,
+            points,
+        }
+    }
+}
+
+walk!(Transfer { from: u64, to: u64, points: decimal });
+
+impl Op for Transfer {
+    fn run(&self, engine: &mut Engine) -> Result<Effect, Error> {
+        engine.transfer(self)
+    }
+
+    fn touches(&self, engine: &Engine) -> Option<Touches> {
+        let sender = engine.position(self.from);
+        Some(Touches {
+            members: [sender, engine.position(self.to)].into_iter().flatten().collect(),
+            sender,
+            ..Touches::default()
+        })
+    }
+}
+
 
 /// A transfer that passed every check: who, how much, and the sender's day so far.
 struct Checked {
