@@ -57,3 +57,27 @@ pub unsafe extern "C" fn loyalty_tier_counts_json(
         unsafe { write_str(&json, buf, len, written) }
     })
 }
+
+/// Every operation kind the engine knows, with its fields in order and their types, as JSON:
+/// `{"order": [["id", "u64"], ["at", "i64"], ["member", "u64"], ["amount", "decimal"], …], …}`.
+/// The typed function of a kind takes the engine, then these fields in this order (decimals as
+/// strings in the `_str` forms), then the outcome; a scenario runner reads this table rather
+/// than listing the kinds itself.
+///
+/// # Safety
+/// `buf` must point to `len` bytes, `written` to a `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_operations_json(
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> loyalty_result {
+    guard(|| {
+        let kinds: serde_json::Map<String, serde_json::Value> = loyalty_core::KINDS
+            .iter()
+            .map(|(name, _, fields)| ((*name).to_owned(), serde_json::json!(fields)))
+            .collect();
+        let json = crate::json(&kinds)?;
+        unsafe { write_str(&json, buf, len, written) }
+    })
+}

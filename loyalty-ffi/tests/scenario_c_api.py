@@ -59,14 +59,6 @@ class Api:
         sigs = {
             "loyalty_engine_new": [s, C.POINTER(C.c_void_p)],
             "loyalty_engine_free": [C.c_void_p],
-            "loyalty_enroll": [C.c_void_p, u64, i64, u64, C.POINTER(u64), out],
-            "loyalty_order_str": [C.c_void_p, u64, i64, u64, s, s, out],
-            "loyalty_refund_str": [C.c_void_p, u64, i64, u64, s, out],
-            "loyalty_transfer_str": [C.c_void_p, u64, i64, u64, u64, s, out],
-            "loyalty_adjust_str": [C.c_void_p, u64, i64, u64, s, s, out],
-            "loyalty_tick": [C.c_void_p, i64],
-            "loyalty_configure": [C.c_void_p, u64, i64, s],
-            "loyalty_survey": [C.c_void_p, u64, i64, u64, C.c_int32, s, out],
             "loyalty_apply_json": [C.c_void_p, s, out],
             "loyalty_member_json": [C.c_void_p, u64, C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)],
             "loyalty_totals_json": [C.c_void_p, C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)],
@@ -75,10 +67,13 @@ class Api:
             "loyalty_leaderboard": [C.c_void_p, C.c_size_t, C.POINTER(u64), C.c_size_t, C.POINTER(C.c_size_t)],
             "loyalty_nps": [C.c_void_p, C.POINTER(NpsQuery), C.POINTER(NpsReport)],
             "loyalty_verify": [C.c_void_p],
+            "loyalty_operations_json": [C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)],
             "loyalty_last_error_message": [C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)],
         }
         for name, args in sigs.items():
             getattr(lib, name).argtypes = args
+        #: The core's operation kinds and their fields: the runner lists none itself.
+        self.kinds = json.loads(self.text(lib.loyalty_operations_json))
 
     def name(self, result):
         return self.lib.loyalty_result_name(result).decode()
@@ -114,37 +109,72 @@ def same(field, got, want):
         raise Failure(f"{field} is {got}, expected {want}")
 
 
+#: How each field type of the core's operation table (`loyalty_operations_json`) goes to C.
+C_TYPES = {"u64": C.c_uint64, "i64": C.c_int64, "i32": C.c_int32, "bool": C.c_bool, "decimal": C.c_char_p,
+           "opt_decimal": C.c_char_p, "str": C.c_char_p, "opt_str": C.c_char_p, "program": C.c_char_p,
+           "opt_u64": C.POINTER(C.c_uint64)}
+RANGES = {"u64": U64, "i64": I64, "i32": range(-(2**31), 2**31), "opt_u64": U64}
+
+#: The typed functions written before the table that take less than every field of their kind
+#: (the rest goes as JSON) or no outcome. A kind added since follows the table exactly:
+#: `loyalty_KIND_str` (or `loyalty_KIND`) takes the engine, every field in order, the outcome.
+LEGACY = {
+    "enroll": (("id", "at", "member", "referrer"), True),
+    "order": (("id", "at", "member", "amount", "points"), True),
+    "tick": (("at",), False),
+    "configure": (("id", "at", "program"), False),
+}
+#: Fields whose C type is narrower than the table's.
+NARROW = {("survey", "score"): "i32"}
+#: Fields with a default in the JSON form, which their typed function takes as NULL.
+DEFAULTS = {("order", "points"), ("adjust", "reason")}
+
+
+def c_value(kind, value):
+    """A step's value as the C argument of its type (a missing optional field is NULL)."""
+    if value is None:
+        return None
+    if kind == "opt_u64":
+        return C.byref(C.c_uint64(value))
+    if kind == "program":
+        return json.dumps(value).encode()
+    return enc(value) if C_TYPES[kind] is C.c_char_p else value
+
+
+def typed_call(api, kind, step):
+    """The typed function of the step's kind and its arguments, or None when the step does not
+    fit it (a field the function does not take, a value beyond its C type)."""
+    fields = api.kinds.get(kind)
+    if fields is None:
+        return None
+    takes, has_out = LEGACY.get(kind, ([name for name, _ in fields], True))
+    types = [(name, NARROW.get((kind, name), t)) for name, t in fields if name in takes]
+    if not set(step) - {"op"} <= set(takes):
+        return None
+    for name, t in types:
+        v = step.get(name)
+        if t in RANGES and v is not None and (type(v) is not int or v not in RANGES[t]):
+            return None
+        if v is None and not t.startswith("opt_") and (kind, name) not in DEFAULTS:
+            return None
+        if t == "bool" and type(v) is not bool:
+            return None
+        if t in ("str", "opt_str") and v is not None and type(v) is not str:
+            return None
+    fn = getattr(api.lib, f"loyalty_{kind}_str", None) or getattr(api.lib, f"loyalty_{kind}")
+    fn.argtypes = [C.c_void_p] + [C_TYPES[t] for _, t in types] + ([C.POINTER(Outcome)] if has_out else [])
+    args = [c_value(t, step.get(name)) for name, t in types]
+    return fn, args, has_out
+
+
 def operation(api, e, step):
     """Calls the typed function that fits the step (the JSON form when none does)."""
-    lib, kind = api.lib, step["op"]
-    ids = ("id", "member", "referrer", "order", "from", "to")
-    # A typed call only when every field fits its C type exactly (ctypes would silently wrap a
-    # 40-digit id); anything else goes as JSON, where the core names the bad value.
-    fits = all(type(step.get(k, 0)) is int and step.get(k, 0) in U64 for k in ids)
-    fits = fits and type(step.get("at")) is int and step["at"] in I64
-    fits = fits and kind in shape.FIELDS and set(step) - {"op"} <= shape.FIELDS[kind]
     out = C.byref(Outcome())
-    if not fits:
-        return lib.loyalty_apply_json(e, json.dumps(step).encode(), out)
-    i, at = step.get("id", 0), step["at"]
-    if kind == "enroll" and not {"birthday", "purchase", "questionnaire"} & step.keys():
-        ref = C.c_uint64(step["referrer"]) if "referrer" in step else None
-        return lib.loyalty_enroll(e, i, at, step["member"], C.byref(ref) if ref is not None else None, out)
-    if kind == "order" and "lines" not in step:
-        return lib.loyalty_order_str(e, i, at, step["member"], enc(step["amount"]), enc(step.get("points")), out)
-    if kind == "refund":
-        return lib.loyalty_refund_str(e, i, at, step["order"], enc(step["amount"]), out)
-    if kind == "transfer":
-        return lib.loyalty_transfer_str(e, i, at, step["from"], step["to"], enc(step["points"]), out)
-    if kind == "adjust":
-        return lib.loyalty_adjust_str(e, i, at, step["member"], enc(step["points"]), enc(step.get("reason")), out)
-    if kind == "tick":
-        return lib.loyalty_tick(e, at)
-    if kind == "configure":
-        return lib.loyalty_configure(e, i, at, json.dumps(step["program"]).encode())
-    if kind == "survey" and isinstance(step.get("score"), int) and -2**31 <= step["score"] < 2**31:
-        return lib.loyalty_survey(e, i, at, step["member"], step["score"], enc(step.get("segment")), out)
-    return lib.loyalty_apply_json(e, json.dumps(step).encode(), out)
+    call = typed_call(api, step.get("op"), step)
+    if call is None:
+        return api.lib.loyalty_apply_json(e, json.dumps(step).encode(), out)
+    fn, args, has_out = call
+    return fn(e, *args, *([out] if has_out else []))
 
 
 def play(api, e, step):

@@ -29,7 +29,20 @@ fn _loyalty(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(store::statement, m)?)?;
     m.add_function(wrap_pyfunction!(cli, m)?)?;
     errors::register(m)?;
+    m.add("OPERATIONS", operations(m.py())?)?;
     Ok(())
+}
+
+/// Every operation kind the core knows, with its fields in order and their types:
+/// `{"order": [("id", "u64"), ("at", "i64"), ("member", "u64"), ("amount", "decimal"), …], …}`.
+/// Each kind's method on `Engine` takes these fields by these names (a transfer's `from` and
+/// `to` are `sender` and `recipient`, a configure's `program` is `program_source`).
+fn operations(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyDict>> {
+    let kinds = pyo3::types::PyDict::new(py);
+    for (name, _, fields) in loyalty_core::KINDS {
+        kinds.set_item(*name, fields.to_vec())?;
+    }
+    Ok(kinds)
 }
 
 /// The `loyalty` command line (`loyalty-cli`), run in this process: `argv` as `sys.argv` gives

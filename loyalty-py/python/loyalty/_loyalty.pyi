@@ -34,6 +34,7 @@ __all__ = [
     "Member",
     "MemberExists",
     "Nps",
+    "OPERATIONS",
     "Outcome",
     "Posting",
     "Provisional",
@@ -58,6 +59,10 @@ __all__ = [
 ]
 
 _Line = Union[Tuple[Optional[str], _Amount], Mapping[str, Any]]
+
+#: Every operation kind the core knows, with its fields in order and their types
+#: (``"u64"``, ``"decimal"``, ``"opt_str"``…), ``id`` and ``at`` first.
+OPERATIONS: dict[str, list[tuple[str, str]]]
 
 class LoyaltyError(ValueError): ...
 class InvalidConfig(LoyaltyError): ...

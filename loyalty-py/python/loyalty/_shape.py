@@ -7,20 +7,7 @@ same file: every runner refuses the same mistakes with the same words.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict
-
-#: The fields each operation may carry (besides ``op`` and ``expect_error``).
-FIELDS: Dict[str, set[str]] = {
-    "enroll": {"id", "at", "member", "referrer", "birthday", "purchase", "questionnaire"},
-    "order": {"id", "at", "member", "amount", "points", "lines"},
-    "refund": {"id", "at", "order", "amount"},
-    "transfer": {"id", "at", "from", "to", "points"},
-    "adjust": {"id", "at", "member", "points", "reason"},
-    "tick": {"at"},
-    "configure": {"id", "at", "program"},
-    "survey": {"id", "at", "member", "score", "segment"},
-}
-
+from typing import Any
 
 #: The kinds of steps that check rather than operate; such a step holds exactly one of them.
 CHECKS = ("expect", "expect_totals", "expect_price", "expect_leaderboard", "expect_nps")

@@ -11,37 +11,30 @@ from __future__ import annotations
 import json
 import sys
 from decimal import Decimal
-from typing import Any, Callable, Dict, Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 from . import ERRORS, Engine, LoyaltyError
-from ._shape import FIELDS, ShapeError, check_root, check_step
+from ._loyalty import OPERATIONS
+from ._shape import ShapeError, check_root, check_step
 
 class Failure(Exception):
     """A scenario step did not go as expected."""
 
 
+#: The Python names of the JSON fields that are keywords or read better otherwise.
+_PYTHON_NAMES = {"from": "sender", "to": "recipient", "program": "program_source"}
+
+
 def _call(engine: Engine, op: Mapping[str, Any]) -> None:
+    """Calls the engine's method of the step's kind, with the step's fields by name: the kinds
+    and their fields come from the core (``OPERATIONS``), so a new kind needs nothing here."""
     kind = op["op"]
-    unknown = set(op) - FIELDS.get(kind, set()) - {"op"}
-    if kind not in FIELDS or unknown:
+    fields = {name for name, _ in OPERATIONS.get(kind, ())}
+    unknown = set(op) - fields - {"op"}
+    if kind not in OPERATIONS or unknown:
         raise ERRORS["InvalidInput"](f"malformed operation: {kind!r} with {sorted(unknown)}")
-    calls: Dict[str, Callable[[], Any]] = {
-        "enroll": lambda: engine.enroll(
-            op["id"], op["at"], op["member"], op.get("referrer"),
-            birthday=op.get("birthday"), purchase=op.get("purchase"),
-            questionnaire=bool(op.get("questionnaire", False)),
-        ),
-        "order": lambda: engine.order(
-            op["id"], op["at"], op["member"], op["amount"], op.get("points"), lines=op.get("lines")
-        ),
-        "refund": lambda: engine.refund(op["id"], op["at"], op["order"], op["amount"]),
-        "transfer": lambda: engine.transfer(op["id"], op["at"], op["from"], op["to"], op["points"]),
-        "adjust": lambda: engine.adjust(op["id"], op["at"], op["member"], op["points"], op.get("reason", "")),
-        "tick": lambda: engine.tick(op["at"]),
-        "configure": lambda: engine.configure(op["id"], op["at"], op["program"]),
-        "survey": lambda: engine.survey(op["id"], op["at"], op["member"], op["score"], op.get("segment")),
-    }
-    calls[kind]()
+    args = {_PYTHON_NAMES.get(k, k): v for k, v in op.items() if k != "op"}
+    getattr(engine, kind)(**args)
 
 
 def _error_name(e: Exception) -> str:
