@@ -34,4 +34,4 @@ strip -o build/libloyalty.stripped.a target/release/libloyalty.a 2>/dev/null || 
 strip -o build/pos_terminal.stripped build/pos_terminal
 echo "sizes: static library $(stat -c %s build/libloyalty.stripped.a) bytes stripped, pos_terminal $(stat -c %s build/pos_terminal.stripped) bytes stripped"
 
-python3 loyalty-ffi/tests/scenario_c_api.py target/release/libloyalty.so "$SCENARIOS"/*.json scenarios/*.json
+python3 loyalty-ffi/tests/scenario_c_api.py target/release/libloyalty.so "$SCENARIOS"/*.json scenarios/*.json $(scripts/v3-scenarios.sh "$SCENARIOS")

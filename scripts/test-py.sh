@@ -28,7 +28,7 @@ export LOYALTY_PG_WRITER_BIN="$PWD/target/release/examples/pg_writer"
 "$PY" -m pytest -q -rs -W error -p no:cacheprovider examples/shop/test_shop.py
 (cd loyalty-py && ../"$PY" -m mypy --strict python/loyalty tests/typed_usage.py)
 (cd loyalty-py && ../"$PY" -m mypy.stubtest loyalty)
-"$PY" -m loyalty.scenario "$SCENARIOS"/*.json scenarios/*.json
+"$PY" -m loyalty.scenario "$SCENARIOS"/*.json scenarios/*.json $(scripts/v3-scenarios.sh "$SCENARIOS")
 "$PY" examples/simulate.py --members 20000 --days 60 --quiet
 out=$(mktemp -d)
 "$PY" examples/sweep.py --members 2000 --days 30 --csv "$out/sweep.csv" --png "$out/sweep.png" 2>/dev/null

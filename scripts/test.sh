@@ -40,7 +40,7 @@ suite "no yanked crates in Cargo.lock" python3 scripts/check-yanked.py Cargo.loc
 suite "code shape: short functions, no import cycles" python3 scripts/check-structure.py
 suite "Rust tests (with PostgreSQL)" cargo test --workspace --locked
 suite "scenarios through the Rust runner" \
-  cargo run --release --locked --example scenario -- "$SCENARIOS"/*.json scenarios/*.json
+  cargo run --release --locked --example scenario -- "$SCENARIOS"/*.json scenarios/*.json $(scripts/v3-scenarios.sh "$SCENARIOS")
 suite "benchmarks build" cargo bench --locked --no-run
 suite "C binding (valgrind; pkg-config and CMake)" scripts/test-c.sh
 suite "Python package" scripts/test-py.sh

@@ -14,7 +14,12 @@
 //! - `adjust`  (5): id, at, member u64, points decimal, reason str;
 //! - `tick`    (6): at;
 //! - `configure` (7): id, at, program as JSON str;
-//! - `survey`  (8): id, at, member u64, score i64, segment opt(str).
+//! - `survey`  (8): id, at, member u64, score i64, segment opt(str);
+//! - `redeem`  (9): id, at, member u64, reward str, quantity u64;
+//! - `cancel` (10): id, at, redemption u64.
+//!
+//! The tags and the fields come from the kinds' list (`ops/mod.rs`) and their `walk!` lines:
+//! this encoder has no code per kind.
 //!
 //! `opt(x)` is a byte 0 (absent) or 1 then `x`; `str` is a u32 byte length then UTF-8. A
 //! decimal is a byte holding its scale (0–28) with bit 7 for the sign, then its mantissa as

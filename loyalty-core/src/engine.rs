@@ -10,6 +10,7 @@ use crate::calendar::DAY;
 use crate::error::{Error, ErrorKind, InvariantError};
 use crate::ids::IdMap;
 
+use crate::catalogue::OpenRedemption;
 use crate::ids::{MemberId, OpId};
 use crate::outcome::{Account, Effect, Outcome, Posting, Totals};
 use crate::positions::Positions;
@@ -67,6 +68,10 @@ pub struct Engine {
     pub(crate) gift_generation: u32,
     pub(crate) answers: Vec<Answer>,
     pub(crate) last_reward: IdMap<u32, i64>,
+    /// Reward name → how many open redemptions hold (kept across `configure`).
+    pub(crate) rewards_used: HashMap<String, u64>,
+    /// The open redemptions, by the id of their `redeem`.
+    pub(crate) redemptions: IdMap<OpId, OpenRedemption>,
     /// Postings of the operation being applied.
     pub(crate) postings: Vec<Posting>,
     pub(crate) undo: Option<Undo>,
@@ -99,6 +104,8 @@ impl Engine {
             gift_generation: 0,
             answers: Vec::new(),
             last_reward: IdMap::default(),
+            rewards_used: HashMap::new(),
+            redemptions: IdMap::default(),
             postings: Vec::new(),
             undo: None,
             last_tick: ticked(),
@@ -385,6 +392,13 @@ impl Engine {
         budgets.hash(&mut h);
         (&self.birthdays, self.gift_generation, &self.answers).hash(&mut h);
         sorted(&self.last_reward).hash(&mut h);
+        // v3 state, written only when there is some: the digests of every state written
+        // before stay as they were.
+        if !self.rewards_used.is_empty() || !self.redemptions.is_empty() {
+            let mut used: Vec<_> = self.rewards_used.iter().collect();
+            used.sort();
+            (used, sorted(&self.redemptions)).hash(&mut h);
+        }
         h.finish()
     }
 

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::catalogue::OpenRedemption;
 use crate::engine::{ticked, Engine};
 use crate::ids::IdMap;
 use crate::ids::{MemberId, OpId};
@@ -57,6 +58,10 @@ struct EngineOut<'a> {
     answers: &'a [Answer],
     last_reward: &'a IdMap<u32, i64>,
     last_tick: &'a Outcome,
+    #[serde(skip_serializing_if = "HashMap::is_empty")]
+    rewards_used: &'a HashMap<String, u64>,
+    #[serde(skip_serializing_if = "HashMap::is_empty")]
+    redemptions: &'a IdMap<OpId, OpenRedemption>,
 }
 
 #[derive(Deserialize)]
@@ -77,6 +82,11 @@ struct EngineIn {
     answers: Vec<Answer>,
     last_reward: IdMap<u32, i64>,
     last_tick: Outcome,
+    /// v3: absent from the snapshots written before.
+    #[serde(default)]
+    rewards_used: HashMap<String, u64>,
+    #[serde(default)]
+    redemptions: IdMap<OpId, OpenRedemption>,
 }
 
 /// The member index, as a map from member id to position.
@@ -145,6 +155,8 @@ impl Serialize for Engine {
             answers: &self.answers,
             last_reward: &self.last_reward,
             last_tick: &self.last_tick,
+            rewards_used: &self.rewards_used,
+            redemptions: &self.redemptions,
         }
         .serialize(s)
     }
@@ -175,6 +187,8 @@ impl<'de> Deserialize<'de> for Engine {
             gift_generation: form.gift_generation,
             answers: form.answers,
             last_reward: form.last_reward,
+            rewards_used: form.rewards_used,
+            redemptions: form.redemptions,
             postings: Vec::new(),
             undo: None,
             last_tick: form.last_tick,

@@ -23,13 +23,15 @@ macro_rules! error_kinds {
             AboveMaximum = 10: "Above a configured maximum.",
             DailyLimit = 11: "The sender's daily transfer limit would be exceeded.",
             TransfersDisabled = 12: "The program does not allow transfers.",
-            TierTooLow = 13: "The sender's level is below `transfers.min_tier`.",
+            TierTooLow = 13: "The member's level is below what the operation needs (`transfers.min_tier`, a reward's `levels`).",
             SelfTransfer = 14: "A member cannot transfer to themselves.",
             UnknownOrder = 15: "No order has this id.",
             RefundExceedsOrder = 16: "The refunds of an order would exceed its amount.",
             TimeWentBackwards = 17: "The operation's time is before the engine's clock.",
             IdConflict = 18: "The operation id is known with different content.",
             InvalidInput = 19: "A malformed field that is not an amount (a birthday, a category, a score, a time).",
+            OutOfStock = 20: "The reward's stock left is less than the quantity asked (v3).",
+            UnknownRedemption = 21: "No redemption that can still be cancelled has this id (v3).",
         }
     };
 }
@@ -76,7 +78,7 @@ impl ErrorKind {
         ErrorKind::ALL.into_iter().find(|kind| kind.name() == name)
     }
 
-    /// The stable number of this kind (1..=19), used as the C status code.
+    /// The stable number of this kind (1..=21), used as the C status code.
     pub fn code(self) -> u32 {
         self as u32
     }

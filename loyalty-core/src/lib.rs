@@ -50,6 +50,7 @@ mod apply;
 #[cfg(feature = "serde")]
 mod binary;
 mod calendar;
+mod catalogue;
 mod compact;
 mod crc;
 mod digest;
@@ -68,6 +69,7 @@ mod outcome;
 mod plan;
 mod positions;
 mod program;
+mod projection;
 mod queries;
 mod records;
 #[cfg(feature = "serde")]
@@ -94,6 +96,7 @@ pub use journal::{statement, JournalRecord, StatementLine, JOURNAL_VERSION, SNAP
 pub use line::Line;
 // Every kind of operations!, its struct and `Operation`, and `KINDS`: a glob, so that a new
 // kind is not one more line here.
+pub use catalogue::Reward;
 pub use ops::*;
 pub use outcome::{
     Account, CampaignBonus, Commission, Effect, MemberKind, MemberView, Nps, NpsQuery, Ordered,

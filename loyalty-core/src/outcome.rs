@@ -208,6 +208,28 @@ pub enum Effect {
         /// Whether the member was new or regular when answering.
         kind: MemberKind,
     },
+    /// Rewards of the catalogue were redeemed (v3).
+    Redeemed {
+        /// The member who redeemed.
+        member: MemberId,
+        /// The reward's name.
+        reward: String,
+        /// How many.
+        quantity: u64,
+        #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
+        /// The points they cost, counted to `redeemed`.
+        points: Decimal,
+    },
+    /// A redemption was cancelled: its points came back (v3).
+    Cancelled {
+        /// The member whose redemption it was.
+        member: MemberId,
+        /// The id of the `redeem` cancelled.
+        redemption: OpId,
+        #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
+        /// The points given back, as a new lot.
+        points: Decimal,
+    },
 }
 
 /// The result of an accepted operation: its effect and every posting it made (releases,
@@ -370,11 +392,11 @@ pub struct Summary {
     pub commissions: Decimal,
     /// How many commissions the order paid.
     pub commission_count: u32,
-    /// Points spent on the order, or sent by the transfer.
+    /// Points spent on the order or on rewards, or sent by the transfer.
     pub points: Decimal,
     /// The transfer's fee.
     pub fee: Decimal,
-    /// Points the refund gave back.
+    /// Points the refund or the cancelled redemption gave back.
     pub points_returned: Decimal,
     /// Everything the refund clawed back: accrual, campaign bonuses and commissions.
     pub clawed: Decimal,
@@ -396,6 +418,8 @@ impl Effect {
             Effect::Ticked => "ticked",
             Effect::Configured => "configured",
             Effect::Surveyed { .. } => "surveyed",
+            Effect::Redeemed { .. } => "redeemed",
+            Effect::Cancelled { .. } => "cancelled",
         }
     }
 }
@@ -436,6 +460,8 @@ impl Outcome {
             Effect::Enrolled { achievements, .. } => {
                 s.rewards = sum(&mut achievements.iter().map(|a| a.points));
             }
+            Effect::Redeemed { points, .. } => s.points = *points,
+            Effect::Cancelled { points, .. } => s.points_returned = *points,
             Effect::Ticked | Effect::Configured => {}
         }
         s

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
+use crate::catalogue::OpenRedemption;
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::ids::{MemberId, OpId};
@@ -52,6 +53,8 @@ struct Saved {
     sent_today: Option<(u32, Option<(i64, Decimal)>)>,
     last_reward: Option<(u32, Option<i64>)>,
     budgets: Option<HashMap<String, Decimal>>,
+    rewards: Option<HashMap<String, u64>>,
+    redemption: Option<(OpId, Option<OpenRedemption>)>,
     /// An enrolment's member id, and where its birthday may be filed.
     enrolled: Option<(MemberId, Filed)>,
 }
@@ -219,6 +222,8 @@ impl Engine {
             order,
             budgets,
             enrolled,
+            rewards,
+            redemption,
         } = touches;
         members.sort_unstable();
         members.dedup();
@@ -247,6 +252,8 @@ impl Engine {
             sent_today: sender.map(|m| (m, self.sent_today.get(&m).copied())),
             last_reward: surveyed.map(|m| (m, self.last_reward.get(&m).copied())),
             budgets: budgets.then(|| self.budgets_used.clone()),
+            rewards: rewards.then(|| self.rewards_used.clone()),
+            redemption: redemption.map(|id| (id, self.redemptions.get(&id).cloned())),
             enrolled,
         }
     }
@@ -289,6 +296,12 @@ impl Engine {
         }
         if let Some(budgets) = saved.budgets {
             self.budgets_used = budgets;
+        }
+        if let Some(used) = saved.rewards {
+            self.rewards_used = used;
+        }
+        if let Some((id, open)) = saved.redemption {
+            put_back(&mut self.redemptions, id, open);
         }
     }
 }

@@ -5,11 +5,12 @@ use std::collections::HashSet;
 use rust_decimal::Decimal;
 
 use crate::amount::{Rounding, MAX_AMOUNT, MAX_RATE};
+use crate::catalogue::Reward;
 use crate::error::{fail, Error, ErrorKind};
 
 /// A loyalty program: levels, rates and limits. Build one with [`Program::from_json`] (which
 /// validates it) or in code followed by [`Program::validate`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[non_exhaustive]
@@ -82,6 +83,53 @@ pub struct Program {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub surveys: Option<Surveys>,
+    /// The reward catalogue (v3).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub rewards: Vec<Reward>,
+}
+
+/// Field by field as `derive(Hash)` did, with each section added since v3 written only when
+/// set: a program without them hashes as it did before, so the state digests and the
+/// `configure` digests saved in snapshots and journals stay valid.
+impl core::hash::Hash for Program {
+    fn hash<H: core::hash::Hasher>(&self, h: &mut H) {
+        let Program {
+            name,
+            money_scale,
+            points_scale,
+            rounding,
+            point_value,
+            pending_days,
+            expiry_days,
+            tiers,
+            redemption,
+            transfers,
+            campaigns,
+            birthday,
+            stamps,
+            achievements,
+            enrollment,
+            surveys,
+            rewards,
+        } = self;
+        (name, money_scale, points_scale, rounding, point_value).hash(h);
+        (pending_days, expiry_days, tiers, redemption, transfers).hash(h);
+        (
+            campaigns,
+            birthday,
+            stamps,
+            achievements,
+            enrollment,
+            surveys,
+        )
+            .hash(h);
+        if !rewards.is_empty() {
+            rewards.hash(h);
+        }
+    }
 }
 
 /// What the qualifying total of a member counts.
@@ -407,6 +455,7 @@ impl Program {
             achievements: Vec::new(),
             enrollment: None,
             surveys: None,
+            rewards: Vec::new(),
         }
     }
 
@@ -456,7 +505,10 @@ impl Program {
         share("redemption.max_share", self.redemption.max_share, true)?;
         non_negative_amount("redemption.min_points", self.redemption.min_points)?;
         self.validate_transfers()?;
-        self.validate_engagement()
+        self.validate_engagement()?;
+        crate::catalogue::validate(&self.rewards, self.points_places(), |name| {
+            self.level_index(name).is_some()
+        })
     }
 
     fn validate_levels(&self) -> Result<(), Error> {

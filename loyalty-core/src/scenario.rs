@@ -120,12 +120,13 @@ fn check_root(root: &Map<String, Value>) -> Result<(), String> {
 }
 
 /// The kinds of steps that check rather than operate; such a step holds exactly one of them.
-const CHECKS: [&str; 5] = [
+const CHECKS: [&str; 6] = [
     "expect",
     "expect_totals",
     "expect_price",
     "expect_leaderboard",
     "expect_nps",
+    "expect_stock",
 ];
 
 fn play(engine: &mut Engine, step: &Map<String, Value>) -> Result<(), String> {
@@ -177,6 +178,9 @@ fn play(engine: &mut Engine, step: &Map<String, Value>) -> Result<(), String> {
     if let Some(e) = step.get("expect_nps").and_then(Value::as_object) {
         return check_nps(engine, e);
     }
+    if let Some(e) = step.get("expect_stock").and_then(Value::as_object) {
+        return check_stock(engine, e);
+    }
     Err(format!("unknown step {}", Value::Object(step.clone())))
 }
 
@@ -192,6 +196,25 @@ fn play_operation(engine: &mut Engine, step: &Map<String, Value>) -> Result<(), 
         (Err(e), Some(want)) => Err(format!("expected {want}, got {e}")),
         (Err(e), None) => Err(format!("unexpected error {e}")),
         (Ok(_), Some(want)) => Err(format!("expected {want}, the operation succeeded")),
+    }
+}
+
+/// `{"expect_stock": {"reward": "Mug", "left": 3}}` (`left` null: unlimited).
+fn check_stock(engine: &Engine, e: &Map<String, Value>) -> Result<(), String> {
+    let reward = e
+        .get("reward")
+        .and_then(Value::as_str)
+        .ok_or("expect_stock needs a reward name")?;
+    let want = e.get("left").ok_or("expect_stock needs left")?;
+    let got = engine.stock_left(reward).map_err(|e| e.to_string())?;
+    let same = match want {
+        Value::Null => got.is_none(),
+        n => n.as_u64().is_some_and(|n| got == Some(n)),
+    };
+    if same {
+        Ok(())
+    } else {
+        Err(format!("{reward}: {got:?} left, expected {want}"))
     }
 }
 

@@ -207,4 +207,8 @@ pub(crate) struct Touches {
     pub budgets: bool,
     /// An enrolment: the new member, and the birthday slot it may be filed in.
     pub enrolled: Option<(MemberId, Option<u32>)>,
+    /// Whether the counts of rewards redeemed may move.
+    pub rewards: bool,
+    /// The redemption made or cancelled.
+    pub redemption: Option<OpId>,
 }

@@ -123,7 +123,8 @@ impl Engine {
         let in_range = |m: &u32| (*m as usize) < count;
         let keys_ok = self.sent_today.keys().all(in_range)
             && self.windows.keys().all(in_range)
-            && self.last_reward.keys().all(in_range);
+            && self.last_reward.keys().all(in_range)
+            && self.redemptions.values().all(|r| in_range(&r.member));
         if !keys_ok {
             return Err(format!("a side table refers to a member beyond {count}"));
         }
@@ -132,6 +133,13 @@ impl Engine {
             contributions.find(|c| c.amount < Decimal::ZERO || c.amount > most_points())
         {
             return Err(format!("order {} contributes {}", c.order, c.amount));
+        }
+        if let Some((id, r)) = self
+            .redemptions
+            .iter()
+            .find(|(_, r)| r.points <= Decimal::ZERO || r.points > most_points())
+        {
+            return Err(format!("redemption {id} holds {} points", r.points));
         }
         let slots = self.birthdays.len();
         if slots != 0 && slots != BIRTHDAY_SLOTS {

@@ -160,10 +160,10 @@ fn fixed_vector() {
         .unwrap_err()
         .to_string()
         .contains("version 2"));
-    assert!(Operation::from_binary(&[1, 9])
+    assert!(Operation::from_binary(&[1, 99])
         .unwrap_err()
         .to_string()
-        .contains("kind 9"));
+        .contains("kind 99"));
 }
 
 /// Replaying binary records gives the state applying the operations gave; a record that does

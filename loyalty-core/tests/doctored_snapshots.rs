@@ -11,7 +11,8 @@ const T0: i64 = 1_767_225_600;
 const DAY: i64 = 86_400;
 
 /// A state touching every table: referrals two deep, pending credits, expiring lots,
-/// transfers, a campaign, a stamp card, an achievement, birthdays, a survey, a refund.
+/// transfers, a campaign, a stamp card, an achievement, birthdays, a survey, a refund, an open
+/// redemption and a cancelled one.
 fn rich_engine() -> Engine {
     let program = Program::from_json(&format!(
         r#"{{"pending_days": 1, "expiry_days": 30,
@@ -23,7 +24,8 @@ fn rich_engine() -> Engine {
             "birthday": {{"points": "5", "days_before": 3}},
             "stamps": [{{"name": "coffee", "card_size": 2, "reward_points": "4"}}],
             "achievements": [{{"name": "first", "orders": 1, "points": "1"}}],
-            "surveys": {{"points": "2"}}}}"#,
+            "surveys": {{"points": "2"}},
+            "rewards": [{{"name": "mug", "points": "1", "stock": 5}}, {{"name": "pin", "points": "2"}}]}}"#,
         T0 + 10 * DAY
     ))
     .unwrap();
@@ -56,6 +58,18 @@ fn rich_engine() -> Engine {
         ),
         format!(
             r#"{{"op": "order", "id": 9, "at": {}, "member": 10, "amount": "20"}}"#,
+            T0 + 3 * DAY
+        ),
+        format!(
+            r#"{{"op": "redeem", "id": 11, "at": {}, "member": 10, "reward": "mug", "quantity": 2}}"#,
+            T0 + 3 * DAY
+        ),
+        format!(
+            r#"{{"op": "redeem", "id": 12, "at": {}, "member": 10, "reward": "pin"}}"#,
+            T0 + 3 * DAY
+        ),
+        format!(
+            r#"{{"op": "cancel", "id": 13, "at": {}, "redemption": 12}}"#,
             T0 + 3 * DAY
         ),
     ];
@@ -174,6 +188,14 @@ fn exercise(engine: &mut Engine) {
             r#"{{"op": "adjust", "id": 107, "at": {}, "member": 20, "points": "-1000"}}"#,
             T0 + 7 * DAY
         ),
+        format!(
+            r#"{{"op": "cancel", "id": 108, "at": {}, "redemption": 11}}"#,
+            T0 + 7 * DAY
+        ),
+        format!(
+            r#"{{"op": "redeem", "id": 109, "at": {}, "member": 10, "reward": "mug", "quantity": 3}}"#,
+            T0 + 7 * DAY
+        ),
         format!(r#"{{"op": "tick", "at": {}}}"#, T0 + 400 * DAY),
         format!(
             r#"{{"op": "order", "id": 4, "at": {}, "member": 30, "amount": "400"}}"#,
@@ -188,6 +210,7 @@ fn exercise(engine: &mut Engine) {
             let _ = engine.member(id);
         }
         let _ = engine.leaderboard(10);
+        let _ = (engine.stock_left("mug"), engine.stock_left("pin"));
     }
 }
 

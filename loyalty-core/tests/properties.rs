@@ -5,8 +5,8 @@
 use std::collections::HashSet;
 
 use loyalty_core::{
-    Account, Adjust, Decimal, Effect, Engine, Enroll, Operation, Order, Program, Refund, Survey,
-    Tick, Transfer,
+    Account, Adjust, Cancel, Decimal, Effect, Engine, Enroll, Operation, Order, Program, Redeem,
+    Refund, Survey, Tick, Transfer,
 };
 use proptest::prelude::*;
 use serde_json::json;
@@ -55,6 +55,8 @@ fn program(engagement: bool) -> impl Strategy<Value = Program> {
                 p["achievements"] = json!([{"name": "first", "orders": 1, "points": "2"}, {"name": "spender", "spend": "100"}]);
                 p["birthday"] = json!({"points": "7", "days_before": 1});
                 p["surveys"] = json!({"points": "1", "cooldown_days": 2});
+                p["rewards"] = json!([{"name": "mug", "points": "3", "stock": 4},
+                    {"name": "pass", "points": "20", "levels": ["L0"]}]);
             }
             Program::from_json(&p.to_string()).expect("generated program is valid")
         })
@@ -91,6 +93,14 @@ enum Step {
         member: u64,
         score: i64,
     },
+    Redeem {
+        member: u64,
+        pass: bool,
+        quantity: u64,
+    },
+    Cancel {
+        pick: usize,
+    },
     Tick,
     Retry {
         pick: usize,
@@ -106,7 +116,9 @@ fn step() -> impl Strategy<Value = Step> {
         3 => (any::<usize>(), 1i64..30_000).prop_map(|(pick, units)| Step::Refund { pick, units }),
         2 => (member.clone(), member.clone(), 1i64..3_000).prop_map(|(from, to, points)| Step::Transfer { from, to, points }),
         2 => (member.clone(), -2_000i64..5_000).prop_map(|(member, points)| Step::Adjust { member, points }),
-        1 => (member, -1i64..=11).prop_map(|(member, score)| Step::Survey { member, score }),
+        1 => (member.clone(), -1i64..=11).prop_map(|(member, score)| Step::Survey { member, score }),
+        1 => (member, any::<bool>(), 0u64..=3).prop_map(|(member, pass, quantity)| Step::Redeem { member, pass, quantity }),
+        1 => any::<usize>().prop_map(|pick| Step::Cancel { pick }),
         2 => Just(Step::Tick),
         1 => any::<usize>().prop_map(|pick| Step::Retry { pick }),
     ]
@@ -194,6 +206,24 @@ impl Player {
             ),
             Step::Survey { member, score } => {
                 Operation::Survey(Survey::new(id, at, *member, *score))
+            }
+            Step::Redeem {
+                member,
+                pass,
+                quantity,
+            } => {
+                let reward = if *pass { "pass" } else { "mug" };
+                Operation::Redeem(Redeem::new(id, at, *member, reward).with_quantity(*quantity))
+            }
+            Step::Cancel { pick } => {
+                let redemption = self
+                    .accepted
+                    .iter()
+                    .filter(|(o, _)| matches!(o, Operation::Redeem(_)))
+                    .filter_map(|(o, _)| o.id())
+                    .nth(pick % 4)
+                    .unwrap_or(*pick as u64);
+                Operation::Cancel(Cancel::new(id, at, redemption))
             }
             Step::Tick => Operation::Tick(Tick::new(at)),
             Step::Retry { pick } => {

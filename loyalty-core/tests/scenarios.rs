@@ -1,5 +1,5 @@
-//! Every public scenario in `../shared/scenarios/` and every project scenario in
-//! `scenarios/` plays through the Rust API.
+//! Every public scenario in `../shared/scenarios/` (and those of `v3/` listed in
+//! `scenarios/v3.txt`) and every project scenario in `scenarios/` plays through the Rust API.
 
 use std::path::{Path, PathBuf};
 
@@ -18,7 +18,18 @@ fn scenario_files() -> Vec<PathBuf> {
         );
     }
     files.sort();
+    files.extend(v3_files(&root));
     files
+}
+
+/// The v3 scenarios whose features are built, as `scenarios/v3.txt` lists them.
+fn v3_files(root: &Path) -> Vec<PathBuf> {
+    let list = std::fs::read_to_string(root.join("scenarios/v3.txt")).unwrap_or_default();
+    list.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|name| root.join("../shared/scenarios/v3").join(name))
+        .collect()
 }
 
 #[test]

@@ -90,7 +90,8 @@ typedef enum loyalty_result {
    */
   LOYALTY_TRANSFERS_DISABLED = 12,
   /**
-   * The sender's level is below `transfers.min_tier`.
+   * The member's level is below what the operation needs (`transfers.min_tier`, a reward's
+   * `levels`).
    */
   LOYALTY_TIER_TOO_LOW = 13,
   /**
@@ -117,6 +118,14 @@ typedef enum loyalty_result {
    * A malformed field that is not an amount (a birthday, a category, a score, a time).
    */
   LOYALTY_INVALID_INPUT = 19,
+  /**
+   * The reward's stock left is less than the quantity asked (v3).
+   */
+  LOYALTY_OUT_OF_STOCK = 20,
+  /**
+   * No redemption that can still be cancelled has this id (v3).
+   */
+  LOYALTY_UNKNOWN_REDEMPTION = 21,
   /**
    * A required pointer was NULL.
    */
@@ -633,6 +642,48 @@ enum loyalty_result loyalty_nps(const struct loyalty_engine *engine,
 enum loyalty_result loyalty_verify(const struct loyalty_engine *engine);
 
 /**
+ * Redeems `quantity` of reward `reward` (its name) for `member`: the points leave the
+ * member's lots earliest expiry first and count to `redeemed`.
+ *
+ * # Safety
+ * `engine` must be a live handle; `reward` a NUL-terminated string; `out` NULL or pointing to
+ * a `loyalty_outcome`.
+ */
+enum loyalty_result loyalty_redeem(struct loyalty_engine *engine,
+                                   uint64_t id,
+                                   int64_t at,
+                                   uint64_t member,
+                                   const char *reward,
+                                   uint64_t quantity,
+                                   struct loyalty_outcome *out);
+
+/**
+ * Cancels the redemption made by operation `redemption`: its points come back as a new lot.
+ *
+ * # Safety
+ * `engine` must be a live handle; `out` NULL or pointing to a `loyalty_outcome`.
+ */
+enum loyalty_result loyalty_cancel(struct loyalty_engine *engine,
+                                   uint64_t id,
+                                   int64_t at,
+                                   uint64_t redemption,
+                                   struct loyalty_outcome *out);
+
+/**
+ * How many of reward `reward` are left: `*limited` false for unlimited stock (`*left` then
+ * 0), else `*left` = max(0, stock − used). A name not in the catalogue is
+ * `LOYALTY_INVALID_INPUT`; the out-parameters are written only on success.
+ *
+ * # Safety
+ * `engine` must be a live handle; `reward` a NUL-terminated string; `limited` and `left` must
+ * point to a `bool` and a `uint64_t`.
+ */
+enum loyalty_result loyalty_stock_left(const struct loyalty_engine *engine,
+                                       const char *reward,
+                                       bool *limited,
+                                       uint64_t *left);
+
+/**
  * The engine's whole state as JSON, into `buf`.
  *
  * # Safety
@@ -754,6 +805,18 @@ enum loyalty_result loyalty_tier_counts_json(const struct loyalty_engine *engine
                                              char *buf,
                                              size_t len,
                                              size_t *written);
+
+/**
+ * Every operation kind the engine knows, with its fields in order and their types, as JSON:
+ * `{"order": [["id", "u64"], ["at", "i64"], ["member", "u64"], ["amount", "decimal"], …], …}`.
+ * The typed function of a kind takes the engine, then these fields in this order (decimals as
+ * strings in the `_str` forms), then the outcome; a scenario runner reads this table rather
+ * than listing the kinds itself.
+ *
+ * # Safety
+ * `buf` must point to `len` bytes, `written` to a `size_t`.
+ */
+enum loyalty_result loyalty_operations_json(char *buf, size_t len, size_t *written);
 
 #ifdef __cplusplus
 }  // extern "C"

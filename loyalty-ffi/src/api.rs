@@ -184,7 +184,7 @@ impl Amount {
 ///
 /// # Safety
 /// `engine` must be a live handle; `out` NULL or writable; what `build` reads, valid.
-unsafe fn run(
+pub(crate) unsafe fn run(
     engine: *mut loyalty_engine,
     out: *mut loyalty_outcome,
     build: impl FnOnce(&loyalty_engine) -> Result<Operation, Failure>,

@@ -14,6 +14,7 @@
 #![allow(non_camel_case_types, clippy::missing_safety_doc)]
 
 mod api;
+mod catalogue;
 mod convert;
 mod durable;
 mod queries;
@@ -26,6 +27,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use loyalty_core::{Error, ErrorKind};
 
 pub use api::*;
+pub use catalogue::*;
 pub use durable::*;
 pub use queries::*;
 pub use result::loyalty_result;
@@ -240,7 +242,8 @@ mod tests {
             (0, "Ok"),
             (19, "InvalidInput"),
             (104, "Io"),
-            (20, "Unknown"),
+            (21, "UnknownRedemption"),
+            (22, "Unknown"),
             (-1, "Unknown"),
             (i32::MAX, "Unknown"),
         ] {

@@ -35,7 +35,8 @@ pub enum loyalty_result {
     LOYALTY_DAILY_LIMIT = 11,
     /// The program does not allow transfers.
     LOYALTY_TRANSFERS_DISABLED = 12,
-    /// The sender's level is below `transfers.min_tier`.
+    /// The member's level is below what the operation needs (`transfers.min_tier`, a reward's
+    /// `levels`).
     LOYALTY_TIER_TOO_LOW = 13,
     /// A member cannot transfer to themselves.
     LOYALTY_SELF_TRANSFER = 14,
@@ -49,6 +50,10 @@ pub enum loyalty_result {
     LOYALTY_ID_CONFLICT = 18,
     /// A malformed field that is not an amount (a birthday, a category, a score, a time).
     LOYALTY_INVALID_INPUT = 19,
+    /// The reward's stock left is less than the quantity asked (v3).
+    LOYALTY_OUT_OF_STOCK = 20,
+    /// No redemption that can still be cancelled has this id (v3).
+    LOYALTY_UNKNOWN_REDEMPTION = 21,
     /// A required pointer was NULL.
     LOYALTY_NULL_POINTER = 100,
     /// A string was not valid UTF-8.
@@ -72,7 +77,7 @@ pub enum loyalty_result {
 
 impl loyalty_result {
     /// The result of each error kind, in code order (`ErrorKind::ALL`).
-    pub(crate) const FROM_KIND: [loyalty_result; 19] = [
+    pub(crate) const FROM_KIND: [loyalty_result; 21] = [
         loyalty_result::LOYALTY_INVALID_CONFIG,
         loyalty_result::LOYALTY_INVALID_AMOUNT,
         loyalty_result::LOYALTY_UNKNOWN_MEMBER,
@@ -92,10 +97,12 @@ impl loyalty_result {
         loyalty_result::LOYALTY_TIME_WENT_BACKWARDS,
         loyalty_result::LOYALTY_ID_CONFLICT,
         loyalty_result::LOYALTY_INVALID_INPUT,
+        loyalty_result::LOYALTY_OUT_OF_STOCK,
+        loyalty_result::LOYALTY_UNKNOWN_REDEMPTION,
     ];
 
     /// Every result, for `loyalty_result_name` to look numbers up without trusting them.
-    pub(crate) const ALL: [loyalty_result; 28] = [
+    pub(crate) const ALL: [loyalty_result; 30] = [
         loyalty_result::LOYALTY_OK,
         loyalty_result::LOYALTY_INVALID_CONFIG,
         loyalty_result::LOYALTY_INVALID_AMOUNT,
@@ -116,6 +123,8 @@ impl loyalty_result {
         loyalty_result::LOYALTY_TIME_WENT_BACKWARDS,
         loyalty_result::LOYALTY_ID_CONFLICT,
         loyalty_result::LOYALTY_INVALID_INPUT,
+        loyalty_result::LOYALTY_OUT_OF_STOCK,
+        loyalty_result::LOYALTY_UNKNOWN_REDEMPTION,
         loyalty_result::LOYALTY_NULL_POINTER,
         loyalty_result::LOYALTY_INVALID_UTF8,
         loyalty_result::LOYALTY_BUFFER_TOO_SMALL,
@@ -149,6 +158,8 @@ impl loyalty_result {
             loyalty_result::LOYALTY_TIME_WENT_BACKWARDS => c"TimeWentBackwards",
             loyalty_result::LOYALTY_ID_CONFLICT => c"IdConflict",
             loyalty_result::LOYALTY_INVALID_INPUT => c"InvalidInput",
+            loyalty_result::LOYALTY_OUT_OF_STOCK => c"OutOfStock",
+            loyalty_result::LOYALTY_UNKNOWN_REDEMPTION => c"UnknownRedemption",
             loyalty_result::LOYALTY_NULL_POINTER => c"NullPointer",
             loyalty_result::LOYALTY_INVALID_UTF8 => c"InvalidUtf8",
             loyalty_result::LOYALTY_BUFFER_TOO_SMALL => c"BufferTooSmall",

@@ -68,6 +68,7 @@ class Api:
             "loyalty_nps": [C.c_void_p, C.POINTER(NpsQuery), C.POINTER(NpsReport)],
             "loyalty_verify": [C.c_void_p],
             "loyalty_operations_json": [C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)],
+            "loyalty_stock_left": [C.c_void_p, s, C.POINTER(C.c_bool), C.POINTER(u64)],
             "loyalty_last_error_message": [C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)],
         }
         for name, args in sigs.items():
@@ -227,6 +228,14 @@ def play(api, e, step):
             raise Failure(f"responses is {report.responses}, expected {want['responses']}")
         if "nps" in want:
             same("nps", score, want["nps"])
+    elif "expect_stock" in step:
+        want = step["expect_stock"]
+        limited, left = C.c_bool(), C.c_uint64()
+        if lib.loyalty_stock_left(e, enc(want["reward"]), C.byref(limited), C.byref(left)) != 0:
+            raise Failure(api.message())
+        got = left.value if limited.value else None
+        if got != want["left"] or type(got) is not type(want["left"]):
+            raise Failure(f"{want['reward']}: {got} left, expected {want['left']}")
     else:
         raise Failure(f"unknown step {step}")
     if lib.loyalty_verify(e) != 0:

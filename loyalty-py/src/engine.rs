@@ -1,8 +1,8 @@
 //! `loyalty.Engine`: every operation and query of SPEC sections 5–8, plus the batch API.
 
 use loyalty_core::{
-    Adjust, Configure, Decimal, Engine as CoreEngine, Enroll, Line, MemberKind, NpsQuery,
-    Operation, Order, Program, Refund, Survey, Tick, Transfer,
+    Adjust, Cancel, Configure, Decimal, Engine as CoreEngine, Enroll, Line, MemberKind, NpsQuery,
+    Operation, Order, Program, Redeem, Refund, Survey, Tick, Transfer,
 };
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -283,6 +283,47 @@ impl Engine {
         )
         .with_segment(optional_text(segment, "segment")?);
         self.run(&op.into())
+    }
+
+    /// Redeems `quantity` of reward `reward` (its name in the catalogue) for `member`.
+    #[pyo3(signature = (id, at, member, reward, quantity=None))]
+    fn redeem(
+        &self,
+        id: &Bound<'_, PyAny>,
+        at: &Bound<'_, PyAny>,
+        member: &Bound<'_, PyAny>,
+        reward: String,
+        quantity: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Outcome> {
+        let quantity = quantity.map_or(Ok(1), |q| crate::convert::count(q, "quantity"))?;
+        let op = Redeem::new(
+            crate::convert::id(id, "id")?,
+            time(at, "at")?,
+            crate::convert::id(member, "member")?,
+            reward,
+        )
+        .with_quantity(u64::try_from(quantity).unwrap_or(u64::MAX));
+        self.run(&op.into())
+    }
+
+    /// Cancels the redemption made by operation `redemption`: its points come back.
+    fn cancel(
+        &self,
+        id: &Bound<'_, PyAny>,
+        at: &Bound<'_, PyAny>,
+        redemption: &Bound<'_, PyAny>,
+    ) -> PyResult<Outcome> {
+        let op = Cancel::new(
+            crate::convert::id(id, "id")?,
+            time(at, "at")?,
+            crate::convert::id(redemption, "redemption")?,
+        );
+        self.run(&op.into())
+    }
+
+    /// How many of reward `reward` are left; `None` for unlimited stock.
+    fn stock_left(&self, reward: &str) -> PyResult<Option<u64>> {
+        self.lock().stock_left(reward).map_err(|e| error(&e))
     }
 
     /// Applies an operation in its JSON form, as a dict: `{"op": "order", "id": 1, …}`.

@@ -112,30 +112,6 @@ pub struct Outcome {
     pub(crate) inner: CoreOutcome,
 }
 
-impl Outcome {
-    fn zero() -> loyalty_core::Decimal {
-        loyalty_core::Decimal::ZERO
-    }
-
-    fn commissions_of(&self) -> &[loyalty_core::Commission] {
-        match &self.inner.effect {
-            Effect::Ordered(o) => &o.commissions,
-            Effect::Refunded(r) => &r.commissions_clawed,
-            _ => &[],
-        }
-    }
-
-    fn points_value(&self) -> loyalty_core::Decimal {
-        match &self.inner.effect {
-            Effect::Ordered(o) => o.points_spent,
-            Effect::Transferred { points, .. }
-            | Effect::Adjusted { points, .. }
-            | Effect::Surveyed { points, .. } => *points,
-            _ => Self::zero(),
-        }
-    }
-}
-
 #[pymethods]
 impl Outcome {
     /// The whole outcome in the core's JSON form (the form of a journal record's `outcome`, of
@@ -146,89 +122,72 @@ impl Outcome {
     }
 
     /// `"enrolled"`, `"ordered"`, `"refunded"`, `"transferred"`, `"adjusted"`, `"ticked"`,
-    /// `"configured"` or `"surveyed"`.
+    /// `"configured"`, `"surveyed"`, `"redeemed"` or `"cancelled"`.
     #[getter]
     fn effect(&self) -> &'static str {
         self.inner.effect.name()
     }
 
-    /// The member concerned: enrolled, buyer, sender, adjusted or surveyed.
+    // Every getter below reads one of the core's projections (`loyalty_core::Effect`'s
+    // methods, `projection.rs`) and converts it: none looks at the effect's kind itself.
+
+    /// The member concerned: enrolled, buyer, sender, adjusted, surveyed, redeeming, or whose
+    /// redemption was cancelled.
     #[getter]
     fn member(&self) -> Option<u64> {
-        match &self.inner.effect {
-            Effect::Enrolled { member, .. }
-            | Effect::Adjusted { member, .. }
-            | Effect::Surveyed { member, .. } => Some(*member),
-            Effect::Ordered(o) => Some(o.member),
-            Effect::Transferred { from, .. } => Some(*from),
-            _ => None,
-        }
+        self.inner.effect.member()
+    }
+
+    /// A transfer's recipient.
+    #[getter]
+    fn recipient(&self) -> Option<u64> {
+        self.inner.effect.recipient()
     }
 
     /// The order (for an order or a refund).
     #[getter]
     fn order(&self) -> Option<u64> {
-        match &self.inner.effect {
-            Effect::Ordered(o) => Some(o.order),
-            Effect::Refunded(r) => Some(r.order),
-            _ => None,
-        }
+        self.inner.effect.order()
     }
 
     /// Cash paid for an order: amount less the points' value.
     #[getter]
     fn cash(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        d(
-            py,
-            if let Effect::Ordered(o) = &self.inner.effect {
-                o.cash
-            } else {
-                Self::zero()
-            },
-        )
+        d(py, self.inner.effect.cash())
     }
 
     /// The accrual X of an order.
     #[getter]
     fn accrued(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        d(
-            py,
-            if let Effect::Ordered(o) = &self.inner.effect {
-                o.accrued
-            } else {
-                Self::zero()
-            },
-        )
+        d(py, self.inner.effect.accrued())
     }
 
-    /// Points spent on an order, sent by a transfer, adjusted, or rewarded for a survey.
+    /// Points spent on an order or on rewards, sent by a transfer, adjusted, rewarded for a
+    /// survey, or given back by a cancelled redemption.
     #[getter]
     fn points(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        d(py, self.points_value())
+        d(py, self.inner.effect.points())
     }
 
     /// A transfer's fee.
     #[getter]
     fn fee(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        d(
-            py,
-            if let Effect::Transferred { fee, .. } = &self.inner.effect {
-                *fee
-            } else {
-                Self::zero()
-            },
-        )
+        d(py, self.inner.effect.fee())
+    }
+
+    /// The money a refund returned.
+    #[getter]
+    fn refunded(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        d(py, self.inner.effect.refunded())
     }
 
     /// Campaign bonuses of an order, or what a refund clawed back of them: `(campaign, points)`.
     #[getter]
     fn campaign_bonuses(&self, py: Python<'_>) -> PyResult<Vec<(String, Py<PyAny>)>> {
-        let list = match &self.inner.effect {
-            Effect::Ordered(o) => &o.campaign_bonuses,
-            Effect::Refunded(r) => &r.campaign_bonuses_clawed,
-            _ => return Ok(Vec::new()),
-        };
-        list.iter()
+        self.inner
+            .effect
+            .campaign_bonuses()
+            .iter()
             .map(|b| Ok((b.campaign.clone(), d(py, b.points)?)))
             .collect()
     }
@@ -236,7 +195,9 @@ impl Outcome {
     /// Commissions an order paid, or a refund clawed back.
     #[getter]
     fn commissions(&self, py: Python<'_>) -> PyResult<Vec<Commission>> {
-        self.commissions_of()
+        self.inner
+            .effect
+            .commissions()
             .iter()
             .map(|c| {
                 Ok(Commission {
@@ -251,61 +212,34 @@ impl Outcome {
     /// Spent points a refund gave back.
     #[getter]
     fn points_returned(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        d(
-            py,
-            if let Effect::Refunded(r) = &self.inner.effect {
-                r.points_returned
-            } else {
-                Self::zero()
-            },
-        )
+        d(py, self.inner.effect.points_returned())
     }
 
     /// The accrual a refund clawed back.
     #[getter]
     fn accrual_clawed(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        d(
-            py,
-            if let Effect::Refunded(r) = &self.inner.effect {
-                r.accrual_clawed
-            } else {
-                Self::zero()
-            },
-        )
+        d(py, self.inner.effect.accrual_clawed())
     }
 
     /// Stamp cards that earned a stamp (order) or lost one (refund).
     #[getter]
     fn stamps(&self) -> Vec<String> {
-        match &self.inner.effect {
-            Effect::Ordered(o) => o.stamps.clone(),
-            Effect::Refunded(r) => r.stamps_taken.clone(),
-            _ => Vec::new(),
-        }
+        self.inner.effect.stamps().to_vec()
     }
 
     /// Points for completed stamp cards.
     #[getter]
     fn stamp_rewards(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        d(
-            py,
-            if let Effect::Ordered(o) = &self.inner.effect {
-                o.stamp_rewards
-            } else {
-                Self::zero()
-            },
-        )
+        d(py, self.inner.effect.stamp_rewards())
     }
 
     /// Achievements unlocked: `(member, achievement, points)`.
     #[getter]
     fn achievements(&self, py: Python<'_>) -> PyResult<Vec<(u64, String, Py<PyAny>)>> {
-        let list = match &self.inner.effect {
-            Effect::Ordered(o) => &o.achievements,
-            Effect::Enrolled { achievements, .. } => achievements,
-            _ => return Ok(Vec::new()),
-        };
-        list.iter()
+        self.inner
+            .effect
+            .achievements()
+            .iter()
             .map(|a| Ok((a.member, a.achievement.clone(), d(py, a.points)?)))
             .collect()
     }
@@ -313,18 +247,43 @@ impl Outcome {
     /// Level changes the operation caused.
     #[getter]
     fn tier_changes(&self) -> Vec<TierChange> {
-        let list = match &self.inner.effect {
-            Effect::Ordered(o) => &o.tier_changes,
-            Effect::Refunded(r) => &r.tier_changes,
-            _ => return Vec::new(),
-        };
-        list.iter()
+        self.inner
+            .effect
+            .tier_changes()
+            .iter()
             .map(|t| TierChange {
                 member: t.member,
                 from_tier: t.from.clone(),
                 to_tier: t.to.clone(),
             })
             .collect()
+    }
+
+    /// Whether a survey's member was `"new"` or `"regular"`.
+    #[getter]
+    fn member_kind(&self) -> Option<&'static str> {
+        self.inner
+            .effect
+            .member_kind()
+            .map(loyalty_core::MemberKind::name)
+    }
+
+    /// A redemption's reward name.
+    #[getter]
+    fn reward(&self) -> Option<String> {
+        self.inner.effect.reward().map(|(name, _)| name.to_owned())
+    }
+
+    /// A redemption's quantity.
+    #[getter]
+    fn quantity(&self) -> Option<u64> {
+        self.inner.effect.reward().map(|(_, n)| n)
+    }
+
+    /// The redemption a cancel took back.
+    #[getter]
+    fn redemption(&self) -> Option<u64> {
+        self.inner.effect.redemption()
     }
 
     /// Every posting of the double-entry ledger the operation made.
@@ -382,8 +341,8 @@ impl Outcome {
                 if let Some(m) = self.member() {
                     parts.push(format!("member={m}"));
                 }
-                if !self.points_value().is_zero() {
-                    parts.push(format!("points={}", dr(self.points_value())));
+                if !self.inner.effect.points().is_zero() {
+                    parts.push(format!("points={}", dr(self.inner.effect.points())));
                 }
             }
         }

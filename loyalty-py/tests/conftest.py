@@ -23,7 +23,9 @@ FALCON: Dict[str, Any] = {
 
 def scenario_files() -> List[Path]:
     shared = ROOT.parent / "shared" / "scenarios"
-    return sorted(shared.glob("*.json")) + sorted((ROOT / "scenarios").glob("*.json"))
+    v3 = [line.strip() for line in (ROOT / "scenarios" / "v3.txt").read_text().splitlines()]
+    return (sorted(shared.glob("*.json")) + sorted((ROOT / "scenarios").glob("*.json"))
+            + [shared / "v3" / name for name in v3 if name and not name.startswith("#")])
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ SPEC_NAMES = [
     "InvalidConfig", "InvalidAmount", "UnknownMember", "MemberExists", "UnknownReferrer", "SelfReferral",
     "InsufficientPoints", "RedemptionCap", "BelowMinimum", "AboveMaximum", "DailyLimit", "TransfersDisabled",
     "TierTooLow", "SelfTransfer", "UnknownOrder", "RefundExceedsOrder", "TimeWentBackwards", "IdConflict",
-    "InvalidInput",
+    "InvalidInput", "OutOfStock", "UnknownRedemption",
 ]
 
 
@@ -28,10 +28,24 @@ def test_every_spec_name_has_its_own_class() -> None:
     assert len({getattr(loyalty, n) for n in SPEC_NAMES}) == len(SPEC_NAMES)
 
 
+def test_the_stubs_declare_exactly_the_cores_error_classes() -> None:
+    """`_loyalty.pyi` is written by hand: it must name the classes of the core's error table
+    (``loyalty.ERRORS``, made from ``loyalty_core::error_kinds!``), in the table's order."""
+    import re
+    from pathlib import Path
+
+    stub = (Path(loyalty.__file__).parent / "_loyalty.pyi").read_text()
+    declared = re.findall(r"^class (\w+)\(LoyaltyError\)", stub, re.M)
+    assert declared == list(loyalty.ERRORS)
+    for name in declared:
+        assert f'    "{name}",' in stub, f"{name} is missing from the stub's __all__"
+
+
 def engine() -> loyalty.Engine:
     program = dict(FALCON)
     program["transfers"] = {"min_points": "10", "max_points": "500", "daily_limit": "600", "min_tier": "Wolf"}
     program["redemption"] = {"max_share": "0.5", "min_points": "5"}
+    program["rewards"] = [{"name": "Mug", "points": "10", "stock": 1}]
     e = loyalty.Engine(program)
     e.enroll(1, T0, 1)
     e.enroll(2, T0, 2, referrer=1)
@@ -70,6 +84,8 @@ CASES: Dict[str, Tuple[Call, Call]] = {
     "TimeWentBackwards": (nothing, lambda e: e.order(90, T0 - 1, 1, "10")),
     "IdConflict": (nothing, lambda e: e.order(3, T0, 1, "20001")),
     "InvalidInput": (nothing, lambda e: e.enroll(90, T0, 5, birthday="02-30")),
+    "OutOfStock": (nothing, lambda e: e.redeem(90, T0, 1, "Mug", 2)),
+    "UnknownRedemption": (nothing, lambda e: e.cancel(90, T0, 3)),
 }
 
 

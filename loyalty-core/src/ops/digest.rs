@@ -86,7 +86,9 @@ impl Operation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Adjust, Configure, Enroll, Line, Order, Refund, Survey, Tick, Transfer};
+    use crate::{
+        Adjust, Cancel, Configure, Enroll, Line, Order, Redeem, Refund, Survey, Tick, Transfer,
+    };
 
     /// The digest as it was computed before this module: `std::hash::Hash` into FNV-1a with
     /// native-endian writes. On this (64-bit little-endian) host the canonical digest must give
@@ -125,6 +127,9 @@ mod tests {
             Operation::Tick(_) => {}
             Operation::Configure(o) => o.program.hash(&mut h),
             Operation::Survey(o) => (o.member, o.score, &o.segment).hash(&mut h),
+            // v3 kinds: the same encoding, had they existed then.
+            Operation::Redeem(o) => (o.member, &o.reward, o.quantity).hash(&mut h),
+            Operation::Cancel(o) => o.redemption.hash(&mut h),
         }
         h.finish()
     }
@@ -169,6 +174,9 @@ mod tests {
         }
         ops.push(Tick::new(3).into());
         ops.push(Configure::new(99, 0, crate::program::Program::with_levels(Vec::new())).into());
+        ops.push(Redeem::new(100, 9, 7, "Mug ☕").with_quantity(3).into());
+        ops.push(Redeem::new(101, 9, u64::MAX, "").into());
+        ops.push(Cancel::new(102, 9, 100).into());
         ops
     }
 

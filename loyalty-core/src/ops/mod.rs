@@ -137,6 +137,10 @@ operations! {
     configure::Configure(Box<Configure>) = 7 "configure";
     /// A survey answer (8.8).
     survey::Survey(Survey) = 8 "survey";
+    /// Rewards of the catalogue paid with points (9.5).
+    redeem::Redeem(Redeem) = 9 "redeem";
+    /// A redemption taken back (9.5).
+    cancel::Cancel(Cancel) = 10 "cancel";
 }
 
 pub(crate) use order::check_lines;

@@ -316,8 +316,9 @@ static void error_paths(void) {
   CHECK(strcmp(loyalty_result_name(LOYALTY_OK), "Ok") == 0);
   CHECK(strcmp(loyalty_result_name(LOYALTY_BUFFER_TOO_SMALL), "BufferTooSmall") == 0);
   CHECK(strcmp(loyalty_result_name(LOYALTY_IO), "Io") == 0);
+  CHECK(strcmp(loyalty_result_name(LOYALTY_UNKNOWN_REDEMPTION), "UnknownRedemption") == 0);
   /* Any integer has a name: those that are no result are "Unknown", never a crash. */
-  const int not_results[] = {20, 50, 99, 108, 1000, -1, INT_MIN, INT_MAX};
+  const int not_results[] = {22, 50, 99, 108, 1000, -1, INT_MIN, INT_MAX};
   for (size_t i = 0; i < sizeof not_results / sizeof not_results[0]; i++) {
     CHECK(strcmp(loyalty_result_name(not_results[i]), "Unknown") == 0);
   }
@@ -519,8 +520,58 @@ static void clock_digest_and_tier_counts(void) {
   loyalty_engine_free(e);
 }
 
+/* The reward catalogue (SPEC 9.5): redeem, cancel, the stock left, and the operation table. */
+static void reward_catalogue(void) {
+  loyalty_engine *e = NULL;
+  OK(loyalty_engine_new("{\"tiers\": {\"levels\": [{\"name\": \"Silver\", \"threshold\": \"0\", "
+                        "\"accrual_rate\": \"0.1\"}]}, \"rewards\": [{\"name\": \"Mug\", \"points\": \"250\", "
+                        "\"stock\": 3}, {\"name\": \"Pass\", \"points\": \"400\"}]}",
+                        &e));
+  OK(loyalty_enroll(e, 1, 1767225600, 1, NULL, NULL));
+  OK(loyalty_order(e, 2, 1767225660, 1, 600000, 0, NULL)); /* 6000.00: 600 points */
+  loyalty_outcome out;
+  memset(&out, 0, sizeof out);
+  OK(loyalty_redeem(e, 3, 1767225700, 1, "Mug", 2, &out));
+  CHECK(out.points == 50000); /* 500.00 points spent */
+  CHECK(available(e, 1) == 10000);
+  expect_totals(e, 60000, 50000, 10000);
+  bool limited = false;
+  uint64_t left = 99;
+  OK(loyalty_stock_left(e, "Mug", &limited, &left));
+  CHECK(limited && left == 1);
+  OK(loyalty_stock_left(e, "Pass", &limited, &left));
+  CHECK(!limited && left == 0);
+  limited = true;
+  left = 7;
+  FAILS(loyalty_stock_left(e, "Umbrella", &limited, &left), LOYALTY_INVALID_INPUT);
+  CHECK(limited && left == 7); /* out-parameters are written only on success */
+  FAILS(loyalty_stock_left(e, "Mug", NULL, &left), LOYALTY_NULL_POINTER);
+  FAILS(loyalty_redeem(e, 4, 1767225700, 1, "Mug", 2, &out), LOYALTY_OUT_OF_STOCK);
+  FAILS(loyalty_redeem(e, 4, 1767225700, 1, "Pass", 1, &out), LOYALTY_INSUFFICIENT_POINTS);
+  FAILS(loyalty_redeem(e, 4, 1767225700, 1, NULL, 1, &out), LOYALTY_NULL_POINTER);
+  FAILS(loyalty_cancel(e, 4, 1767225700, 2, &out), LOYALTY_UNKNOWN_REDEMPTION); /* an order */
+  memset(&out, 0, sizeof out);
+  OK(loyalty_cancel(e, 5, 1767225800, 3, &out));
+  CHECK(out.points_returned == 50000);
+  CHECK(available(e, 1) == 60000);
+  expect_totals(e, 60000, 0, 60000);
+  OK(loyalty_stock_left(e, "Mug", &limited, &left));
+  CHECK(limited && left == 3);
+  FAILS(loyalty_cancel(e, 6, 1767225800, 3, &out), LOYALTY_UNKNOWN_REDEMPTION);
+
+  char table[4096];
+  size_t written = 0;
+  OK(loyalty_operations_json(table, sizeof table, &written));
+  CHECK(strstr(table, "\"redeem\":[[\"id\",\"u64\"],[\"at\",\"i64\"],[\"member\",\"u64\"],"
+                      "[\"reward\",\"str\"],[\"quantity\",\"u64\"]]") != NULL);
+  CHECK(strstr(table, "\"tick\":[[\"at\",\"i64\"]]") != NULL);
+  FAILS(loyalty_operations_json(table, 8, &written), LOYALTY_BUFFER_TOO_SMALL);
+  loyalty_engine_free(e);
+}
+
 int main(void) {
   falcon_scenario();
+  reward_catalogue();
   clock_digest_and_tier_counts();
   qualifying_with_more_places();
   refunds_and_adjustments();

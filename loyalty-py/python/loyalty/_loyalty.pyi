@@ -8,7 +8,10 @@ from typing import Any, Callable, Iterable, Literal, Mapping, Optional, Protocol
 
 _Amount = Union[Decimal, int, str]
 _Time = Union[int, datetime]
-_Effect = Literal["enrolled", "ordered", "refunded", "transferred", "adjusted", "ticked", "configured", "surveyed"]
+_Effect = Literal[
+    "enrolled", "ordered", "refunded", "transferred", "adjusted", "ticked", "configured", "surveyed", "redeemed",
+    "cancelled",
+]
 _MemberKind = Literal["new", "regular"]
 _ProgramSource = Union[Mapping[str, Any], str, "os.PathLike[str]"]
 _T_co = TypeVar("_T_co", covariant=True)
@@ -35,6 +38,7 @@ __all__ = [
     "MemberExists",
     "Nps",
     "OPERATIONS",
+    "OutOfStock",
     "Outcome",
     "Posting",
     "Provisional",
@@ -53,6 +57,7 @@ __all__ = [
     "TransfersDisabled",
     "UnknownMember",
     "UnknownOrder",
+    "UnknownRedemption",
     "UnknownReferrer",
     "cli",
     "statement",
@@ -84,6 +89,8 @@ class RefundExceedsOrder(LoyaltyError): ...
 class TimeWentBackwards(LoyaltyError): ...
 class IdConflict(LoyaltyError): ...
 class InvalidInput(LoyaltyError): ...
+class OutOfStock(LoyaltyError): ...
+class UnknownRedemption(LoyaltyError): ...
 class StoreCorrupt(OSError):
     """A store's files are damaged or disagree (journal, snapshot, program); nothing was written."""
 class StorePoisoned(OSError):
@@ -132,10 +139,14 @@ class Outcome:
     @property
     def effect(self) -> _Effect:
         """`"enrolled"`, `"ordered"`, `"refunded"`, `"transferred"`, `"adjusted"`, `"ticked"`,
-        `"configured"` or `"surveyed"`."""
+        `"configured"`, `"surveyed"`, `"redeemed"` or `"cancelled"`."""
     @property
     def member(self) -> Optional[int]:
-        """The member concerned: enrolled, buyer, sender, adjusted or surveyed."""
+        """The member concerned: enrolled, buyer, sender, adjusted, surveyed, redeeming, or whose
+        redemption was cancelled."""
+    @property
+    def recipient(self) -> Optional[int]:
+        """A transfer's recipient."""
     @property
     def order(self) -> Optional[int]:
         """The order (for an order or a refund)."""
@@ -147,10 +158,26 @@ class Outcome:
         """The accrual X of an order."""
     @property
     def points(self) -> Decimal:
-        """Points spent on an order, sent by a transfer, adjusted, or rewarded for a survey."""
+        """Points spent on an order or on rewards, sent by a transfer, adjusted, rewarded for a
+        survey, or given back by a cancelled redemption."""
     @property
     def fee(self) -> Decimal:
         """A transfer's fee."""
+    @property
+    def refunded(self) -> Decimal:
+        """The money a refund returned."""
+    @property
+    def member_kind(self) -> Optional[_MemberKind]:
+        """Whether a survey's member was `"new"` or `"regular"`."""
+    @property
+    def reward(self) -> Optional[str]:
+        """A redemption's reward name."""
+    @property
+    def quantity(self) -> Optional[int]:
+        """A redemption's quantity."""
+    @property
+    def redemption(self) -> Optional[int]:
+        """The redemption a cancel took back."""
     @property
     def campaign_bonuses(self) -> list[tuple[str, Decimal]]:
         """Campaign bonuses of an order, or what a refund clawed back of them: `(campaign, points)`."""
@@ -297,6 +324,12 @@ class Engine:
         """The supervisor replaces the program from `at` on."""
     def survey(self, id: int, at: _Time, member: int, score: int, segment: Optional[str] = None) -> Outcome:
         """A survey answer: `score` 0..=10, optionally in a `segment`."""
+    def redeem(self, id: int, at: _Time, member: int, reward: str, quantity: Optional[int] = None) -> Outcome:
+        """Redeems `quantity` of reward `reward` (its name in the catalogue) for `member`."""
+    def cancel(self, id: int, at: _Time, redemption: int) -> Outcome:
+        """Cancels the redemption made by operation `redemption`: its points come back."""
+    def stock_left(self, reward: str) -> Optional[int]:
+        """How many of reward `reward` are left; `None` for unlimited stock."""
     def apply(self, operation: Mapping[str, Any]) -> Outcome:
         """Applies an operation in its JSON form, as a dict: `{"op": "order", "id": 1, …}`."""
     def member(self, member: int) -> Member:

@@ -111,6 +111,11 @@ def _step(engine: Engine, step: Mapping[str, Any]) -> None:
             raise Failure(f"responses is {report.responses}, expected {want['responses']}")
         if "nps" in want:
             _same("nps", report.score, want["nps"])
+    elif "expect_stock" in step:
+        want = step["expect_stock"]
+        left = engine.stock_left(want["reward"])
+        if left != want["left"] or type(left) is not type(want["left"]):
+            raise Failure(f"{want['reward']}: {left} left, expected {want['left']}")
     else:
         raise Failure(f"unknown step {dict(step)}")
 

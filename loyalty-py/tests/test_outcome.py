@@ -1,0 +1,176 @@
+"""Every getter of ``Outcome`` shows what the core's JSON form of the outcome says, for every kind
+of effect: the getters read the core's projections (``loyalty_core::Effect``'s methods) and
+derive nothing. Also the operation table the runners read (``loyalty.OPERATIONS``)."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from decimal import Decimal
+from typing import Any, Dict, List
+
+import loyalty
+from conftest import FALCON, T0
+
+PROGRAM = {
+    **FALCON,
+    "campaigns": [{"name": "Coffee week", "from": T0, "to": T0 + 86_400, "categories": ["coffee"],
+                   "multiplier": "2", "bonus_rate": "0.05"}],
+    "stamps": [{"name": "Tenth coffee", "category": "coffee", "min_amount": "1", "card_size": 1,
+                "reward_points": "3"}],
+    "achievements": [{"name": "First", "orders": 1, "points": "2"}, {"name": "Joined", "referrals": 1, "points": "1"}],
+    "surveys": {"points": "4"},
+    "rewards": [{"name": "Mug", "points": "5", "stock": 9}],
+}
+
+
+def outcomes() -> List[loyalty.Outcome]:
+    """One outcome of every effect kind (an order with every part: commission, campaign bonus,
+    stamp, achievement, level change)."""
+    e = loyalty.Engine(PROGRAM)
+    return [
+        e.enroll(1, T0, 1),
+        e.enroll(2, T0, 2, referrer=1),
+        e.order(3, T0 + 60, 2, "3000", lines=[{"category": "coffee", "amount": "100"}, {"amount": "2900"}]),
+        e.refund(4, T0 + 60, 3, "100"),
+        e.transfer(5, T0 + 60, 2, 1, "10"),
+        e.adjust(6, T0 + 60, 1, "-3", "typo"),
+        e.survey(7, T0 + 60, 2, 9, "north"),
+        e.redeem(8, T0 + 60, 2, "Mug", 2),
+        e.cancel(9, T0 + 60, 8),
+        e.tick(T0 + 120),
+        e.configure(10, T0 + 120, PROGRAM),
+    ]
+
+
+def dec(v: Any) -> Decimal:
+    return Decimal(str(v))
+
+
+def expected(j: Dict[str, Any]) -> Dict[str, Any]:
+    """What each getter should show, read from the JSON form alone."""
+    kind = j["effect"]
+    member = j.get("from") if kind == "transferred" else j.get("member")
+    points = j.get("points_spent") if kind == "ordered" else j.get("points", "0")
+    refund = kind == "refunded"
+    return {
+        "effect": kind,
+        "member": member,
+        "recipient": j.get("to"),
+        "order": j.get("order"),
+        "points": dec(points),
+        "fee": dec(j.get("fee", "0")),
+        "cash": dec(j.get("cash", "0")),
+        "accrued": dec(j.get("accrued", "0")),
+        "refunded": dec(j.get("amount", "0")),
+        "points_returned": dec(j.get("points_returned", "0")),
+        "accrual_clawed": dec(j.get("accrual_clawed", "0")),
+        "commissions": [(c["member"], c["depth"], dec(c["points"]))
+                        for c in j.get("commissions_clawed" if refund else "commissions", [])],
+        "campaign_bonuses": [(b["campaign"], dec(b["points"]))
+                             for b in j.get("campaign_bonuses_clawed" if refund else "campaign_bonuses", [])],
+        "stamps": j.get("stamps_taken" if refund else "stamps", []),
+        "stamp_rewards": dec(j.get("stamp_rewards", "0")),
+        "achievements": [(a["member"], a["achievement"], dec(a["points"])) for a in j.get("achievements", [])],
+        "tier_changes": [(t["member"], t["from"], t["to"]) for t in j.get("tier_changes", [])],
+        "member_kind": j.get("kind"),
+        "reward": j.get("reward"),
+        "quantity": j.get("quantity"),
+        "redemption": j.get("redemption"),
+    }
+
+
+def shown(o: loyalty.Outcome) -> Dict[str, Any]:
+    return {
+        "effect": o.effect, "member": o.member, "recipient": o.recipient, "order": o.order,
+        "points": o.points, "fee": o.fee, "cash": o.cash, "accrued": o.accrued, "refunded": o.refunded,
+        "points_returned": o.points_returned, "accrual_clawed": o.accrual_clawed,
+        "commissions": [(c.member, c.depth, c.points) for c in o.commissions],
+        "campaign_bonuses": o.campaign_bonuses, "stamps": o.stamps, "stamp_rewards": o.stamp_rewards,
+        "achievements": o.achievements,
+        "tier_changes": [(t.member, t.from_tier, t.to_tier) for t in o.tier_changes],
+        "member_kind": o.member_kind, "reward": o.reward, "quantity": o.quantity, "redemption": o.redemption,
+    }
+
+
+def test_every_getter_shows_the_cores_json_for_every_effect_kind() -> None:
+    seen = set()
+    for o in outcomes():
+        j = json.loads(o.to_json())["effect"]
+        assert shown(o) == expected(j), j
+        seen.add(o.effect)
+    assert seen == {"enrolled", "ordered", "refunded", "transferred", "adjusted", "surveyed", "redeemed",
+                    "cancelled", "ticked", "configured"}
+
+
+def test_the_order_exercises_every_part() -> None:
+    """The comparison above would pass vacuously on empty lists: the order has them all."""
+    order = outcomes()[2]
+    assert order.commissions and order.campaign_bonuses and order.stamps and order.achievements
+    assert order.tier_changes and order.stamp_rewards > 0
+
+
+def test_operations_lists_every_kind_with_its_method() -> None:
+    """The runners call ``getattr(engine, kind)`` with the table's fields by name (``from``,
+    ``to`` and ``program`` under their Python names): each kind has such a method."""
+    python_names = {"from": "sender", "to": "recipient", "program": "program_source"}
+    assert set(loyalty.OPERATIONS) == {"enroll", "order", "refund", "transfer", "adjust", "tick", "configure",
+                                       "survey", "redeem", "cancel"}
+    for kind, fields in loyalty.OPERATIONS.items():
+        params = inspect.signature(getattr(loyalty.Engine, kind)).parameters
+        for name, _ in fields:
+            assert python_names.get(name, name) in params, (kind, name)
+    assert loyalty.OPERATIONS["redeem"] == [("id", "u64"), ("at", "i64"), ("member", "u64"), ("reward", "str"),
+                                           ("quantity", "u64")]
+
+
+def test_redeem_and_cancel() -> None:
+    e = loyalty.Engine(PROGRAM)
+    e.enroll(1, T0, 1)
+    e.adjust(2, T0, 1, "20")
+    assert e.stock_left("Mug") == 9
+    out = e.redeem(3, T0 + 1, 1, "Mug", 3)
+    assert (out.effect, out.points, out.reward, out.quantity) == ("redeemed", Decimal("15"), "Mug", 3)
+    assert e.member(1).available == Decimal("5") and e.stock_left("Mug") == 6
+    assert e.totals().redeemed == Decimal("15")
+    assert e.redeem(3, T0 + 9, 1, "Mug", 3).to_json() == out.to_json()  # a retry: the same outcome
+    assert e.cancel(4, T0 + 2, 3).points == Decimal("15")
+    assert e.member(1).available == Decimal("20") and e.stock_left("Mug") == 9
+    assert e.totals().redeemed == 0
+    try:
+        e.cancel(5, T0 + 2, 3)
+    except loyalty.UnknownRedemption as why:
+        assert "3" in str(why)
+    else:
+        raise AssertionError("a cancelled redemption cannot be cancelled again")
+    try:
+        e.stock_left("Umbrella")
+    except loyalty.InvalidInput as why:
+        assert "Umbrella" in str(why)
+    else:
+        raise AssertionError("an unknown reward is InvalidInput")
+    e.verify()
+
+
+def test_the_binding_table_is_complete() -> None:
+    """docs/architecture.md's table of every operation and query in Rust, C and Python: each
+    kind of the core's table has a row, and every name in it exists (a C function in the
+    header, a Python `Engine` member, a Rust `pub fn` or item of loyalty-core)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    doc = (root / "docs" / "architecture.md").read_text()
+    section = doc.split("### Every operation and query in the three bindings", 1)[1].split("\n## ", 1)[0]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")]
+            for line in section.splitlines() if line.startswith("| ") and not line.startswith("| operation")]
+    assert {row[0] for row in rows} >= set(loyalty.OPERATIONS)
+    header = (root / "loyalty-ffi" / "include" / "loyalty.h").read_text()
+    core = "\n".join(p.read_text() for p in (root / "loyalty-core" / "src").rglob("*.rs"))
+    for what, rust, c, python in rows:
+        for name in re.findall(r"`(loyalty_\w+)`", c):
+            assert re.search(rf"\b{name}\(", header), (what, name)
+        for name in re.findall(r"`(\w+)`", python):
+            assert hasattr(loyalty.Engine, name) or hasattr(loyalty, name), (what, name)
+        for name in re.findall(r"`(\w+)[`(]", rust):
+            assert re.search(rf"pub (fn|const) {name}\b|pub struct {name}\b|{name}\(", core), (what, name)
