@@ -325,7 +325,8 @@ fn decimal_field(e: &Map<String, Value>, field: &str) -> Result<Decimal, String>
     }
 }
 
-fn check_price(engine: &Engine, e: &Map<String, Value>) -> Result<(), String> {
+/// The member and lines of an `expect_price` step.
+fn price_query(e: &Map<String, Value>) -> Result<(u64, Vec<Line>), String> {
     let member = e
         .get("member")
         .and_then(Value::as_u64)
@@ -337,24 +338,33 @@ fn check_price(engine: &Engine, e: &Map<String, Value>) -> Result<(), String> {
             decimal_field(e, "amount")?,
         )],
     };
+    Ok((member, lines))
+}
+
+fn check_price(engine: &Engine, e: &Map<String, Value>) -> Result<(), String> {
+    let (member, lines) = price_query(e)?;
     let got = engine.price(member, &lines).map_err(|x| x.to_string())?;
     same_decimal("price", got, e.get("price").unwrap_or(&Value::Null))
 }
 
-fn check_nps(engine: &Engine, e: &Map<String, Value>) -> Result<(), String> {
+/// The query of an `expect_nps` step.
+fn nps_query(e: &Map<String, Value>) -> Result<NpsQuery, String> {
     let kind = match e.get("member_kind").and_then(Value::as_str) {
         None => None,
         Some("new") => Some(MemberKind::New),
         Some("regular") => Some(MemberKind::Regular),
         Some(other) => return Err(format!("unknown member_kind {other}")),
     };
-    let query = NpsQuery {
+    Ok(NpsQuery {
         from: e.get("from").and_then(Value::as_i64),
         to: e.get("to").and_then(Value::as_i64),
         segment: e.get("segment").and_then(Value::as_str).map(str::to_owned),
         member_kind: kind,
-    };
-    let report = engine.nps(&query);
+    })
+}
+
+fn check_nps(engine: &Engine, e: &Map<String, Value>) -> Result<(), String> {
+    let report = engine.nps(&nps_query(e)?);
     if let Some(want) = e.get("responses") {
         if want.as_u64() != Some(report.responses) {
             return Err(format!(
@@ -374,7 +384,9 @@ fn check_nps(engine: &Engine, e: &Map<String, Value>) -> Result<(), String> {
 /// the bindings can be compared step by step (the conformance test): an accepted operation's
 /// whole outcome in its JSON form (a tick's as `{"effect": "ticked"}` only, since the C
 /// binding keeps no tick outcome), a refused one's `{"error": NAME, "message": …}`, an
-/// `expect` step's member view and an `expect_totals` step's totals. Other checks give nothing.
+/// `expect` step's member view, an `expect_totals` step's totals, and the answer of a query
+/// step (`expect_price`, `expect_leaderboard`, `expect_nps`, `expect_stock`; see
+/// [`trace_query`]).
 pub fn trace(text: &str) -> Result<Vec<Value>, Failure> {
     let (root, program) = load(text)?;
     let Ok(mut engine) = program else {
@@ -417,6 +429,41 @@ fn trace_step(engine: &mut Engine, step: &Map<String, Value>) -> Result<Option<V
     }
     if step.contains_key("expect_totals") {
         return Ok(Some(json(serde_json::to_value(engine.totals()))?));
+    }
+    trace_query(engine, step)
+}
+
+/// A query step's answer, whole: `{"price": "…"}`, `{"leaderboard": [ids]}`, the NPS report
+/// `{"promoters", "passives", "detractors", "responses", "score"}` (score a string or null),
+/// `{"stock": n or null}`; a refused query gives `{"error", "message"}`.
+fn trace_query(engine: &Engine, step: &Map<String, Value>) -> Result<Option<Value>, String> {
+    let refused =
+        |e: crate::Error| serde_json::json!({"error": e.kind().name(), "message": e.message()});
+    if let Some(e) = step.get("expect_price").and_then(Value::as_object) {
+        let (member, lines) = price_query(e)?;
+        return Ok(Some(engine.price(member, &lines).map_or_else(
+            refused,
+            |p| serde_json::json!({"price": p.to_string()}),
+        )));
+    }
+    if let Some(e) = step.get("expect_leaderboard").and_then(Value::as_object) {
+        let n = e.get("n").and_then(Value::as_u64).unwrap_or_default();
+        let top = engine.leaderboard(usize::try_from(n).unwrap_or(usize::MAX));
+        return Ok(Some(serde_json::json!({ "leaderboard": top })));
+    }
+    if let Some(e) = step.get("expect_nps").and_then(Value::as_object) {
+        let r = engine.nps(&nps_query(e)?);
+        return Ok(Some(serde_json::json!({
+            "promoters": r.promoters, "passives": r.passives, "detractors": r.detractors,
+            "responses": r.responses, "score": r.score.map(|s| s.to_string()),
+        })));
+    }
+    if let Some(e) = step.get("expect_stock").and_then(Value::as_object) {
+        let reward = e.get("reward").and_then(Value::as_str).unwrap_or_default();
+        return Ok(Some(engine.stock_left(reward).map_or_else(
+            refused,
+            |left| serde_json::json!({ "stock": left }),
+        )));
     }
     Ok(None)
 }

@@ -24,6 +24,9 @@ pub(crate) enum Due {
 #[derive(Debug, Clone, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct Schedule {
+    /// In a snapshot, in time order: the heap's own order depends on its history (a refused
+    /// operation's undone advance pops and pushes back), and equal states should read alike.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "in_time_order"))]
     heap: BinaryHeap<Reverse<(i64, Due)>>,
     /// While an advance may be undone: every event pushed since it began, so that a rollback
     /// takes them out again (a gift left behind would start a second yearly chain).
@@ -156,4 +159,14 @@ mod tests {
             ]
         );
     }
+}
+
+#[cfg(feature = "serde")]
+fn in_time_order<S: serde::Serializer>(
+    heap: &BinaryHeap<Reverse<(i64, Due)>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let mut events: Vec<&Reverse<(i64, Due)>> = heap.iter().collect();
+    events.sort_unstable_by(|a, b| b.cmp(a));
+    s.collect_seq(events)
 }

@@ -628,3 +628,43 @@ fn json_numbers_are_refused_for_what_they_are() {
         assert!(err.to_string().contains(says), "{amount}: {err}");
     }
 }
+
+/// A refused operation changes nothing, down to the snapshot's text: the time index is
+/// written in time order, not in the heap's order, which the undone advance reshuffles.
+#[test]
+fn a_refused_operation_leaves_the_snapshot_text_as_it_was() {
+    let program = loyalty_core::Program::from_json(
+        r#"{"pending_days": 1, "expiry_days": 3, "tiers": {"levels": [
+            {"name": "A", "threshold": "0", "accrual_rate": "0.1"}]}}"#,
+    )
+    .unwrap();
+    let mut e = loyalty_core::Engine::new(program).unwrap();
+    let t0 = 1_767_225_600;
+    for m in 1..=40 {
+        enroll(&mut e, m, m, t0);
+    }
+    // Orders out of member order, two hours apart: many events falling due in turn.
+    for (i, m) in (1..=40).map(|m| (m * 17) % 41).enumerate() {
+        let op = format!(
+            r#"{{"op": "order", "id": {}, "at": {}, "member": {m}, "amount": "{}"}}"#,
+            100 + i,
+            t0 + 7_200 * i as i64,
+            10 * m
+        );
+        e.apply(&loyalty_core::Operation::from_json(&op).unwrap())
+            .unwrap();
+    }
+    let (text, bytes) = (e.snapshot_json(), e.snapshot_bytes());
+    // Far enough that some releases fall due (and schedule expiries): the advance runs, then
+    // is undone.
+    let refused = format!(
+        r#"{{"op": "order", "id": 999, "at": {}, "member": 77, "amount": "1"}}"#,
+        t0 + 4 * 86_400 + 3_600
+    );
+    let err = e
+        .apply(&loyalty_core::Operation::from_json(&refused).unwrap())
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnknownMember);
+    assert_eq!(e.snapshot_json(), text);
+    assert_eq!(e.snapshot_bytes(), bytes);
+}

@@ -273,9 +273,45 @@ def trace(api, scenario):
                 out.append(read(lib.loyalty_member_json, e, step["expect"]["member"]))
             elif "expect_totals" in step:
                 out.append(read(lib.loyalty_totals_json, e))
+            else:
+                out.append(query(api, e, step))
     finally:
         lib.loyalty_engine_free(e)
     return out
+
+
+def query(api, e, step):
+    """A query step's answer in the form of `loyalty_core::scenario::trace`."""
+    lib = api.lib
+    refused = lambda r: {"error": api.name(r), "message": api.message()}  # noqa: E731
+    if "expect_price" in step:
+        want = step["expect_price"]
+        lines = want.get("lines") or [{k: want[k] for k in ("category", "amount") if k in want}]
+        try:
+            return {"price": api.text(lib.loyalty_price_json, e, want["member"], json.dumps(lines).encode())}
+        except Failure:
+            return refused(api.last)
+    if "expect_leaderboard" in step:
+        n = step["expect_leaderboard"]["n"]
+        ids, count = (C.c_uint64 * max(1, n))(), C.c_size_t()
+        r = lib.loyalty_leaderboard(e, n, ids, len(ids), C.byref(count))
+        return refused(r) if r else {"leaderboard": list(ids[:count.value])}
+    if "expect_nps" in step:
+        want = step["expect_nps"]
+        kind = {None: -1, "new": 0, "regular": 1}[want.get("member_kind")]
+        q = NpsQuery("from" in want, want.get("from", 0), "to" in want, want.get("to", 0), enc(want.get("segment")), kind)
+        report = NpsReport()
+        r = lib.loyalty_nps(e, C.byref(q), C.byref(report))
+        if r:
+            return refused(r)
+        score = str(Decimal(report.score_tenths).scaleb(-1)) if report.has_score else None
+        return {"promoters": report.promoters, "passives": report.passives, "detractors": report.detractors,
+                "responses": report.responses, "score": score}
+    if "expect_stock" in step:
+        limited, left = C.c_bool(), C.c_uint64()
+        r = lib.loyalty_stock_left(e, enc(step["expect_stock"]["reward"]), C.byref(limited), C.byref(left))
+        return refused(r) if r else {"stock": left.value if limited.value else None}
+    raise Failure(f"unknown step {step}")
 
 
 def run(api, scenario):
