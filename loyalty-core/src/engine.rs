@@ -124,6 +124,12 @@ impl Engine {
         self.clock
     }
 
+    /// The outcome of the last tick: the releases, gifts and expiries it made (a tick has no
+    /// id to ask for it by); an engine that never ticked gives an empty one.
+    pub fn last_tick(&self) -> &Outcome {
+        &self.last_tick
+    }
+
     /// The outcome of the accepted operation with id `id`, as it was returned then.
     pub fn outcome(&self, id: OpId) -> Option<Outcome> {
         self.filed(id).map(std::borrow::Cow::into_owned)

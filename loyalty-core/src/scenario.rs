@@ -382,8 +382,7 @@ fn check_nps(engine: &Engine, e: &Map<String, Value>) -> Result<(), String> {
 
 /// What each step of a scenario gives, one JSON value per operation or member check, so that
 /// the bindings can be compared step by step (the conformance test): an accepted operation's
-/// whole outcome in its JSON form (a tick's as `{"effect": "ticked"}` only, since the C
-/// binding keeps no tick outcome), a refused one's `{"error": NAME, "message": …}`, an
+/// whole outcome in its JSON form (a tick's too), a refused one's `{"error": NAME, "message": …}`, an
 /// `expect` step's member view, an `expect_totals` step's totals, and the answer of a query
 /// step (`expect_price`, `expect_leaderboard`, `expect_nps`, `expect_stock`; see
 /// [`trace_query`]).
@@ -411,9 +410,6 @@ fn trace_step(engine: &mut Engine, step: &Map<String, Value>) -> Result<Option<V
         op.remove("expect_error");
         let result = Operation::from_value(Value::Object(op)).and_then(|op| engine.apply(&op));
         return Ok(Some(match result {
-            Ok(outcome) if outcome.effect == crate::Effect::Ticked => {
-                serde_json::json!({"effect": "ticked"})
-            }
             Ok(outcome) => json(serde_json::to_value(outcome))?,
             Err(e) => serde_json::json!({"error": e.kind().name(), "message": e.message()}),
         }));

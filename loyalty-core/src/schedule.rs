@@ -100,6 +100,16 @@ impl Schedule {
     }
 }
 
+#[cfg(feature = "serde")]
+fn in_time_order<S: serde::Serializer>(
+    heap: &BinaryHeap<Reverse<(i64, Due)>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let mut events: Vec<&Reverse<(i64, Due)>> = heap.iter().collect();
+    events.sort_unstable_by(|a, b| b.cmp(a));
+    s.collect_seq(events)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,14 +169,4 @@ mod tests {
             ]
         );
     }
-}
-
-#[cfg(feature = "serde")]
-fn in_time_order<S: serde::Serializer>(
-    heap: &BinaryHeap<Reverse<(i64, Due)>>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    let mut events: Vec<&Reverse<(i64, Due)>> = heap.iter().collect();
-    events.sort_unstable_by(|a, b| b.cmp(a));
-    s.collect_seq(events)
 }

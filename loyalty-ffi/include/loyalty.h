@@ -171,6 +171,13 @@ typedef enum loyalty_result {
 typedef struct loyalty_engine loyalty_engine;
 
 /**
+ * What takes back an operation applied with `loyalty_apply_provisionally_json`: give it to
+ * `loyalty_revert` (newest first), or free it with `loyalty_provisional_free` to keep the
+ * operation.
+ */
+typedef struct loyalty_provisional loyalty_provisional;
+
+/**
  * A crash-safe store: an engine whose accepted operations are journaled to a directory before
  * they are acknowledged. Opaque; `loyalty_store_open` / `loyalty_store_free`. Not thread-safe.
  */
@@ -778,6 +785,76 @@ enum loyalty_result loyalty_store_statement_json(const struct loyalty_store *sto
                                                  size_t *written);
 
 /**
+ * The outcome the operation `op_json` (its JSON form) would have if it were applied now, as
+ * JSON, or the error it would be refused with; the engine is left as it was.
+ *
+ * # Safety
+ * `engine` must be a live handle; `op_json` a NUL-terminated string; `buf` must point to `len`
+ * bytes, `written` to a `size_t`.
+ */
+enum loyalty_result loyalty_plan_json(struct loyalty_engine *engine,
+                                      const char *op_json,
+                                      char *buf,
+                                      size_t len,
+                                      size_t *written);
+
+/**
+ * Applies `op_json` as `loyalty_apply_json` does and writes to `*out` what takes it back. The
+ * operation stays unless it is given to `loyalty_revert`.
+ *
+ * # Safety
+ * `engine` must be a live handle; `op_json` a NUL-terminated string; `out` must point to a
+ * `loyalty_provisional *`.
+ */
+enum loyalty_result loyalty_apply_provisionally_json(struct loyalty_engine *engine,
+                                                     const char *op_json,
+                                                     struct loyalty_provisional **out);
+
+/**
+ * Takes back the operation `provisional` stands for (newest first when there are several)
+ * and frees `provisional`. NULL does nothing.
+ *
+ * # Safety
+ * `engine` must be a live handle; `provisional` NULL or a handle from
+ * `loyalty_apply_provisionally_json` on this engine, not freed.
+ */
+enum loyalty_result loyalty_revert(struct loyalty_engine *engine,
+                                   struct loyalty_provisional *provisional);
+
+/**
+ * Frees `provisional`, keeping its operation. NULL does nothing.
+ *
+ * # Safety
+ * `provisional` NULL or a handle from `loyalty_apply_provisionally_json`, not freed.
+ */
+void loyalty_provisional_free(struct loyalty_provisional *provisional);
+
+/**
+ * The outcome of the accepted operation `id`, as JSON, as it was returned then;
+ * `LOYALTY_INVALID_INPUT` for an id never accepted.
+ *
+ * # Safety
+ * `engine` must be a live handle; `buf` must point to `len` bytes, `written` to a `size_t`.
+ */
+enum loyalty_result loyalty_outcome_of_json(const struct loyalty_engine *engine,
+                                            uint64_t id,
+                                            char *buf,
+                                            size_t len,
+                                            size_t *written);
+
+/**
+ * The outcome of the last tick (releases, gifts and expiries it made), as JSON; a tick has
+ * no id to ask for it by. An engine that has not ticked gives an outcome with no postings.
+ *
+ * # Safety
+ * `engine` must be a live handle; `buf` must point to `len` bytes, `written` to a `size_t`.
+ */
+enum loyalty_result loyalty_last_tick_json(const struct loyalty_engine *engine,
+                                           char *buf,
+                                           size_t len,
+                                           size_t *written);
+
+/**
  * The engine's clock: the latest `at` it has seen (Unix seconds; `INT64_MIN` before the
  * first operation).
  *
@@ -817,6 +894,44 @@ enum loyalty_result loyalty_tier_counts_json(const struct loyalty_engine *engine
  * `buf` must point to `len` bytes, `written` to a `size_t`.
  */
 enum loyalty_result loyalty_operations_json(char *buf, size_t len, size_t *written);
+
+/**
+ * The ids of every enrolled member, in enrolment order, into `ids` (room for `capacity`);
+ * `*count` gets how many. If they do not fit: `LOYALTY_BUFFER_TOO_SMALL`, nothing written to
+ * `ids`, and `*count` gets how many are needed (`ids` may be NULL with `capacity` 0, to ask).
+ *
+ * # Safety
+ * `engine` must be a live handle; `ids` must point to `capacity` `uint64_t`s; `count` to a
+ * `size_t`.
+ */
+enum loyalty_result loyalty_member_ids(const struct loyalty_engine *engine,
+                                       uint64_t *ids,
+                                       size_t capacity,
+                                       size_t *count);
+
+/**
+ * Whether `member` is enrolled, into `*out`.
+ *
+ * # Safety
+ * `engine` must be a live handle; `out` must point to a `bool`.
+ */
+enum loyalty_result loyalty_is_member(const struct loyalty_engine *engine,
+                                      uint64_t member,
+                                      bool *out);
+
+/**
+ * The bonus points campaign `name` has given so far, net of refunds, as a decimal string
+ * (`"0"` for a name no campaign had).
+ *
+ * # Safety
+ * `engine` must be a live handle; `name` a NUL-terminated string; `buf` must point to `len`
+ * bytes, `written` to a `size_t`.
+ */
+enum loyalty_result loyalty_campaign_used(const struct loyalty_engine *engine,
+                                          const char *name,
+                                          char *buf,
+                                          size_t len,
+                                          size_t *written);
 
 #ifdef __cplusplus
 }  // extern "C"

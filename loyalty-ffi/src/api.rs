@@ -123,6 +123,10 @@ impl loyalty_engine {
         &self.engine
     }
 
+    pub(crate) fn engine_mut(&mut self) -> &mut Engine {
+        &mut self.engine
+    }
+
     fn points_scale(&self) -> u32 {
         self.engine.program().points_scale as u32
     }
@@ -845,19 +849,33 @@ pub unsafe extern "C" fn loyalty_leaderboard(
         if (ids.is_null() && capacity > 0) || count.is_null() {
             return Err(Failure::null("ids or count"));
         }
-        let top = h.engine.leaderboard(n);
-        if top.len() > capacity {
-            // SAFETY: `count` is non-null and points to a `size_t` (the caller's promise).
-            unsafe { *count = top.len() };
-            return Err(Failure::new(
-                loyalty_result::LOYALTY_BUFFER_TOO_SMALL,
-                format!("room for {capacity} ids: {} needed", top.len()),
-            ));
-        }
-        // SAFETY: `ids` has room for `capacity ≥ top.len()` values.
-        unsafe { std::ptr::copy_nonoverlapping(top.as_ptr(), ids, top.len()) };
-        unsafe { put(count, top.len(), "count") }
+        unsafe { write_ids(&h.engine.leaderboard(n), ids, capacity, count) }
     })
+}
+
+/// Copies `found` into `ids` (room for `capacity`) and its length into `*count`; if it does not
+/// fit, `LOYALTY_BUFFER_TOO_SMALL` with `*count` the room needed and nothing in `ids`.
+///
+/// # Safety
+/// `ids` must point to `capacity` `uint64_t`s (or be NULL with `capacity` 0), `count` to a
+/// `size_t`; the caller checked that `count` is not NULL.
+pub(crate) unsafe fn write_ids(
+    found: &[u64],
+    ids: *mut u64,
+    capacity: usize,
+    count: *mut usize,
+) -> Result<(), Failure> {
+    if found.len() > capacity {
+        // SAFETY: `count` is non-null and points to a `size_t` (the caller's promise).
+        unsafe { *count = found.len() };
+        return Err(Failure::new(
+            loyalty_result::LOYALTY_BUFFER_TOO_SMALL,
+            format!("room for {capacity} ids: {} needed", found.len()),
+        ));
+    }
+    // SAFETY: `ids` has room for `capacity ≥ found.len()` values.
+    unsafe { std::ptr::copy_nonoverlapping(found.as_ptr(), ids, found.len()) };
+    unsafe { put(count, found.len(), "count") }
 }
 
 /// The NPS of the survey answers matching `query` (NULL: all answers).

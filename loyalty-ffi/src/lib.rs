@@ -17,6 +17,7 @@ mod api;
 mod catalogue;
 mod convert;
 mod durable;
+mod provisional;
 mod queries;
 mod result;
 
@@ -29,6 +30,7 @@ use loyalty_core::{Error, ErrorKind};
 pub use api::*;
 pub use catalogue::*;
 pub use durable::*;
+pub use provisional::*;
 pub use queries::*;
 pub use result::loyalty_result;
 

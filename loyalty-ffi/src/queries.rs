@@ -1,12 +1,13 @@
 //! Read-only questions a C host asks of an engine beyond the member view and the totals: the
-//! clock, the state digest, and how many members are at each level (issue 22: the C surface
-//! answers what the Rust and Python ones do).
+//! clock, the state digest, how many members are at each level, who is enrolled, what a
+//! campaign gave, the operation table (issue 22: the C surface answers what the Rust and
+//! Python ones do).
 
 use std::ffi::c_char;
 
-use crate::api::loyalty_engine;
-use crate::convert::put;
-use crate::{guard, handle_ref, loyalty_result, write_str};
+use crate::api::{loyalty_engine, write_ids};
+use crate::convert::{put, text};
+use crate::{guard, handle_ref, loyalty_result, write_str, Failure};
 
 /// The engine's clock: the latest `at` it has seen (Unix seconds; `INT64_MIN` before the
 /// first operation).
@@ -79,5 +80,66 @@ pub unsafe extern "C" fn loyalty_operations_json(
             .collect();
         let json = crate::json(&kinds)?;
         unsafe { write_str(&json, buf, len, written) }
+    })
+}
+
+/// The ids of every enrolled member, in enrolment order, into `ids` (room for `capacity`);
+/// `*count` gets how many. If they do not fit: `LOYALTY_BUFFER_TOO_SMALL`, nothing written to
+/// `ids`, and `*count` gets how many are needed (`ids` may be NULL with `capacity` 0, to ask).
+///
+/// # Safety
+/// `engine` must be a live handle; `ids` must point to `capacity` `uint64_t`s; `count` to a
+/// `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_member_ids(
+    engine: *const loyalty_engine,
+    ids: *mut u64,
+    capacity: usize,
+    count: *mut usize,
+) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle_ref(engine) }?;
+        if (ids.is_null() && capacity > 0) || count.is_null() {
+            return Err(Failure::null("ids or count"));
+        }
+        let found: Vec<u64> = h.engine().member_ids().collect();
+        unsafe { write_ids(&found, ids, capacity, count) }
+    })
+}
+
+/// Whether `member` is enrolled, into `*out`.
+///
+/// # Safety
+/// `engine` must be a live handle; `out` must point to a `bool`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_is_member(
+    engine: *const loyalty_engine,
+    member: u64,
+    out: *mut bool,
+) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle_ref(engine) }?;
+        unsafe { put(out, h.engine().is_member(member), "out") }
+    })
+}
+
+/// The bonus points campaign `name` has given so far, net of refunds, as a decimal string
+/// (`"0"` for a name no campaign had).
+///
+/// # Safety
+/// `engine` must be a live handle; `name` a NUL-terminated string; `buf` must point to `len`
+/// bytes, `written` to a `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_campaign_used(
+    engine: *const loyalty_engine,
+    name: *const c_char,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle_ref(engine) }?;
+        let used = h.engine().campaign_used(unsafe { text(name, "name") }?);
+        unsafe { write_str(&used.to_string(), buf, len, written) }
     })
 }

@@ -69,6 +69,7 @@ class Api:
             "loyalty_verify": [C.c_void_p],
             "loyalty_operations_json": [C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)],
             "loyalty_stock_left": [C.c_void_p, s, C.POINTER(C.c_bool), C.POINTER(u64)],
+            "loyalty_last_tick_json": [C.c_void_p, C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)],
             "loyalty_last_error_message": [C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)],
         }
         for name, args in sigs.items():
@@ -266,7 +267,7 @@ def trace(api, scenario):
                 if r != 0:
                     out.append({"error": api.name(r), "message": api.message()})
                 elif op["op"] == "tick":
-                    out.append({"effect": "ticked"})
+                    out.append(read(lib.loyalty_last_tick_json, e))
                 else:
                     out.append(read(lib.loyalty_outcome_json, e))
             elif "expect" in step:

@@ -321,6 +321,20 @@ impl Engine {
         self.run(&op.into())
     }
 
+    /// The outcome of the accepted operation `id`, as it was returned then; `None` for an id
+    /// never accepted.
+    fn outcome(&self, id: &Bound<'_, PyAny>) -> PyResult<Option<Outcome>> {
+        let id = crate::convert::id(id, "id")?;
+        Ok(self.lock().outcome(id).map(|inner| Outcome { inner }))
+    }
+
+    /// The outcome of the last tick (the releases, gifts and expiries it made).
+    fn last_tick(&self) -> Outcome {
+        Outcome {
+            inner: self.lock().last_tick().clone(),
+        }
+    }
+
     /// How many of reward `reward` are left; `None` for unlimited stock.
     fn stock_left(&self, reward: &str) -> PyResult<Option<u64>> {
         self.lock().stock_left(reward).map_err(|e| error(&e))

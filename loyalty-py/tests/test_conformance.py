@@ -46,7 +46,7 @@ def python_trace(scenario: Dict[str, Any], view_fields: List[str]) -> List[Any]:
             except loyalty.LoyaltyError as e:
                 out.append({"error": type(e).__name__, "message": str(e)})
                 continue
-            out.append({"effect": "ticked"} if outcome.effect == "ticked" else json.loads(outcome.to_json()))
+            out.append(json.loads(outcome.to_json()))
         elif "expect" in step:
             try:
                 member = engine.member(step["expect"]["member"])

@@ -569,8 +569,65 @@ static void reward_catalogue(void) {
   loyalty_engine_free(e);
 }
 
+/* What Rust and Python have beside operations: dry runs, provisional operations, outcomes by
+ * id and of the last tick, the member list, a campaign's use. */
+static void plans_and_history(void) {
+  loyalty_engine *e = NULL;
+  OK(loyalty_engine_new(FALCON, &e));
+  OK(loyalty_enroll(e, 1, 1767225600, 1, NULL, NULL));
+  uint64_t before = 0, after = 0;
+  OK(loyalty_state_digest(e, &before));
+  char json[4096];
+  size_t written = 0;
+  const char *order = "{\"op\": \"order\", \"id\": 2, \"at\": 1767229200, \"member\": 1, \"amount\": \"1000\"}";
+  OK(loyalty_plan_json(e, order, json, sizeof json, &written));
+  CHECK(strstr(json, "\"accrued\":\"30.00\"") != NULL);
+  OK(loyalty_state_digest(e, &after));
+  CHECK(after == before); /* a dry run changes nothing */
+  FAILS(loyalty_plan_json(e, "{\"op\": \"order\", \"id\": 3, \"at\": 1767229200, \"member\": 9, \"amount\": \"1\"}",
+                          json, sizeof json, &written),
+        LOYALTY_UNKNOWN_MEMBER);
+
+  loyalty_provisional *p = NULL;
+  OK(loyalty_apply_provisionally_json(e, order, &p));
+  CHECK(p != NULL && available(e, 1) == 3000);
+  OK(loyalty_revert(e, p));
+  OK(loyalty_state_digest(e, &after));
+  CHECK(after == before && available(e, 1) == 0);
+  OK(loyalty_revert(e, NULL));
+  p = NULL;
+  OK(loyalty_apply_provisionally_json(e, order, &p));
+  loyalty_provisional_free(p); /* kept */
+  loyalty_provisional_free(NULL);
+  CHECK(available(e, 1) == 3000);
+  FAILS(loyalty_apply_provisionally_json(e, order, NULL), LOYALTY_NULL_POINTER);
+
+  OK(loyalty_outcome_of_json(e, 2, json, sizeof json, &written));
+  CHECK(strstr(json, "\"ordered\"") != NULL);
+  FAILS(loyalty_outcome_of_json(e, 99, json, sizeof json, &written), LOYALTY_INVALID_INPUT);
+  OK(loyalty_last_tick_json(e, json, sizeof json, &written));
+  CHECK(strcmp(json, "{\"effect\":{\"effect\":\"ticked\"},\"postings\":[]}") == 0);
+
+  OK(loyalty_enroll(e, 3, 1767229200, 5, NULL, NULL));
+  uint64_t ids[4] = {0};
+  size_t count = 0;
+  OK(loyalty_member_ids(e, ids, 4, &count));
+  CHECK(count == 2 && ids[0] == 1 && ids[1] == 5);
+  FAILS(loyalty_member_ids(e, NULL, 0, &count), LOYALTY_BUFFER_TOO_SMALL);
+  CHECK(count == 2); /* the room needed */
+  bool member = false;
+  OK(loyalty_is_member(e, 5, &member));
+  CHECK(member);
+  OK(loyalty_is_member(e, 6, &member));
+  CHECK(!member);
+  OK(loyalty_campaign_used(e, "none", json, sizeof json, &written));
+  CHECK(strcmp(json, "0") == 0);
+  loyalty_engine_free(e);
+}
+
 int main(void) {
   falcon_scenario();
+  plans_and_history();
   reward_catalogue();
   clock_digest_and_tier_counts();
   qualifying_with_more_places();

@@ -328,6 +328,11 @@ class Engine:
         """Redeems `quantity` of reward `reward` (its name in the catalogue) for `member`."""
     def cancel(self, id: int, at: _Time, redemption: int) -> Outcome:
         """Cancels the redemption made by operation `redemption`: its points come back."""
+    def outcome(self, id: int) -> Optional[Outcome]:
+        """The outcome of the accepted operation `id`, as it was returned then; `None` for an id
+        never accepted."""
+    def last_tick(self) -> Outcome:
+        """The outcome of the last tick (the releases, gifts and expiries it made)."""
     def stock_left(self, reward: str) -> Optional[int]:
         """How many of reward `reward` are left; `None` for unlimited stock."""
     def apply(self, operation: Mapping[str, Any]) -> Outcome:
