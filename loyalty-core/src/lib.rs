@@ -78,6 +78,8 @@ pub mod scenario;
 mod schedule;
 #[cfg(feature = "serde")]
 mod serde_decimal;
+#[cfg(feature = "serde")]
+mod shared;
 mod state;
 #[cfg(feature = "serde")]
 mod structure;
@@ -108,3 +110,5 @@ pub use program::{
     Surveys, Tiers, Transfers,
 };
 pub use rust_decimal::Decimal;
+#[cfg(feature = "serde")]
+pub use shared::{JournalRow, Replica, ReplicaError, JOURNAL_SCHEMA};

@@ -16,6 +16,17 @@ pub enum Error {
     Journal(String),
 }
 
+impl From<loyalty_core::ReplicaError> for Error {
+    fn from(e: loyalty_core::ReplicaError) -> Error {
+        match e {
+            loyalty_core::ReplicaError::Engine(e) => Error::Rejected(e),
+            loyalty_core::ReplicaError::Journal(m) => Error::Journal(m),
+            // A kind added later: its message.
+            other => Error::Journal(other.to_string()),
+        }
+    }
+}
+
 impl Error {
     /// The engine's error when the operation was rejected.
     pub fn rejection(&self) -> Option<&loyalty_core::Error> {

@@ -1,6 +1,8 @@
 //! [`Journal`]: a process's replica of one program, kept in step with the journal table.
 
-use loyalty_core::{Engine, JournalRecord, Operation, Outcome, Program, Provisional};
+use loyalty_core::{
+    Engine, JournalRecord, JournalRow, Operation, Outcome, Program, Provisional, Replica,
+};
 use postgres::GenericClient;
 
 use crate::schema::install;
@@ -33,29 +35,6 @@ VALUES ($1, $2, $3::text::numeric, $4, $5, $6, $7::text::json)
 ON CONFLICT DO NOTHING
 RETURNING pg_current_xact_id()::text";
 
-/// An operation this process appended in a transaction that has not ended yet: applied to
-/// the replica provisionally, so that the same transaction's next operation sees it.
-#[derive(Debug)]
-struct Pending {
-    seq: i64,
-    /// The row's identity: after the same rows before it, the same operation at the same
-    /// instant has the same outcome (the engine is deterministic).
-    digest: i64,
-    at: i64,
-    provisional: Provisional,
-}
-
-impl Pending {
-    fn new(seq: i64, op: &Operation, provisional: Provisional) -> Pending {
-        Pending {
-            seq,
-            digest: op.digest() as i64,
-            at: op.at(),
-            provisional,
-        }
-    }
-}
-
 /// An operation staged on the replica. Short-lived (returned and taken apart at once), so
 /// its size does not matter.
 #[allow(clippy::large_enum_variant)]
@@ -85,12 +64,8 @@ enum Inserted {
 pub struct Journal {
     program: String,
     engine: Engine,
-    /// The last committed row applied to `engine`.
-    seq: i64,
-    /// This process's rows in a transaction not known to have ended.
-    pending: Vec<Pending>,
-    /// That transaction's id.
-    pending_xid: Option<String>,
+    /// The protocol's state (the core's: `loyalty.postgres` keeps the same).
+    replica: Replica,
     conflicts: u64,
 }
 
@@ -127,9 +102,7 @@ impl Journal {
         let mut journal = Journal {
             program: name.to_owned(),
             engine,
-            seq,
-            pending: Vec::new(),
-            pending_xid: None,
+            replica: Replica::new(name, seq),
             conflicts: 0,
         };
         journal.catch_up(client)?;
@@ -143,7 +116,7 @@ impl Journal {
 
     /// The last committed row this replica has applied.
     pub fn seq(&self) -> i64 {
-        self.seq
+        self.replica.seq()
     }
 
     /// How many appends found their `seq` taken by another process and planned again.
@@ -168,104 +141,42 @@ impl Journal {
     /// own transaction ended: committed, its rows are here; rolled back, they are gone and
     /// their provisional effects are reverted). Returns how many rows it applied.
     pub fn catch_up(&mut self, client: &mut impl GenericClient) -> Result<usize, Error> {
-        // Our own rows come back as identities only: a long transaction re-reads no records.
-        let ours_end = self.seq + self.pending.len() as i64;
-        let rows = client.query(CATCH_UP, &[&self.program, &self.seq, &ours_end])?;
-        let xid: Option<String> = rows.first().and_then(|r| r.get(0));
-        let mut ours = Vec::new();
-        let mut fresh = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let Some(seq) = row.get::<_, Option<i64>>(1) else {
-                continue;
-            };
-            if seq <= ours_end {
-                ours.push((seq, row.get::<_, i64>(4), row.get::<_, i64>(5)));
-                continue;
-            }
-            let text: String = row.get(2);
-            let record: JournalRecord = serde_json::from_str(&text).map_err(|e| {
-                Error::Journal(format!(
-                    "row {seq} of {:?} is no journal record: {e}",
-                    self.program
-                ))
-            })?;
-            fresh.push((seq, record, row.get::<_, bool>(3)));
-        }
-        if !self.pending.is_empty() {
-            let kept = ours.len() == self.pending.len()
-                && ours
-                    .iter()
-                    .zip(&self.pending)
-                    .all(|(&(seq, digest, at), p)| (seq, digest, at) == (p.seq, p.digest, p.at));
-            if !kept {
-                // Rolled back (or never ours): take them back, and read those rows whole.
-                self.revert_pending();
-                return self.catch_up(client);
-            }
-            if xid != self.pending_xid {
-                // The transaction ended, and its rows are there: committed. They stay.
-                self.seq = ours_end;
-                self.pending.clear();
-                self.pending_xid = None;
-            }
-        }
-        self.apply_rows(fresh, xid.as_deref())
-    }
-
-    fn apply_rows(
-        &mut self,
-        rows: Vec<(i64, JournalRecord, bool)>,
-        xid: Option<&str>,
-    ) -> Result<usize, Error> {
-        let n = rows.len();
-        for (seq, record, mine) in rows {
-            let expected = self.seq + self.pending.len() as i64 + 1;
-            if seq != expected {
-                return Err(Error::Journal(format!(
-                    "program {:?}: row {seq} follows row {}",
-                    self.program,
-                    expected - 1
-                )));
-            }
-            if mine {
-                // Our own open transaction wrote it: keep it provisional until it ends.
-                let (outcome, provisional) = self.engine.apply_provisionally(&record.op)?;
-                if let Err(e) = check_outcome(&self.program, seq, &record, &outcome) {
-                    self.engine.revert(provisional);
-                    return Err(e);
+        loop {
+            // Our own rows come back as identities only: a long transaction re-reads no records.
+            let (seq, ours_end) = (self.replica.seq(), self.replica.ours_end());
+            let rows = client.query(CATCH_UP, &[&self.program, &seq, &ours_end])?;
+            let xid: Option<String> = rows.first().and_then(|r| r.get(0));
+            let mut found = Vec::with_capacity(rows.len());
+            for row in &rows {
+                if let Some(seq) = row.get::<_, Option<i64>>(1) {
+                    let text: Option<String> = row.get(2);
+                    found.push((
+                        seq,
+                        row.get::<_, i64>(4),
+                        row.get::<_, i64>(5),
+                        text,
+                        row.get(3),
+                    ));
                 }
-                self.pending
-                    .push(Pending::new(seq, &record.op, provisional));
-                self.pending_xid = xid.map(str::to_owned);
-            } else {
-                if !self.pending.is_empty() {
-                    return Err(Error::Journal(format!(
-                        "program {:?}: committed row {seq} after this transaction's own rows",
-                        self.program
-                    )));
-                }
-                // Checked before it changes anything: a refused row leaves the replica as
-                // the rows before it left it.
-                self.engine
-                    .replay_onto(core::slice::from_ref(&record))
-                    .map_err(|e| {
-                        Error::Journal(format!(
-                            "program {:?}: row {seq}: {}",
-                            self.program,
-                            e.message()
-                        ))
-                    })?;
-                self.seq = seq;
+            }
+            let rows: Vec<JournalRow<'_>> = found
+                .iter()
+                .map(|(seq, digest, at, text, mine)| JournalRow {
+                    seq: *seq,
+                    digest: *digest,
+                    at: *at,
+                    record: text.as_deref(),
+                    mine: *mine,
+                })
+                .collect();
+            // `None`: our transaction rolled back and its rows were taken back: read again.
+            if let Some(n) = self
+                .replica
+                .catch_up(&mut self.engine, xid.as_deref(), &rows)?
+            {
+                return Ok(n);
             }
         }
-        Ok(n)
-    }
-
-    fn revert_pending(&mut self) {
-        while let Some(p) = self.pending.pop() {
-            self.engine.revert(p.provisional);
-        }
-        self.pending_xid = None;
     }
 
     /// The outcome `op` would have now, or its error, without appending it.
@@ -319,12 +230,11 @@ impl Journal {
                 Staged::Retry(outcome) => return Ok(outcome),
                 Staged::New(record, provisional) => (record, provisional),
             };
-            let seq = self.seq + self.pending.len() as i64 + 1;
+            let seq = self.replica.next_seq();
             match self.insert(client, seq, &record) {
                 Ok(Some(xid)) => {
-                    self.pending
-                        .push(Pending::new(seq, &record.op, provisional));
-                    self.pending_xid = Some(xid);
+                    self.replica
+                        .appended(seq, &record.op, provisional, Some(xid));
                     return Ok(record.outcome);
                 }
                 Ok(None) => {
@@ -362,7 +272,7 @@ impl Journal {
         )?;
         loop {
             self.catch_up(&mut tx)?;
-            let first_seq = self.seq + self.pending.len() as i64 + 1;
+            let first_seq = self.replica.next_seq();
             let (results, planned) = self.plan_batch(ops, now);
             match self.insert_batch(&mut tx, first_seq, &planned) {
                 Ok(Inserted::Done(xid)) => {
@@ -372,11 +282,8 @@ impl Journal {
                     }
                     for (i, (record, provisional)) in planned.into_iter().enumerate() {
                         let seq = first_seq + i as i64;
-                        self.pending
-                            .push(Pending::new(seq, &record.op, provisional));
-                    }
-                    if xid.is_some() {
-                        self.pending_xid = xid;
+                        self.replica
+                            .appended(seq, &record.op, provisional, xid.clone());
                     }
                     return Ok(results);
                 }
@@ -525,7 +432,7 @@ impl Journal {
     /// appended (its rows are not committed yet).
     pub fn snapshot(&mut self, client: &mut impl GenericClient) -> Result<i64, Error> {
         self.catch_up(client)?;
-        if !self.pending.is_empty() {
+        if self.replica.has_pending() {
             return Err(Error::Journal(String::from(
                 "a snapshot is taken outside a transaction that appended",
             )));
@@ -535,12 +442,12 @@ impl Journal {
              VALUES ($1, $2, $3, $4::text::numeric) ON CONFLICT DO NOTHING",
             &[
                 &self.program,
-                &self.seq,
+                &self.replica.seq(),
                 &self.engine.snapshot_bytes(),
                 &self.engine.state_digest().to_string(),
             ],
         )?;
-        Ok(self.seq)
+        Ok(self.replica.seq())
     }
 }
 
@@ -588,27 +495,6 @@ fn latest_snapshot(
         )));
     }
     Ok(Some((engine, seq)))
-}
-
-/// A row must replay to the outcome it recorded.
-fn check_outcome(
-    program: &str,
-    seq: i64,
-    record: &JournalRecord,
-    got: &Outcome,
-) -> Result<(), Error> {
-    if *got == record.outcome {
-        return Ok(());
-    }
-    let id = record
-        .op
-        .id()
-        .map(|id| format!(" {id}"))
-        .unwrap_or_default();
-    Err(Error::Journal(format!(
-        "program {program:?}: row {seq} ({}{id}) replays to another outcome than it recorded",
-        record.op.kind()
-    )))
 }
 
 fn encode(record: &JournalRecord) -> Result<String, Error> {

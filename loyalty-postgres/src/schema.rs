@@ -4,8 +4,9 @@ use postgres::GenericClient;
 
 use crate::Error;
 
-/// The schema (`sql/schema.sql`): programs, the journal, snapshots. Idempotent.
-pub const SCHEMA: &str = include_str!("../sql/schema.sql");
+/// The schema: programs, the journal, snapshots. Idempotent. The core's
+/// (`loyalty-core/sql/journal.sql`), which the Python package creates too.
+pub const SCHEMA: &str = loyalty_core::JOURNAL_SCHEMA;
 
 /// An arbitrary advisory-lock key of this crate: concurrent first uses take turns creating
 /// the schema (two `CREATE TABLE IF NOT EXISTS` racing can both try to create the type).

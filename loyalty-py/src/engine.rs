@@ -37,7 +37,7 @@ impl Engine {
 
     /// The engine, once this thread's turn comes. The core never panics while it holds the
     /// lock (and leaves the state unchanged on every error), so a poisoned lock is taken as is.
-    fn lock(&self) -> MutexGuard<'_, CoreEngine> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, CoreEngine> {
         Python::attach(|py| self.state.lock_py_attached(py)).unwrap_or_else(PoisonError::into_inner)
     }
 }

@@ -7,6 +7,7 @@ mod convert;
 mod engine;
 mod errors;
 mod provisional;
+mod replica;
 mod store;
 mod types;
 
@@ -26,10 +27,12 @@ fn _loyalty(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<types::BatchResult>()?;
     m.add_class::<store::Store>()?;
     m.add_class::<provisional::Provisional>()?;
+    m.add_class::<replica::Replica>()?;
     m.add_function(wrap_pyfunction!(store::statement, m)?)?;
     m.add_function(wrap_pyfunction!(cli, m)?)?;
     errors::register(m)?;
     m.add("OPERATIONS", operations(m.py())?)?;
+    m.add("JOURNAL_SCHEMA", loyalty_core::JOURNAL_SCHEMA)?;
     Ok(())
 }
 

@@ -33,6 +33,11 @@ impl Provisional {
         }
     }
 
+    /// The operation.
+    pub(crate) fn operation(&self) -> &Operation {
+        &self.record.op
+    }
+
     /// What takes the operation back, once: a second revert is an error.
     pub(crate) fn take(&self) -> PyResult<CoreProvisional> {
         self.undo

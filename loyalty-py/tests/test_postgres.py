@@ -228,8 +228,8 @@ def test_a_rust_writer_and_a_python_writer_converge(dsn: str) -> None:
         assert seqs_python[0] < 50 + 600 and seqs_python[-1] > 50 + 600, "the writers did not interleave"
 
 
-def test_the_schema_is_the_rust_crates_schema() -> None:
-    crate = Path(__file__).resolve().parents[2] / "loyalty-postgres" / "sql" / "schema.sql"
+def test_the_schema_is_the_cores_one_file() -> None:
+    crate = Path(__file__).resolve().parents[2] / "loyalty-core" / "sql" / "journal.sql"
     if not crate.exists():
         pytest.skip("not in a checkout of the repository")
     from loyalty.postgres import SCHEMA

@@ -33,6 +33,7 @@ __all__ = [
     "InvalidAmount",
     "InvalidConfig",
     "InvalidInput",
+    "JOURNAL_SCHEMA",
     "LoyaltyError",
     "Member",
     "MemberExists",
@@ -42,6 +43,7 @@ __all__ = [
     "Outcome",
     "Posting",
     "Provisional",
+    "Replica",
     "RedemptionCap",
     "RefundExceedsOrder",
     "SelfReferral",
@@ -68,6 +70,8 @@ _Line = Union[Tuple[Optional[str], _Amount], Mapping[str, Any]]
 #: Every operation kind the core knows, with its fields in order and their types
 #: (``"u64"``, ``"decimal"``, ``"opt_str"``…), ``id`` and ``at`` first.
 OPERATIONS: dict[str, list[tuple[str, str]]]
+#: The shared journal's schema (PostgreSQL), one file in the core.
+JOURNAL_SCHEMA: str
 
 class LoyaltyError(ValueError): ...
 class InvalidConfig(LoyaltyError): ...
@@ -482,6 +486,33 @@ class Engine:
         """Every member as columns, in enrolment order: `member`, `referrer` (`None` for none),
         `tier`, `available`, `pending`, `qualifying` (Decimals), `orders`, `referrals`: a dict
         of lists, ready for `pandas.DataFrame(...)` (see `loyalty.sim.member_frame`)."""
+
+@final
+class Replica:
+    """A process's place in one program's journal (``loyalty_core::Replica``): the protocol of
+    ``loyalty.postgres``, which only runs the queries."""
+    def __new__(cls, program: str, seq: int) -> "Replica": ...
+    @property
+    def seq(self) -> int:
+        """The last committed row the engine holds."""
+    @property
+    def ours_end(self) -> int:
+        """The last row the engine holds, this process's pending ones included."""
+    @property
+    def next_seq(self) -> int:
+        """The `seq` the next appended row takes."""
+    @property
+    def has_pending(self) -> bool:
+        """Whether this process has rows in a transaction not known to have ended."""
+    def catch_up(
+        self, engine: Engine, xid: Optional[str], rows: list[tuple[int, int, int, Optional[str], bool]]
+    ) -> Optional[int]:
+        """Takes in a catch-up's rows and the caller's transaction id: how many rows it applied,
+        or `None` when this process's transaction rolled back (its rows were taken back from
+        `engine`): query again. A journal that does not hold together raises `RuntimeError`."""
+    def appended(self, seq: int, provisional: Provisional, xid: Optional[str]) -> None:
+        """Records that this process inserted the operation of `provisional` at `seq` in its
+        transaction `xid` (`None`: the one already recorded)."""
 
 @final
 class Provisional:

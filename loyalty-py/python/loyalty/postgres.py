@@ -25,17 +25,16 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
-from importlib import resources
 from typing import Any, Final, Iterator, Mapping, Optional, Sequence
 
 import psycopg
 
 from . import _config
-from ._loyalty import Engine, Outcome, Provisional
+from ._loyalty import JOURNAL_SCHEMA, Engine, Outcome, Replica
 
-#: The schema (the same file as the Rust crate's ``sql/schema.sql``). Idempotent.
-SCHEMA = resources.files("loyalty").joinpath("schema.sql").read_text()
+#: The schema: the core's one file (``loyalty-core/sql/journal.sql``), which the Rust crate
+#: creates too. Idempotent.
+SCHEMA = JOURNAL_SCHEMA
 
 _RELATIONS = ["loyalty_programs", "loyalty_journal", "loyalty_journal_op_id", "loyalty_snapshots"]
 _SCHEMA_LOCK = 0x6C6F_7961_6C74_7901
@@ -106,14 +105,6 @@ def install(conn: psycopg.Connection[Any]) -> None:
         conn.execute(SCHEMA.encode())
 
 
-@dataclass
-class _Pending:
-    seq: int
-    digest: int
-    at: int
-    provisional: Provisional
-
-
 class Journal:
     """One process's replica of program ``name``, whose journal is a PostgreSQL table.
 
@@ -136,65 +127,32 @@ class Journal:
         self.name = name
         latest = _latest_snapshot(conn, name)
         self.engine: Engine = latest[0] if latest else wanted
-        #: The last committed row applied to the replica.
-        self.seq: int = latest[1] if latest else 0
+        #: The protocol's state: the core's (``loyalty_core::Replica``), as the Rust crate's.
+        self._replica = Replica(name, latest[1] if latest else 0)
         #: How many appends found their ``seq`` taken and planned again.
         self.conflicts = 0
-        self._pending: list[_Pending] = []
-        self._pending_xid: Optional[str] = None
         self.catch_up(conn)
+
+    @property
+    def seq(self) -> int:
+        """The last committed row applied to the replica."""
+        return self._replica.seq
 
     def catch_up(self, conn: psycopg.Connection[Any]) -> int:
         """Applies the rows committed since the last catch-up, and learns whether this process's
         own transaction ended (committed: its rows stay; rolled back: they are reverted).
         Returns how many rows it applied."""
-        ours_end = self.seq + len(self._pending)
-        rows = conn.execute(_CATCH_UP, {"program": self.name, "seq": self.seq, "ours_end": ours_end}).fetchall()
-        xid: Optional[str] = rows[0][0] if rows else None
-        ours = [(r[1], r[4], r[5]) for r in rows if r[1] is not None and r[1] <= ours_end]
-        fresh = [(r[1], r[2], r[3]) for r in rows if r[1] is not None and r[1] > ours_end]
-        if self._pending:
-            kept = len(ours) == len(self._pending) and all(
-                (seq, digest, at) == (p.seq, p.digest, p.at) for (seq, digest, at), p in zip(ours, self._pending)
-            )
-            if not kept:
-                self._revert_pending()
-                return self.catch_up(conn)
-            if xid != self._pending_xid:
-                self.seq = ours_end
-                self._pending.clear()
-                self._pending_xid = None
-        for seq, text, mine in fresh:
-            self._apply_row(seq, text, mine, xid)
-        return len(fresh)
-
-    def _apply_row(self, seq: int, text: str, mine: bool, xid: Optional[str]) -> None:
-        expected = self.seq + len(self._pending) + 1
-        if seq != expected:
-            raise JournalError(f"program {self.name!r}: row {seq} follows row {expected - 1}")
-        record = json.loads(text)
-        if mine:
-            # Our own open transaction wrote it: provisional until it ends.
-            provisional = self.engine.apply_provisionally(record["op"])
-            if json.loads(provisional.record)["outcome"] != record["outcome"]:
-                self.engine.revert(provisional)
-                raise JournalError(f"program {self.name!r}: row {seq} replays to another outcome than it recorded")
-            self._pending.append(_Pending(seq, provisional.digest, provisional.at, provisional))
-            self._pending_xid = xid
-            return
-        if self._pending:
-            raise JournalError(f"program {self.name!r}: committed row {seq} after this transaction's own rows")
-        try:
-            # Checked before it changes anything: a refused row leaves the replica as it was.
-            self.engine.replay_onto([text])
-        except Exception as e:
-            raise JournalError(f"program {self.name!r}: row {seq}: {e}") from e
-        self.seq = seq
-
-    def _revert_pending(self) -> None:
-        while self._pending:
-            self.engine.revert(self._pending.pop().provisional)
-        self._pending_xid = None
+        while True:
+            params = {"program": self.name, "seq": self._replica.seq, "ours_end": self._replica.ours_end}
+            rows = conn.execute(_CATCH_UP, params).fetchall()
+            xid: Optional[str] = rows[0][0] if rows else None
+            found = [(r[1], r[4], r[5], r[2], r[3]) for r in rows if r[1] is not None]
+            try:
+                applied = self._replica.catch_up(self.engine, xid, found)
+            except RuntimeError as e:
+                raise JournalError(str(e)) from None
+            if applied is not None:  # None: our transaction rolled back, read again
+                return applied
 
     def read(self, conn: psycopg.Connection[Any]) -> Engine:
         """Catches up, then gives the replica to read (this process's open transaction included)."""
@@ -227,7 +185,7 @@ class Journal:
             provisional = self.engine.apply_provisionally(op)
             if provisional.is_retry:
                 return provisional.outcome
-            seq = self.seq + len(self._pending) + 1
+            seq = self._replica.next_seq
             try:
                 row = conn.execute(
                     _APPEND,
@@ -241,15 +199,14 @@ class Journal:
                 self.engine.revert(provisional)
                 self.conflicts += 1
                 continue
-            self._pending.append(_Pending(seq, provisional.digest, provisional.at, provisional))
-            self._pending_xid = row[0]
+            self._replica.appended(seq, provisional, row[0])
             return provisional.outcome
 
     def snapshot(self, conn: psycopg.Connection[Any]) -> int:
         """Writes a snapshot of the committed state; a new process starts from the latest one.
         Returns the ``seq`` it covers. Not inside a transaction that appended."""
         self.catch_up(conn)
-        if self._pending:
+        if self._replica.has_pending:
             raise JournalError("a snapshot is taken outside a transaction that appended")
         conn.execute(
             "INSERT INTO loyalty_snapshots (program, seq, state, digest) VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
