@@ -143,3 +143,20 @@ pub unsafe extern "C" fn loyalty_campaign_used(
         unsafe { write_str(&used.to_string(), buf, len, written) }
     })
 }
+
+/// The program in force, as JSON (the form `loyalty_engine_new` takes).
+///
+/// # Safety
+/// `engine` must be a live handle; `buf` must point to `len` bytes, `written` to a `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_program_json(
+    engine: *const loyalty_engine,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle_ref(engine) }?;
+        unsafe { write_str(&h.engine().program().to_json(), buf, len, written) }
+    })
+}
