@@ -711,30 +711,6 @@ enum loyalty_result loyalty_engine_from_snapshot_json(const char *snapshot_json,
                                                       struct loyalty_engine **out);
 
 /**
- * The engine's snapshot in its compact binary form (CBOR with a checksum, what stores and
- * the PostgreSQL journal keep): `*written` gets its size. If it does not fit:
- * `LOYALTY_BUFFER_TOO_SMALL` with `*written` the size needed (`buf` may be NULL with `len` 0).
- *
- * # Safety
- * `engine` must be a live handle; `buf` must point to `len` bytes, `written` to a `size_t`.
- */
-enum loyalty_result loyalty_engine_snapshot_bytes(const struct loyalty_engine *engine,
-                                                  uint8_t *buf,
-                                                  size_t len,
-                                                  size_t *written);
-
-/**
- * A new engine from `len` bytes written by `loyalty_engine_snapshot_bytes`: damaged or
- * doctored bytes are an error naming what is wrong, never a crash.
- *
- * # Safety
- * `bytes` must point to `len` readable bytes; `out` must point to a `loyalty_engine *`.
- */
-enum loyalty_result loyalty_engine_from_snapshot_bytes(const uint8_t *bytes,
-                                                       size_t len,
-                                                       struct loyalty_engine **out);
-
-/**
  * Opens (or creates, with `program_json`) the store in directory `dir`. `sync_every` is how
  * many records go between two syncs to disk: 1 syncs each record (nothing acknowledged is
  * ever lost), 0 never syncs explicitly.

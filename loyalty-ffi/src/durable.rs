@@ -75,47 +75,6 @@ pub unsafe extern "C" fn loyalty_engine_from_snapshot_json(
     })
 }
 
-/// The engine's snapshot in its compact binary form (CBOR with a checksum, what stores and
-/// the PostgreSQL journal keep): `*written` gets its size. If it does not fit:
-/// `LOYALTY_BUFFER_TOO_SMALL` with `*written` the size needed (`buf` may be NULL with `len` 0).
-///
-/// # Safety
-/// `engine` must be a live handle; `buf` must point to `len` bytes, `written` to a `size_t`.
-#[no_mangle]
-pub unsafe extern "C" fn loyalty_engine_snapshot_bytes(
-    engine: *const loyalty_engine,
-    buf: *mut u8,
-    len: usize,
-    written: *mut usize,
-) -> loyalty_result {
-    guard(|| {
-        let h = unsafe { handle_ref(engine) }?;
-        unsafe { crate::write_bytes(&h.engine().snapshot_bytes(), buf, len, written) }
-    })
-}
-
-/// A new engine from `len` bytes written by `loyalty_engine_snapshot_bytes`: damaged or
-/// doctored bytes are an error naming what is wrong, never a crash.
-///
-/// # Safety
-/// `bytes` must point to `len` readable bytes; `out` must point to a `loyalty_engine *`.
-#[no_mangle]
-pub unsafe extern "C" fn loyalty_engine_from_snapshot_bytes(
-    bytes: *const u8,
-    len: usize,
-    out: *mut *mut loyalty_engine,
-) -> loyalty_result {
-    guard(|| {
-        if bytes.is_null() || out.is_null() {
-            return Err(Failure::null("bytes or out"));
-        }
-        // SAFETY: the caller promises `bytes` points to `len` readable bytes.
-        let slice = unsafe { std::slice::from_raw_parts(bytes, len) };
-        let engine = Engine::from_snapshot_bytes(slice)?;
-        unsafe { put(out, loyalty_engine::boxed(engine), "out") }
-    })
-}
-
 /// Opens (or creates, with `program_json`) the store in directory `dir`. `sync_every` is how
 /// many records go between two syncs to disk: 1 syncs each record (nothing acknowledged is
 /// ever lost), 0 never syncs explicitly.

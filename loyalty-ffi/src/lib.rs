@@ -187,36 +187,6 @@ pub(crate) unsafe fn write_str(
     Ok(())
 }
 
-/// Copies `bytes` into `buf` of `len` bytes; `*written` gets their count. If they do not fit:
-/// `LOYALTY_BUFFER_TOO_SMALL`, nothing written to `buf`, and `*written` gets the size needed.
-///
-/// # Safety
-/// `buf` must point to `len` writable bytes (or be NULL with `len` 0); `written` to a `size_t`.
-pub(crate) unsafe fn write_bytes(
-    bytes: &[u8],
-    buf: *mut u8,
-    len: usize,
-    written: *mut usize,
-) -> Result<(), Failure> {
-    if (buf.is_null() && len > 0) || written.is_null() {
-        return Err(Failure::null("buf or written"));
-    }
-    if len < bytes.len() {
-        // SAFETY: `written` is non-null and the caller promises it points to a `size_t`.
-        unsafe { *written = bytes.len() };
-        return Err(Failure::new(
-            loyalty_result::LOYALTY_BUFFER_TOO_SMALL,
-            format!("buffer of {len} bytes is too small: {} needed", bytes.len()),
-        ));
-    }
-    // SAFETY: the caller promises `buf` points to `len ≥ bytes.len()` writable bytes.
-    unsafe {
-        std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf, bytes.len());
-        *written = bytes.len();
-    }
-    Ok(())
-}
-
 /// Writes the message of this thread's last failure into `buf` (NUL-terminated); `*written`
 /// gets its length. An empty message if nothing failed yet.
 ///

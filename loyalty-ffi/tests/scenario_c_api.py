@@ -163,6 +163,10 @@ def typed_call(api, kind, step):
             return None
         if t in ("str", "opt_str") and v is not None and type(v) is not str:
             return None
+        # SPEC 1: a decimal is a plain string or a JSON integer; anything else (a float) goes
+        # as JSON, where the core refuses it.
+        if t in ("decimal", "opt_decimal") and v is not None and type(v) not in (str, int):
+            return None
     fn = getattr(api.lib, f"loyalty_{kind}_str", None) or getattr(api.lib, f"loyalty_{kind}")
     fn.argtypes = [C.c_void_p] + [C_TYPES[t] for _, t in types] + ([C.POINTER(Outcome)] if has_out else [])
     args = [c_value(t, step.get(name)) for name, t in types]

@@ -1,7 +1,7 @@
 //! What every operation kind provides: its field walk and its [`Op`].
 //!
 //! The field walk: each operation kind lists its fields once, with [`walk!`], and that one list
-//! drives the digest (`digest.rs`), the binary record (`binary.rs`, both ways) and the field
+//! drives the digest (`ops/digest.rs`), the binary record (`binary.rs`, both ways) and the field
 //! tables the scenario runners and the bindings read (`KINDS` in `ops/mod.rs`). A field's type is a
 //! method name of [`Sink`] and [`Source`]: `u64`, `i64`, `bool`, `decimal`, `str`, `opt_u64`,
 //! `opt_str`, `opt_decimal`, `lines`, `program`.

@@ -625,24 +625,6 @@ static void plans_and_history(void) {
   OK(loyalty_program_json(e, json, sizeof json, &written));
   CHECK(strstr(json, "\"Bunny\"") != NULL && strlen(json) == written);
 
-  /* The binary snapshot: ask its size, write it, load it: the same state. */
-  size_t size = 0;
-  FAILS(loyalty_engine_snapshot_bytes(e, NULL, 0, &size), LOYALTY_BUFFER_TOO_SMALL);
-  unsigned char *bytes = malloc(size);
-  CHECK(bytes != NULL);
-  OK(loyalty_engine_snapshot_bytes(e, bytes, size, &written));
-  CHECK(written == size);
-  loyalty_engine *copy = NULL;
-  OK(loyalty_engine_from_snapshot_bytes(bytes, size, &copy));
-  uint64_t a = 0, b = 1;
-  OK(loyalty_state_digest(e, &a));
-  OK(loyalty_state_digest(copy, &b));
-  CHECK(a == b);
-  bytes[size / 2] ^= 0x40; /* one flipped bit: refused, never a crash */
-  loyalty_engine *damaged = NULL;
-  CHECK(loyalty_engine_from_snapshot_bytes(bytes, size, &damaged) != LOYALTY_OK && damaged == NULL);
-  free(bytes);
-  loyalty_engine_free(copy);
   loyalty_engine_free(e);
 }
 
