@@ -70,7 +70,28 @@ impl Engine {
                 format!("at {at} is before the clock {}", self.clock),
             );
         }
+        self.check_step(at)?;
         Ok(None)
+    }
+
+    /// The clock-jump guard (SPEC 9.4): `at` no more than `max_step_days` after the clock, by
+    /// the program in force before the operation. The engine's first operation (no clock yet)
+    /// is never refused.
+    fn check_step(&self, at: i64) -> Result<(), Error> {
+        let Some(days) = self.program.max_step_days else {
+            return Ok(());
+        };
+        let step = i128::from(at) - i128::from(self.clock);
+        if self.clock != i64::MIN && step > i128::from(days) * i128::from(crate::calendar::DAY) {
+            return fail(
+                ErrorKind::InvalidInput,
+                format!(
+                    "at {at} is more than max_step_days {days} days after the clock {}",
+                    self.clock
+                ),
+            );
+        }
+        Ok(())
     }
 
     /// Runs `op`'s own checks and commit (the kind's [`crate::ops::Op::run`]).

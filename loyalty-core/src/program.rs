@@ -89,6 +89,13 @@ pub struct Program {
         serde(default, skip_serializing_if = "Vec::is_empty")
     )]
     pub rewards: Vec<Reward>,
+    /// The clock-jump guard (v3, SPEC 9.4): an operation more than this many days after the
+    /// clock is refused (`None`: no limit).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub max_step_days: Option<i64>,
 }
 
 /// Field by field as `derive(Hash)` did, with each section added since v3 written only when
@@ -114,6 +121,7 @@ impl core::hash::Hash for Program {
             enrollment,
             surveys,
             rewards,
+            max_step_days,
         } = self;
         (name, money_scale, points_scale, rounding, point_value).hash(h);
         (pending_days, expiry_days, tiers, redemption, transfers).hash(h);
@@ -128,6 +136,9 @@ impl core::hash::Hash for Program {
             .hash(h);
         if !rewards.is_empty() {
             rewards.hash(h);
+        }
+        if let Some(days) = max_step_days {
+            days.hash(h);
         }
     }
 }
@@ -456,6 +467,7 @@ impl Program {
             enrollment: None,
             surveys: None,
             rewards: Vec::new(),
+            max_step_days: None,
         }
     }
 
@@ -500,6 +512,9 @@ impl Program {
             return invalid("pending_days", &self.pending_days, "must be in 0..=36500");
         }
         days_or_null(self.expiry_days, "expiry_days")?;
+        if let Some(days) = self.max_step_days.filter(|d| *d < 1) {
+            return invalid("max_step_days", &days, "must be null or an integer ≥ 1");
+        }
         days_or_null(self.tiers.window_days, "tiers.window_days")?;
         self.validate_levels()?;
         share("redemption.max_share", self.redemption.max_share, true)?;
@@ -798,6 +813,23 @@ fn positive(field: &str, v: Decimal) -> Result<(), Error> {
 
 fn positive_or_null(field: &str, v: Option<Decimal>) -> Result<(), Error> {
     v.map_or(Ok(()), |v| positive(field, v))
+}
+
+/// Marks a serde error made by [`deserialize_checked`], so that an operation holding a bad
+/// program is classified `InvalidConfig` rather than `InvalidInput`.
+#[cfg(feature = "serde")]
+pub(crate) const BAD_PROGRAM: &str = "invalid program: ";
+
+/// A program inside another form (a `configure` operation), parsed and validated as
+/// [`Program::from_json`] does.
+#[cfg(feature = "serde")]
+pub(crate) fn deserialize_checked<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Program, D::Error> {
+    use serde::Deserialize;
+    let value = serde_json::Value::deserialize(d)?;
+    Program::from_json(&value.to_string())
+        .map_err(|e| serde::de::Error::custom(format!("{BAD_PROGRAM}{}", e.message())))
 }
 
 #[cfg(all(test, feature = "serde"))]

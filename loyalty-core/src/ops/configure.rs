@@ -17,6 +17,10 @@ pub struct Configure {
     /// When the new rules take effect, Unix seconds.
     pub at: i64,
     /// The whole new program.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::program::deserialize_checked")
+    )]
     pub program: Program,
 }
 

@@ -169,6 +169,12 @@ impl Operation {
 #[cfg(feature = "serde")]
 fn classify(e: &serde_json::Error) -> Error {
     let text = e.to_string();
+    // A configure's program is judged as a program: its mistakes are `InvalidConfig`, in every
+    // form the operation comes in (typed calls parse it with `Program::from_json` too).
+    if let Some(pos) = text.find(crate::program::BAD_PROGRAM) {
+        let message = &text[pos + crate::program::BAD_PROGRAM.len()..];
+        return Error::new(ErrorKind::InvalidConfig, message);
+    }
     if let Some(pos) = text.find(crate::serde_decimal::BAD_DECIMAL) {
         let message = &text[pos + crate::serde_decimal::BAD_DECIMAL.len()..];
         return Error::new(ErrorKind::InvalidAmount, message);
