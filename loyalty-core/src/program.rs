@@ -484,10 +484,14 @@ impl Program {
         let mut de = serde_json::Deserializer::from_str(text);
         let program: Program = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
-            Error::new(
-                ErrorKind::InvalidConfig,
-                format!("{path}: {}", e.into_inner()),
-            )
+            // The path names the field; serde's " at line L column C" would differ between
+            // two texts of the same program (a configure's program is parsed from the
+            // operation's re-serialized value), so every binding says the same words.
+            let inner = e.into_inner().to_string();
+            let message = inner
+                .rfind(" at line ")
+                .map_or(inner.as_str(), |i| &inner[..i]);
+            Error::new(ErrorKind::InvalidConfig, format!("{path}: {message}"))
         })?;
         de.end()
             .map_err(|e| Error::new(ErrorKind::InvalidConfig, e.to_string()))?;
