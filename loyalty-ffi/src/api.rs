@@ -846,9 +846,6 @@ pub unsafe extern "C" fn loyalty_leaderboard(
 ) -> loyalty_result {
     guard(|| {
         let h = unsafe { handle_ref(engine) }?;
-        if (ids.is_null() && capacity > 0) || count.is_null() {
-            return Err(Failure::null("ids or count"));
-        }
         unsafe { write_ids(&h.engine.leaderboard(n), ids, capacity, count) }
     })
 }
@@ -858,13 +855,16 @@ pub unsafe extern "C" fn loyalty_leaderboard(
 ///
 /// # Safety
 /// `ids` must point to `capacity` `uint64_t`s (or be NULL with `capacity` 0), `count` to a
-/// `size_t`; the caller checked that `count` is not NULL.
+/// `size_t` (NULL is refused).
 pub(crate) unsafe fn write_ids(
     found: &[u64],
     ids: *mut u64,
     capacity: usize,
     count: *mut usize,
 ) -> Result<(), Failure> {
+    if (ids.is_null() && capacity > 0) || count.is_null() {
+        return Err(Failure::null("ids or count"));
+    }
     if found.len() > capacity {
         // SAFETY: `count` is non-null and points to a `size_t` (the caller's promise).
         unsafe { *count = found.len() };

@@ -7,7 +7,7 @@ use std::ffi::c_char;
 
 use crate::api::{loyalty_engine, write_ids};
 use crate::convert::{put, text};
-use crate::{guard, handle_ref, loyalty_result, write_str, Failure};
+use crate::{guard, handle_ref, loyalty_result, write_str};
 
 /// The engine's clock: the latest `at` it has seen (Unix seconds; `INT64_MIN` before the
 /// first operation).
@@ -99,9 +99,6 @@ pub unsafe extern "C" fn loyalty_member_ids(
 ) -> loyalty_result {
     guard(|| {
         let h = unsafe { handle_ref(engine) }?;
-        if (ids.is_null() && capacity > 0) || count.is_null() {
-            return Err(Failure::null("ids or count"));
-        }
         let found: Vec<u64> = h.engine().member_ids().collect();
         unsafe { write_ids(&found, ids, capacity, count) }
     })
