@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Two rules of the code's shape (issue 22), checked on the Rust sources as text:
+"""Three rules of the code's shape (issue 22), checked on the Rust sources as text:
 
 - no function outside tests is longer than 70 lines (short enough to read at once);
 - no import cycle between the files of loyalty-core (`use crate::…` and inline `crate::…`
-  paths, outside tests): every file can be read knowing only the files below it.
+  paths, outside tests): every file can be read knowing only the files below it;
+- the engine's state is written only through the transaction (`loyalty-core/src/txn.rs`),
+  which keeps what each write replaced: no other file of the core writes a state table.
 
 Prints what breaks a rule and exits 1, or one line per rule.
 
@@ -51,6 +53,31 @@ def long_functions(limit: int) -> list[str]:
             if j - i + 1 > limit:
                 found.append(f"{path.relative_to(ROOT)}:{i + 1} {m[1]}: {j - i + 1} lines")
             i = j + 1
+    return found
+
+
+# The state tables, and the ways of writing them that the transaction owns.
+TABLES = r"(?:members|windows|sent_today|last_reward|budgets_used|rewards_used|redemptions|birthdays|answers|program|gift_generation|last_tick)"
+STATE_WRITE = re.compile(
+    r"&mut (?:self|engine)\." + TABLES + r"\b"
+    r"|(?:self|engine)\." + TABLES + r"(?:\[[^\]]*\])?(?:\.\w+)*\s*(?:[-+]?=[^=]|\.(?:insert|entry|remove|get_mut|push|pop|clear|retain|truncate|iter_mut)\()"
+    r"|(?:self|engine)\.schedule\.(?:push|pop_due|unpush)\("
+    r"|(?:self|engine)\.records\.(?:put_order|remove|remove_order|refile)\("
+)
+# Where else writes belong: building an engine (new, a snapshot) and filing an accepted
+# operation's outcome after its transaction committed.
+STATE_WRITERS = {"txn.rs", "engine_form.rs"}
+
+
+def state_writes() -> list[str]:
+    """Every write to a state table outside the transaction, as `path:line text`."""
+    found = []
+    for path in sorted((ROOT / "loyalty-core" / "src").glob("**/*.rs")):
+        if path.name in STATE_WRITERS:
+            continue
+        for n, line in enumerate(without_tests(path.read_text().split("\n")), 1):
+            if STATE_WRITE.search(line.split("//")[0]):
+                found.append(f"{path.relative_to(ROOT)}:{n} {line.strip()}")
     return found
 
 
@@ -148,4 +175,10 @@ if __name__ == "__main__":
     if not circles:
         print("no import cycle between the files of loyalty-core")
     failed |= bool(circles)
+    writes = state_writes()
+    for write in writes:
+        print("state written outside the transaction: " + write)
+    if not writes:
+        print("the state is written only through the transaction (txn.rs)")
+    failed |= bool(writes)
     sys.exit(1 if failed else 0)

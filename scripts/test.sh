@@ -37,7 +37,7 @@ export LOYALTY_REQUIRE_PG=1
 suite "rustfmt" cargo fmt --all --check
 suite "clippy (warnings are errors)" cargo clippy --workspace --all-targets --locked -- -D warnings
 suite "no yanked crates in Cargo.lock" python3 scripts/check-yanked.py Cargo.lock
-suite "code shape: short functions, no import cycles" python3 scripts/check-structure.py
+suite "code shape: short functions, no import cycles, state written through the transaction" python3 scripts/check-structure.py
 suite "Rust tests (with PostgreSQL)" cargo test --workspace --locked
 suite "scenarios through the Rust runner" \
   cargo run --release --locked --example scenario -- "$SCENARIOS"/*.json scenarios/*.json $(scripts/v3-scenarios.sh "$SCENARIOS")

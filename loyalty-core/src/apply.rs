@@ -9,7 +9,8 @@ use crate::outcome::{Effect, Outcome};
 
 impl Engine {
     /// Applies one operation (SPEC section 5): idempotency, then the clock, then the
-    /// operation's own checks. A rejected operation changes nothing at all.
+    /// operation's own checks, in one transaction (`txn.rs`): a rejected operation changes
+    /// nothing at all.
     pub fn apply(&mut self, op: &Operation) -> Result<Outcome, Error> {
         self.apply_ref(op).cloned()
     }
@@ -21,13 +22,13 @@ impl Engine {
         if let Some(id) = self.admit(op)? {
             return self.recall(id).ok_or_else(|| crate::records::lost(id));
         }
-        let at = op.at();
         self.postings.clear();
-        let clock_before = self.clock;
-        self.advance(at, true);
+        self.begin();
+        self.advance(op.at());
+        self.trust();
         match self.dispatch(op) {
             Ok(effect) => {
-                self.undo = None;
+                self.commit()?;
                 let outcome = Outcome {
                     effect,
                     postings: core::mem::take(&mut self.postings),
@@ -35,13 +36,12 @@ impl Engine {
                 if let (Some(id), Some(digest)) = (op.id(), digest) {
                     Ok(self.file(id, digest, outcome))
                 } else {
-                    self.last_tick = outcome;
+                    self.set_last_tick(outcome);
                     Ok(&self.last_tick)
                 }
             }
             Err(e) => {
                 self.rollback();
-                self.clock = clock_before;
                 self.postings.clear();
                 Err(e)
             }

@@ -146,7 +146,7 @@ impl Engine {
                 continue;
             };
             let outcome = Box::new(outcome.into_owned());
-            self.records.file(id, digest, Keep::Whole(outcome));
+            self.refile_whole(id, digest, outcome);
         }
     }
 

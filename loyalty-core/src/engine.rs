@@ -17,7 +17,8 @@ use crate::positions::Positions;
 use crate::program::Program;
 use crate::records::Records;
 use crate::schedule::{Due, Schedule};
-use crate::state::{Answer, Member, Slot, Undo};
+use crate::state::{Answer, Member, Slot};
+use crate::undo::Txn;
 
 /// The outcome of a tick that moved nothing.
 pub(crate) fn ticked() -> Outcome {
@@ -74,7 +75,8 @@ pub struct Engine {
     pub(crate) redemptions: IdMap<OpId, OpenRedemption>,
     /// Postings of the operation being applied.
     pub(crate) postings: Vec<Posting>,
-    pub(crate) undo: Option<Undo>,
+    /// The transaction in progress: what its writes replaced.
+    pub(crate) txn: Txn,
     /// The outcome of the last tick (ticks have no id to file it under).
     pub(crate) last_tick: Outcome,
     /// The outcome of the last operation with an id, which `apply_ref` returns by reference
@@ -107,7 +109,7 @@ impl Engine {
             rewards_used: HashMap::new(),
             redemptions: IdMap::default(),
             postings: Vec::new(),
-            undo: None,
+            txn: Txn::default(),
             last_tick: ticked(),
             last: ticked(),
             level_scratch: Vec::new(),
@@ -140,39 +142,10 @@ impl Engine {
         self.members.len()
     }
 
-    /// Moves the clock to `t`, releasing, gifting and expiring what falls due on the way.
-    /// With `undoable`, remembers enough to [`Engine::rollback`] it.
-    pub(crate) fn advance(&mut self, t: i64, undoable: bool) {
-        if undoable {
-            self.undo = self.schedule.has_due(t).then(|| Undo {
-                totals: self.totals,
-                ..Undo::default()
-            });
-        }
-        if self.undo.is_none() && undoable {
-            self.clock = t;
-            return;
-        }
-        let recording = self.undo.is_some() && !self.schedule.is_recording();
-        if recording {
-            self.schedule.record_pushes();
-        }
-        self.fire_due(t);
-        if recording {
-            let pushed = self.schedule.take_pushes();
-            if let Some(undo) = self.undo.as_mut() {
-                undo.pushed = pushed;
-            }
-        }
-        self.clock = self.clock.max(t);
-    }
-
-    /// Fires every event due at or before `t`, in time order (remembering each for an undo).
-    pub(crate) fn fire_due(&mut self, t: i64) {
-        while let Some((when, due)) = self.schedule.pop_due(t) {
-            if let Some(undo) = self.undo.as_mut() {
-                undo.events.push((when, due));
-            }
+    /// Moves the clock to `t`, releasing, gifting and expiring what falls due on the way
+    /// (recorded by the transaction in progress, like every write).
+    pub(crate) fn advance(&mut self, t: i64) {
+        while let Some((when, due)) = self.pop_due(t) {
             match due {
                 Due::Release { member } => self.release(member, when),
                 Due::Gift {
@@ -183,41 +156,7 @@ impl Engine {
                 Due::Expire { member } => self.expire(member, when),
             }
         }
-    }
-
-    /// Puts back what the last advance changed (the caller restores the clock).
-    pub(crate) fn rollback(&mut self) {
-        let Some(undo) = self.undo.take() else { return };
-        self.totals = undo.totals;
-        for (m, ledger) in undo.ledgers {
-            self.members[m as usize].ledger = ledger;
-        }
-        // Popped events go back first: some of them were pushed by the advance itself.
-        for (when, due) in undo.events {
-            self.schedule.push(when, due);
-        }
-        self.schedule.unpush(undo.pushed);
-        for (slot, pos, year) in undo.gift_years.into_iter().rev() {
-            self.birthdays[slot as usize].0[pos as usize].gifted = year;
-        }
-    }
-
-    /// Keeps a copy of member `m`'s ledger before an advance first changes it.
-    pub(crate) fn save_ledger(&mut self, m: u32) {
-        if let Some(undo) = self.undo.as_mut() {
-            undo.ledgers
-                .entry(m)
-                .or_insert_with(|| self.members[m as usize].ledger.clone());
-        }
-    }
-
-    /// Keeps the gifted year of the member at `pos` in birthday slot `slot` before an advance
-    /// changes it.
-    pub(crate) fn save_gift_year(&mut self, slot: u32, pos: u32) {
-        if let Some(undo) = self.undo.as_mut() {
-            let gifted = self.birthdays[slot as usize].0[pos as usize].gifted;
-            undo.gift_years.push((slot, pos, gifted));
-        }
+        self.clock = self.clock.max(t);
     }
 
     fn release(&mut self, m: u32, when: i64) {
@@ -229,8 +168,7 @@ impl Engine {
         {
             return;
         }
-        self.save_ledger(m);
-        let released = self.members[m as usize].ledger.take_released(when);
+        let released = self.member_mut(m).ledger.take_released(when);
         let id = self.members[m as usize].id;
         for p in released {
             let expires_at = self.expiry_from(p.release_at);
@@ -247,8 +185,7 @@ impl Engine {
         {
             return;
         }
-        self.save_ledger(m);
-        let expired = self.members[m as usize].ledger.expire(when);
+        let expired = self.member_mut(m).ledger.expire(when);
         let id = self.members[m as usize].id;
         self.post(Account::Available(id), Account::Expired, expired);
     }
@@ -261,6 +198,7 @@ impl Engine {
     }
 
     /// Records `points` moving between accounts and keeps the totals.
+    #[inline]
     pub(crate) fn post(&mut self, from: Account, to: Account, points: Decimal) {
         if points.is_zero() {
             return;
@@ -298,6 +236,7 @@ impl Engine {
     }
 
     /// Credits available points to member `m` as a lot (paying debt first), from `source`.
+    #[inline]
     pub(crate) fn credit_lot(
         &mut self,
         m: u32,
@@ -308,11 +247,11 @@ impl Engine {
         if !positive(points) {
             return;
         }
-        let member = &mut self.members[m as usize];
+        let member = self.member_mut(m);
         let paid_debt = member.ledger.credit(points, expires_at);
         let id = member.id;
         if let (Some(e), true) = (expires_at, paid_debt < points) {
-            self.schedule.push(e, Due::Expire { member: m });
+            self.schedule_at(e, Due::Expire { member: m });
         }
         self.post(source, Account::Available(id), points);
     }
@@ -328,11 +267,10 @@ impl Engine {
             let expires_at = self.expiry_from(at);
             self.credit_lot(m, points, expires_at, Account::Issued);
         } else {
-            let id = self.members[m as usize].id;
-            self.members[m as usize]
-                .ledger
-                .add_pending(points, release_at, order);
-            self.schedule.push(release_at, Due::Release { member: m });
+            let member = self.member_mut(m);
+            member.ledger.add_pending(points, release_at, order);
+            let id = member.id;
+            self.schedule_at(release_at, Due::Release { member: m });
             self.post(Account::Issued, Account::Pending(id), points);
         }
     }
@@ -342,7 +280,7 @@ impl Engine {
         if !positive(points) {
             return;
         }
-        let member = &mut self.members[m as usize];
+        let member = self.member_mut(m);
         member.ledger.take(points, |_| ());
         let id = member.id;
         self.post(Account::Available(id), sink, points);
@@ -352,12 +290,6 @@ impl Engine {
     pub(crate) fn position(&self, id: MemberId) -> Option<u32> {
         let members = &self.members;
         self.index.find(id, |p| members[p as usize].id)
-    }
-
-    /// Files member `id` at position `m` of `members` (already pushed there).
-    pub(crate) fn index_member(&mut self, id: MemberId, m: u32) {
-        let members = &self.members;
-        self.index.insert(id, m, |p| members[p as usize].id);
     }
 
     /// The index of member `id`, or `UnknownMember`.

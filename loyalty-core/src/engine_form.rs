@@ -190,7 +190,7 @@ impl<'de> Deserialize<'de> for Engine {
             rewards_used: form.rewards_used,
             redemptions: form.redemptions,
             postings: Vec::new(),
-            undo: None,
+            txn: crate::undo::Txn::default(),
             last_tick: form.last_tick,
             last: ticked(),
             level_scratch: Vec::new(),

@@ -84,6 +84,8 @@ mod state;
 #[cfg(feature = "serde")]
 mod structure;
 mod tiers;
+mod txn;
+mod undo;
 
 pub use amount::{at_scale, parse_decimal, Rounding, MAX_AMOUNT, MAX_RATE};
 #[cfg(feature = "serde")]

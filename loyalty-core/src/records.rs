@@ -44,7 +44,7 @@ pub(crate) enum Kept<'a> {
 }
 
 /// How an outcome is to be filed (see [`Kept`]).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Keep {
     Whole(Box<Outcome>),
     Order {
@@ -486,6 +486,12 @@ impl Records {
     pub fn file_whole(&mut self, id: OpId, digest: u64, outcome: Box<Outcome>) -> &Outcome {
         self.mark(id, digest, WHOLE, [0; 2], 0);
         self.whole.entry(id).insert_entry(outcome).into_mut()
+    }
+
+    /// Files `id` again as `keep` (a rollback of [`Records::file_whole`] on a compact entry).
+    pub fn refile(&mut self, id: OpId, digest: u64, keep: Keep) {
+        self.whole.remove(&id);
+        self.file(id, digest, keep);
     }
 
     /// Forgets operation `id` and its order record (a provisional operation taken back; the

@@ -28,37 +28,16 @@ pub(crate) struct Schedule {
     /// operation's undone advance pops and pushes back), and equal states should read alike.
     #[cfg_attr(feature = "serde", serde(serialize_with = "in_time_order"))]
     heap: BinaryHeap<Reverse<(i64, Due)>>,
-    /// While an advance may be undone: every event pushed since it began, so that a rollback
-    /// takes them out again (a gift left behind would start a second yearly chain).
-    #[cfg_attr(feature = "serde", serde(skip))]
-    pushed: Option<Vec<(i64, Due)>>,
 }
 
 impl Schedule {
     pub fn push(&mut self, at: i64, due: Due) {
-        if let Some(pushed) = self.pushed.as_mut() {
-            pushed.push((at, due));
-        }
         self.heap.push(Reverse((at, due)));
     }
 
-    /// Starts remembering pushed events (see [`Schedule::unpush`]).
-    pub fn record_pushes(&mut self) {
-        self.pushed = Some(Vec::new());
-    }
-
-    /// Whether pushes are being remembered.
-    pub fn is_recording(&self) -> bool {
-        self.pushed.is_some()
-    }
-
-    /// Stops remembering and returns what was pushed since [`Schedule::record_pushes`].
-    pub fn take_pushes(&mut self) -> Vec<(i64, Due)> {
-        self.pushed.take().unwrap_or_default()
-    }
-
-    /// Takes out one occurrence of each of `events` (rare: only a rejected operation's
-    /// advance is undone, so a rebuild of the heap is fine).
+    /// Takes out one occurrence of each of `events` (a transaction's rollback: the events it
+    /// scheduled; a gift left behind would start a second yearly chain). Rare, so a rebuild
+    /// of the heap is fine.
     pub fn unpush(&mut self, mut events: Vec<(i64, Due)>) {
         if events.is_empty() {
             return;
@@ -87,11 +66,6 @@ impl Schedule {
     #[cfg(feature = "serde")]
     pub fn iter(&self) -> impl Iterator<Item = &(i64, Due)> {
         self.heap.iter().map(|Reverse(e)| e)
-    }
-
-    /// Whether anything is due at or before `t` (constant time).
-    pub fn has_due(&self, t: i64) -> bool {
-        self.heap.peek().is_some_and(|Reverse((at, _))| *at <= t)
     }
 
     #[cfg(test)]
@@ -128,8 +102,7 @@ mod tests {
         );
         s.push(20, Due::Release { member: 9 });
         s.push(10, Due::Expire { member: 2 });
-        assert!(!s.has_due(9));
-        assert!(s.has_due(10));
+        assert_eq!(s.pop_due(9), None);
         let order: Vec<_> = std::iter::from_fn(|| s.pop_due(20)).collect();
         assert_eq!(
             order,
@@ -151,15 +124,16 @@ mod tests {
     }
 
     #[test]
-    fn unpush_takes_out_what_was_pushed_while_recording() {
+    fn unpush_takes_out_one_occurrence_of_each() {
         let mut s = Schedule::default();
         s.push(5, Due::Expire { member: 1 });
-        s.record_pushes();
         s.push(5, Due::Expire { member: 1 });
         s.push(7, Due::Release { member: 2 });
-        let pushed = s.take_pushes();
         s.push(9, Due::Release { member: 3 });
-        s.unpush(pushed);
+        s.unpush(vec![
+            (5, Due::Expire { member: 1 }),
+            (7, Due::Release { member: 2 }),
+        ]);
         let left: Vec<_> = std::iter::from_fn(|| s.pop_due(i64::MAX)).collect();
         assert_eq!(
             left,

@@ -8,11 +8,8 @@ use rust_decimal::Decimal;
 
 use crate::amount::sub;
 
-use crate::ids::IdMap;
 use crate::ids::{MemberId, OpId};
 use crate::ledger::Ledger;
-use crate::outcome::Totals;
-use crate::schedule::Due;
 
 /// A point amount and how much of it refunds have moved so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -124,18 +121,6 @@ pub(crate) struct Answer {
     pub regular: bool,
 }
 
-/// What an advance of the clock changed, so that a rejected operation can undo it.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Undo {
-    pub totals: Totals,
-    pub ledgers: IdMap<u32, Ledger>,
-    pub events: Vec<(i64, Due)>,
-    /// Events the advance scheduled.
-    pub pushed: Vec<(i64, Due)>,
-    /// `(slot, position in the slot, gifted year before)`.
-    pub gift_years: Vec<(u32, u32, u16)>,
-}
-
 /// One order's contribution to a member's windowed qualifying total.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -189,26 +174,4 @@ impl From<SlotForm> for Slot {
             }
         }
     }
-}
-
-/// What an operation may change, as its kind says (`Op::touches` in `ops/`): the members
-/// it can change (its own, the referrer chain an order pays, the members an order being
-/// refunded paid), and which entries of the side tables.
-#[derive(Debug, Default)]
-pub(crate) struct Touches {
-    pub members: Vec<u32>,
-    /// The sender whose day total a transfer moves.
-    pub sender: Option<u32>,
-    /// The member whose last survey reward moves.
-    pub surveyed: Option<u32>,
-    /// The order whose record is made or changed.
-    pub order: Option<OpId>,
-    /// Whether campaign budgets may move.
-    pub budgets: bool,
-    /// An enrolment: the new member, and the birthday slot it may be filed in.
-    pub enrolled: Option<(MemberId, Option<u32>)>,
-    /// Whether the counts of rewards redeemed may move.
-    pub rewards: bool,
-    /// The redemption made or cancelled.
-    pub redemption: Option<OpId>,
 }

@@ -47,7 +47,7 @@ impl Engine {
         let Some(start) = self.window_start() else {
             return;
         };
-        let list = self.windows.entry(m).or_default();
+        let list = self.window_mut(m);
         list.retain(|c| c.at > start);
         if positive(amount) {
             list.push(Contribution { at, order, amount });
@@ -57,8 +57,7 @@ impl Engine {
     /// Takes `amount` off the contribution of `order` to member `m` (a refund).
     pub(crate) fn withdraw(&mut self, m: u32, order: OpId, amount: Decimal) {
         if let Some(c) = self
-            .windows
-            .get_mut(&m)
+            .window_get_mut(m)
             .and_then(|l| l.iter_mut().rev().find(|c| c.order == order))
         {
             c.amount = sub(c.amount, amount);
@@ -68,7 +67,7 @@ impl Engine {
     /// Rebuilds every windowed contribution from the order records (after `configure`
     /// changed the window).
     pub(crate) fn rebuild_windows(&mut self) {
-        self.windows.clear();
+        self.clear_windows();
         let Some(start) = self.window_start() else {
             return;
         };
@@ -112,7 +111,7 @@ impl Engine {
         all.sort_by_key(|(m, c)| (*m, c.at, c.order));
         for (m, c) in all {
             if positive(c.amount) {
-                self.windows.entry(m).or_default().push(c);
+                self.window_mut(m).push(c);
             }
         }
     }

@@ -668,3 +668,33 @@ fn a_refused_operation_leaves_the_snapshot_text_as_it_was() {
     assert_eq!(e.snapshot_json(), text);
     assert_eq!(e.snapshot_bytes(), bytes);
 }
+
+/// A total at the `Decimal` bound saturates instead of adding: the books would not balance,
+/// and the transaction's commit check refuses the operation with every write taken back.
+#[test]
+fn an_operation_that_would_unbalance_the_books_is_refused_and_changes_nothing() {
+    let mut e = one_level("1", r#""points_scale": 0"#);
+    enroll(&mut e, 1, 7, 0);
+    order(&mut e, 2, 7, 10, "1000");
+    let mut json: serde_json::Value = serde_json::from_str(&e.snapshot_json()).unwrap();
+    let near_bound = "79228162514264337593543900000";
+    let expired = "79228162514264337593543899000";
+    json["engine"]["totals"]["issued"] = near_bound.into();
+    json["engine"]["totals"]["expired"] = expired.into();
+    let mut e = loyalty_core::Engine::from_snapshot_json(&json.to_string()).unwrap();
+    e.verify().unwrap();
+    let before = e.state_digest();
+    let refused = apply(
+        &mut e,
+        r#"{"op": "order", "id": 3, "at": 20, "member": 7, "amount": "1000000"}"#,
+    )
+    .unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::InvalidAmount);
+    assert!(refused.to_string().contains("unbalanced"), "{refused}");
+    assert_eq!(e.state_digest(), before);
+    assert_eq!(e.member(7).unwrap().available.to_string(), "1000");
+    e.verify().unwrap();
+    // A small order still fits under the bound.
+    order(&mut e, 4, 7, 30, "100");
+    assert_eq!(e.member(7).unwrap().available.to_string(), "1100");
+}

@@ -2,7 +2,7 @@ use crate::calendar::{year_of, MonthDay, DAY};
 use crate::engine::Engine;
 use crate::outcome::Account;
 use crate::schedule::Due;
-use crate::state::{Celebrant, Slot};
+use crate::state::Celebrant;
 
 /// Slots of [`MonthDay::slot`]: month × 32 + day < 13 × 32.
 const SLOTS: usize = 13 * 32;
@@ -14,16 +14,8 @@ pub(crate) const GIFT_YEARS: core::ops::RangeInclusive<i64> = 1..=9999;
 impl Engine {
     /// Files member `m` under their birthday; a day's first member schedules its gifts.
     pub(crate) fn add_birthday(&mut self, m: u32, birthday: MonthDay, at: i64) {
-        if self.birthdays.is_empty() {
-            self.birthdays = vec![Slot::default(); SLOTS];
-        }
         let slot = birthday.slot();
-        let members = &mut self.birthdays[slot as usize].0;
-        members.push(Celebrant {
-            member: m,
-            gifted: 0,
-        });
-        if members.len() == 1 {
+        if self.add_celebrant(slot, m, SLOTS) == 1 {
             // A member enrolled at a gift's instant is not enrolled before it.
             self.schedule_gift(slot, at.saturating_add(1));
         }
@@ -49,7 +41,7 @@ impl Engine {
                 return;
             };
             if instant >= earliest {
-                self.schedule.push(
+                self.schedule_at(
                     instant,
                     Due::Gift {
                         slot,
@@ -65,7 +57,7 @@ impl Engine {
     /// Reschedules every day's gifts under a new birthday rule; events of the old rule are
     /// left to lapse (their generation no longer matches).
     pub(crate) fn reschedule_gifts(&mut self, at: i64) {
-        self.gift_generation = self.gift_generation.wrapping_add(1);
+        self.next_gift_generation();
         for slot in 0..self.birthdays.len() as u32 {
             if !self.birthdays[slot as usize].0.is_empty() {
                 self.schedule_gift(slot, at);
@@ -92,9 +84,7 @@ impl Engine {
             // Years only move forward: a later year's gift never falls before an earlier
             // year's instant under any rule (`days_before` ≤ 365), so `<` is "not gifted for it".
             if gifted < year16 && self.members[m as usize].enrolled_at < when {
-                self.save_gift_year(slot, pos as u32);
-                self.birthdays[slot as usize].0[pos].gifted = year16;
-                self.save_ledger(m);
+                self.set_gifted(slot, pos as u32, year16);
                 self.credit_lot(m, points, expires_at, Account::Issued);
             }
         }

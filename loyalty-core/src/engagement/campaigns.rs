@@ -40,21 +40,6 @@ pub(crate) fn lines_of(
 }
 
 impl Engine {
-    /// Changes the bonus points campaign `name` has given (its name is copied only the first
-    /// time, not on every order).
-    pub(crate) fn change_budget_use(
-        &mut self,
-        name: &str,
-        change: impl FnOnce(Decimal) -> Decimal,
-    ) {
-        if let Some(used) = self.budgets_used.get_mut(name) {
-            *used = change(*used);
-        } else {
-            self.budgets_used
-                .insert(name.to_owned(), change(Decimal::ZERO));
-        }
-    }
-
     /// Each running campaign's bonus on an order, cut to what is left of its budget:
     /// `B = round(C × amount(S) × (rate × (multiplier − 1) + bonus_rate) ÷ amount)`.
     pub(crate) fn campaign_bonuses(

@@ -5,7 +5,6 @@ use crate::engine::Engine;
 use crate::error::{fail, Error, ErrorKind};
 use crate::outcome::{Account, Effect};
 use super::kind::{walk, Op};
-use crate::state::Touches;
 use crate::ids::{MemberId, OpId};
 
 /// `adjust {id, at, member, points, reason}`.
@@ -53,13 +52,6 @@ walk!(Adjust { member: u64, points: decimal, reason: str });
 impl Op for Adjust {
     fn run(&self, engine: &mut Engine) -> Result<Effect, Error> {
         engine.adjust(self)
-    }
-
-    fn touches(&self, engine: &Engine) -> Option<Touches> {
-        Some(Touches {
-            members: engine.position(self.member).into_iter().collect(),
-            ..Touches::default()
-        })
     }
 }
 

@@ -6,7 +6,6 @@ use crate::engine::Engine;
 use crate::error::Error;
 use crate::ids::OpId;
 use crate::outcome::{Account, Effect};
-use crate::state::Touches;
 
 /// `cancel {id, at, redemption}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,11 +33,11 @@ walk!(Cancel { redemption: u64 });
 impl Op for Cancel {
     fn run(&self, engine: &mut Engine) -> Result<Effect, Error> {
         let open = engine.redemption(self.redemption)?.clone();
-        engine.redemptions.remove(&self.redemption);
+        engine.set_redemption(self.redemption, None);
         // `used` falls by the quantity under the redemption's name, whatever the catalogue
         // says now.
-        if let Some(used) = engine.rewards_used.get_mut(&open.reward) {
-            *used = used.saturating_sub(open.quantity);
+        if engine.rewards_used.contains_key(&open.reward) {
+            engine.change_reward_use(&open.reward, |used| used.saturating_sub(open.quantity));
         }
         let expires_at = engine.expiry_from(self.at);
         engine.credit_lot(open.member, open.points, expires_at, Account::Redeemed);
@@ -46,16 +45,6 @@ impl Op for Cancel {
             member: engine.members[open.member as usize].id,
             redemption: self.redemption,
             points: open.points,
-        })
-    }
-
-    fn touches(&self, engine: &Engine) -> Option<Touches> {
-        let member = engine.redemptions.get(&self.redemption).map(|r| r.member);
-        Some(Touches {
-            members: member.into_iter().collect(),
-            rewards: true,
-            redemption: Some(self.redemption),
-            ..Touches::default()
         })
     }
 }

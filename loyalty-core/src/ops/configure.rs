@@ -2,7 +2,6 @@ use crate::engine::Engine;
 use crate::error::Error;
 use crate::outcome::Effect;
 use super::kind::{walk, Op};
-use crate::state::Touches;
 use crate::ids::OpId;
 use crate::program::Program;
 
@@ -37,12 +36,6 @@ impl Op for Configure {
     fn run(&self, engine: &mut Engine) -> Result<Effect, Error> {
         engine.configure(self)
     }
-
-    fn touches(&self, _: &Engine) -> Option<Touches> {
-        // A new program can reschedule every birthday and rebuild every window: rare
-        // enough to keep a whole copy to go back to.
-        None
-    }
 }
 
 
@@ -61,14 +54,14 @@ impl Engine {
         if names(&self.program) != names(&o.program) {
             self.keep_level_names();
         }
-        let old = core::mem::replace(&mut self.program, o.program.clone());
+        let old = self.set_program(o.program.clone());
         if old.tiers.window_days != self.program.tiers.window_days {
             self.rebuild_windows();
         }
         if old.birthday != self.program.birthday {
             self.reschedule_gifts(o.at);
             // A gift the new rule puts at this very instant is given now, as of the clock.
-            self.advance(o.at, false);
+            self.advance(o.at);
         }
         Ok(Effect::Configured)
     }

@@ -8,7 +8,6 @@ use crate::ledger::Ledger;
 use crate::outcome::Effect;
 use crate::state::Member;
 use super::kind::{walk, Op};
-use crate::state::Touches;
 use crate::ids::{MemberId, OpId};
 
 /// `enroll {id, at, member, referrer?, birthday?, purchase?, questionnaire?}`.
@@ -96,19 +95,6 @@ impl Op for Enroll {
     fn run(&self, engine: &mut Engine) -> Result<Effect, Error> {
         engine.enroll(self)
     }
-
-    fn touches(&self, engine: &Engine) -> Option<Touches> {
-        let slot = self
-            .birthday
-            .as_deref()
-            .and_then(|b| crate::calendar::MonthDay::parse(b).ok())
-            .map(crate::calendar::MonthDay::slot);
-        Some(Touches {
-            members: self.referrer.and_then(|r| engine.position(r)).into_iter().collect(),
-            enrolled: Some((self.member, slot)),
-            ..Touches::default()
-        })
-    }
 }
 
 
@@ -151,13 +137,13 @@ impl Engine {
             );
         }
         self.check_admission(o, purchase)?;
-        let Ok(m) = u32::try_from(self.members.len()) else {
+        if u32::try_from(self.members.len()).is_err() {
             return fail(
                 ErrorKind::InvalidInput,
                 "the engine holds the most members it can (2^32 − 1)",
             );
-        };
-        self.members.push(Member {
+        }
+        let m = self.add_member(Member {
             id: o.member,
             referrer,
             enrolled_at: o.at,
@@ -168,13 +154,12 @@ impl Engine {
             referrals: 0,
             extras: None,
         });
-        self.index_member(o.member, m);
         if let Some(md) = birthday {
             self.add_birthday(m, md, o.at);
         }
         let mut achievements = Vec::new();
         if let Some(r) = referrer {
-            let referrer = &mut self.members[r as usize];
+            let referrer = self.member_mut(r);
             referrer.referrals = referrer.referrals.saturating_add(1);
             self.unlock_achievements(r, o.at, &mut achievements);
         }

@@ -18,7 +18,6 @@ use crate::ids::OpId;
 use crate::line::Line;
 use crate::outcome::Effect;
 use crate::program::Program;
-use crate::state::Touches;
 
 /// Where a walk writes an operation's fields (the digest, a binary record). Every method takes
 /// the field by reference so that `walk!` calls them all alike.
@@ -70,9 +69,6 @@ pub(crate) trait Walk: Sized {
 pub(crate) trait Op: Walk {
     /// Applies it: every check, then the commit.
     fn run(&self, engine: &mut Engine) -> Result<Effect, Error>;
-    /// What it may change, for a provisional apply to keep (see `plan.rs`); `None` when it
-    /// may change anything (a whole copy is kept).
-    fn touches(&self, engine: &Engine) -> Option<Touches>;
 }
 
 /// `walk!(Kind { field: type, … })`: the [`Walk`] of a kind with `id` and `at`, from the

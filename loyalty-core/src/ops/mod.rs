@@ -16,7 +16,6 @@ use crate::error::Error;
 use crate::error::ErrorKind;
 use crate::ids::OpId;
 use crate::outcome::Effect;
-use crate::state::Touches;
 use kind::{Op, Sink, Walk};
 
 /// The one list of operation kinds: `module::Kind(held type) = binary tag "json name";`.
@@ -101,11 +100,6 @@ macro_rules! operations {
             /// Applies it to `engine` (the dispatch).
             pub(crate) fn run(&self, engine: &mut Engine) -> Result<Effect, Error> {
                 match self { $(Operation::$Kind(o) => o.run(engine),)* }
-            }
-
-            /// What it may change (see [`Op::touches`]).
-            pub(crate) fn touches(&self, engine: &Engine) -> Option<Touches> {
-                match self { $(Operation::$Kind(o) => o.touches(engine),)* }
             }
         }
 

@@ -7,7 +7,6 @@ use crate::outcome::{Account, CampaignBonus, Commission, Ordered};
 use crate::program::Basis;
 use crate::state::{Moved, OrderExtras, OrderRecord, StampMark};
 use super::kind::{walk, Op};
-use crate::state::Touches;
 use crate::ids::{MemberId, OpId};
 use crate::line::Line;
 use crate::outcome::Effect;
@@ -70,15 +69,6 @@ walk!(Order { member: u64, amount: decimal, points: decimal, lines: lines });
 impl Op for Order {
     fn run(&self, engine: &mut Engine) -> Result<Effect, Error> {
         engine.order(self).map(|x| Effect::Ordered(Box::new(x)))
-    }
-
-    fn touches(&self, engine: &Engine) -> Option<Touches> {
-        Some(Touches {
-            members: engine.paid_by_order(self.member),
-            order: Some(self.id),
-            budgets: true,
-            ..Touches::default()
-        })
     }
 }
 
@@ -212,15 +202,6 @@ impl Engine {
         .take_while(move |&(depth, _)| depth <= deepest)
     }
 
-    /// The members an order of `member` can change: the buyer and the referrers it can pay.
-    pub(crate) fn paid_by_order(&self, member: MemberId) -> Vec<u32> {
-        self.position(member).map_or_else(Vec::new, |buyer| {
-            core::iter::once(buyer)
-                .chain(self.referral_chain(buyer).map(|(_, r)| r))
-                .collect()
-        })
-    }
-
     fn commit_order(&mut self, o: &Order, plan: Plan) -> Ordered {
         let buyer = plan.buyer;
         let levels_before =
@@ -284,14 +265,14 @@ impl Engine {
     /// windows (cash on a spend basis, points earned on a points basis).
     fn count_order(&mut self, o: &Order, plan: &Plan, own: Decimal) {
         let points_basis = self.program.tiers.basis == Basis::Points;
-        let member = &mut self.members[plan.buyer as usize];
+        let member = self.member_mut(plan.buyer);
         member.spend = add(member.spend, plan.cash);
         member.earned = add(member.earned, own);
         member.orders = member.orders.saturating_add(1);
         let counted = if points_basis { own } else { plan.cash };
         self.contribute(plan.buyer, o.id, o.at, counted);
         for (r, _, k) in &plan.commissions {
-            let referrer = &mut self.members[*r as usize];
+            let referrer = self.member_mut(*r);
             referrer.earned = add(referrer.earned, *k);
             if points_basis {
                 self.contribute(*r, o.id, o.at, *k);
@@ -311,7 +292,7 @@ impl Engine {
                 stamps: marks,
             })
         });
-        self.records.put_order(
+        self.put_order(
             o.id,
             OrderRecord {
                 buyer: plan.buyer,

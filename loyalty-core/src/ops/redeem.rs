@@ -10,7 +10,6 @@ use crate::engine::Engine;
 use crate::error::{fail, Error, ErrorKind};
 use crate::ids::{MemberId, OpId};
 use crate::outcome::{Account, Effect};
-use crate::state::Touches;
 
 /// `redeem {id, at, member, reward, quantity = 1}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,28 +61,19 @@ impl Op for Redeem {
     fn run(&self, engine: &mut Engine) -> Result<Effect, Error> {
         let (m, cost) = engine.check_redeem(self)?;
         engine.debit(m, cost, Account::Redeemed);
-        *engine.rewards_used.entry(self.reward.clone()).or_insert(0) += self.quantity;
+        engine.change_reward_use(&self.reward, |used| used.saturating_add(self.quantity));
         let redemption = OpenRedemption {
             member: m,
             reward: self.reward.clone(),
             quantity: self.quantity,
             points: cost,
         };
-        engine.redemptions.insert(self.id, redemption);
+        engine.set_redemption(self.id, Some(redemption));
         Ok(Effect::Redeemed {
             member: self.member,
             reward: self.reward.clone(),
             quantity: self.quantity,
             points: cost,
-        })
-    }
-
-    fn touches(&self, engine: &Engine) -> Option<Touches> {
-        Some(Touches {
-            members: engine.position(self.member).into_iter().collect(),
-            rewards: true,
-            redemption: Some(self.id),
-            ..Touches::default()
         })
     }
 }

@@ -7,7 +7,6 @@ use crate::outcome::{Account, CampaignBonus, Commission, Refunded};
 use crate::program::Basis;
 use crate::state::{Moved, OrderRecord};
 use super::kind::{walk, Op};
-use crate::state::Touches;
 use crate::ids::OpId;
 use crate::outcome::Effect;
 
@@ -46,20 +45,6 @@ impl Op for Refund {
     fn run(&self, engine: &mut Engine) -> Result<Effect, Error> {
         engine.refund(self).map(|x| Effect::Refunded(Box::new(x)))
     }
-
-    fn touches(&self, engine: &Engine) -> Option<Touches> {
-        let members = engine.records.order(self.order).map_or_else(Vec::new, |r| {
-            core::iter::once(r.buyer)
-                .chain(r.commissions.iter().map(|c| c.0))
-                .collect()
-        });
-        Some(Touches {
-            members,
-            order: Some(self.order),
-            budgets: true,
-            ..Touches::default()
-        })
-    }
 }
 
 
@@ -87,7 +72,7 @@ impl Engine {
         };
         let plan = self.plan_refund(o, &record)?;
         let refunded = self.commit_refund(o, &mut record, &plan);
-        self.records.put_order(o.order, record);
+        self.put_order(o.order, record);
         Ok(refunded)
     }
 
@@ -217,7 +202,7 @@ impl Engine {
         self.claw_back(buyer, own_claw, o.order);
 
         let points_basis = self.program.tiers.basis == Basis::Points;
-        let member = &mut self.members[buyer as usize];
+        let member = self.member_mut(buyer);
         member.spend = sub(member.spend, plan.cash_shrink);
         member.earned = sub(member.earned, own_claw);
         r.cash.moved += plan.cash_shrink;
@@ -242,7 +227,7 @@ impl Engine {
         for ((referrer, depth, k), claw) in r.commissions.iter_mut().zip(&plan.commission_claws) {
             k.moved += *claw;
             self.claw_back(*referrer, *claw, o.order);
-            let member = &mut self.members[*referrer as usize];
+            let member = self.member_mut(*referrer);
             member.earned = sub(member.earned, *claw);
             if points_basis {
                 self.withdraw(*referrer, o.order, *claw);
@@ -264,7 +249,7 @@ impl Engine {
         if points <= Decimal::ZERO {
             return;
         }
-        let member = &mut self.members[m as usize];
+        let member = self.member_mut(m);
         let clawed = member.ledger.claw_back(points, order);
         let id = member.id;
         self.post(Account::Pending(id), Account::Issued, clawed.from_pending);

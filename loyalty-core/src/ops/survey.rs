@@ -4,7 +4,6 @@ use crate::error::{fail, Error, ErrorKind};
 use crate::outcome::{Account, Effect, MemberKind};
 use crate::state::Answer;
 use super::kind::{walk, Op};
-use crate::state::Touches;
 use crate::ids::{MemberId, OpId};
 
 /// `survey {id, at, member, score, segment?}`.
@@ -55,15 +54,6 @@ impl Op for Survey {
     fn run(&self, engine: &mut Engine) -> Result<Effect, Error> {
         engine.survey(self)
     }
-
-    fn touches(&self, engine: &Engine) -> Option<Touches> {
-        let surveyed = engine.position(self.member);
-        Some(Touches {
-            members: surveyed.into_iter().collect(),
-            surveyed,
-            ..Touches::default()
-        })
-    }
 }
 
 
@@ -102,7 +92,7 @@ impl Engine {
                 if rested {
                     let expires_at = self.expiry_from(o.at);
                     self.credit_lot(m, points, expires_at, Account::Issued);
-                    self.last_reward.insert(m, o.at);
+                    self.set_last_reward(m, o.at);
                     points
                 } else {
                     rust_decimal::Decimal::ZERO
@@ -110,7 +100,7 @@ impl Engine {
             }
             None => rust_decimal::Decimal::ZERO,
         };
-        self.answers.push(Answer {
+        self.add_answer(Answer {
             at: o.at,
             score,
             segment: o.segment.clone(),

@@ -7,7 +7,6 @@ use crate::engine::Engine;
 use crate::error::Error;
 use crate::ids::OpId;
 use crate::outcome::Effect;
-use crate::state::Touches;
 
 /// `tick {at}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -48,9 +47,5 @@ impl Walk for Tick {
 impl Op for Tick {
     fn run(&self, _: &mut Engine) -> Result<Effect, Error> {
         Ok(Effect::Ticked)
-    }
-
-    fn touches(&self, _: &Engine) -> Option<Touches> {
-        Some(Touches::default())
     }
 }

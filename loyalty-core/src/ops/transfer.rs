@@ -7,7 +7,6 @@ use crate::error::{fail, Error, ErrorKind};
 use crate::outcome::{Account, Effect};
 use crate::schedule::Due;
 use super::kind::{walk, Op};
-use crate::state::Touches;
 use crate::ids::{MemberId, OpId};
 
 /// `transfer {id, at, from, to, points}`.
@@ -48,15 +47,6 @@ impl Op for Transfer {
     fn run(&self, engine: &mut Engine) -> Result<Effect, Error> {
         engine.transfer(self)
     }
-
-    fn touches(&self, engine: &Engine) -> Option<Touches> {
-        let sender = engine.position(self.from);
-        Some(Touches {
-            members: [sender, engine.position(self.to)].into_iter().flatten().collect(),
-            sender,
-            ..Touches::default()
-        })
-    }
 }
 
 
@@ -75,15 +65,16 @@ impl Engine {
     pub(crate) fn transfer(&mut self, o: &Transfer) -> Result<Effect, Error> {
         let c = self.check_transfer(o)?;
         let mut pieces = Vec::new();
-        self.members[c.from as usize]
+        self.member_mut(c.from)
             .ledger
             .take(c.points, |lot| pieces.push(lot));
         for lot in pieces {
-            let paid_debt = self.members[c.to as usize]
+            let paid_debt = self
+                .member_mut(c.to)
                 .ledger
                 .credit(lot.points, lot.expires_at);
             if let (Some(e), true) = (lot.expires_at, paid_debt < lot.points) {
-                self.schedule.push(e, Due::Expire { member: c.to });
+                self.schedule_at(e, Due::Expire { member: c.to });
             }
         }
         self.post(
@@ -92,8 +83,7 @@ impl Engine {
             c.points,
         );
         self.debit(c.from, c.fee, Account::Fees);
-        self.sent_today
-            .insert(c.from, (c.day, add(c.sent, c.points)));
+        self.set_sent_today(c.from, (c.day, add(c.sent, c.points)));
         Ok(Effect::Transferred {
             from: o.from,
             to: o.to,
