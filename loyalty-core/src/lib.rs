@@ -103,14 +103,15 @@ pub use line::Line;
 pub use catalogue::Reward;
 pub use ops::*;
 pub use outcome::{
-    Account, CampaignBonus, Commission, Effect, MemberKind, MemberView, Nps, NpsQuery, Ordered,
-    Outcome, Posting, Refunded, Summary, TierChange, Totals, Unlocked,
+    Account, CampaignBonus, Commission, Effect, Expiring, MemberKind, MemberView, Nps, NpsQuery,
+    Ordered, Outcome, Posting, Refunded, Summary, TierChange, Totals, Unlocked,
 };
 pub use plan::Provisional;
 pub use program::{
     Achievement, Basis, Birthday, Campaign, Enrollment, Level, Program, Redemption, StampCard,
     Surveys, Tiers, Transfers,
 };
+pub use queries::MAX_EXPIRING_DAYS;
 pub use rust_decimal::Decimal;
 #[cfg(feature = "serde")]
 pub use shared::{JournalRow, Replica, ReplicaError, JOURNAL_SCHEMA};

@@ -266,6 +266,18 @@ pub struct Totals {
     pub liability: Decimal,
 }
 
+/// Points expiring soon ([`Engine::expiring`](crate::Engine::expiring), SPEC 9.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct Expiring {
+    /// The points in lots that expire within the days asked, at the points scale.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
+    pub points: Decimal,
+    /// The earliest of their expiry instants; `None` when there is none.
+    pub next: Option<i64>,
+}
+
 /// A member as the queries see them, as of the clock.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

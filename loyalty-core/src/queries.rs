@@ -2,11 +2,15 @@
 
 use rust_decimal::Decimal;
 
-use crate::amount::{at_scale, sub};
+use crate::amount::{add, at_scale, sub};
+use crate::calendar::DAY;
 use crate::engine::Engine;
-use crate::error::Error;
+use crate::error::{fail, Error, ErrorKind};
 use crate::ids::MemberId;
-use crate::outcome::{MemberView, TierChange, Totals};
+use crate::outcome::{Expiring, MemberView, TierChange, Totals};
+
+/// The longest look ahead of [`Engine::expiring`]: 100 years.
+pub const MAX_EXPIRING_DAYS: i64 = 36_500;
 use crate::program::Basis;
 
 impl Engine {
@@ -36,6 +40,48 @@ impl Engine {
             achievements: extras.map(|e| e.achievements.clone()).unwrap_or_default(),
             orders: u64::from(member.orders),
             referrals: u64::from(member.referrals),
+        })
+    }
+
+    /// Points expiring soon (SPEC 9.2): member `id`'s available points in lots that expire
+    /// by `days` days after the clock, and the earliest such expiry. Pending points are not
+    /// lots yet, and a member in debt holds none. `UnknownMember`, then `InvalidInput` for
+    /// `days` outside 0..=36 500.
+    ///
+    /// ```
+    /// use loyalty_core::{Engine, Program, Enroll, Order};
+    /// use rust_decimal::Decimal;
+    ///
+    /// let program = Program::from_json(r#"{"expiry_days": 30, "tiers": {"levels": [
+    ///     {"name": "Bunny", "threshold": "0", "accrual_rate": "0.1"}]}}"#)?;
+    /// let mut engine = Engine::new(program)?;
+    /// engine.apply(&Enroll::new(1, 0, 7).into())?;
+    /// engine.apply(&Order::new(2, 0, 7, Decimal::from(100)).into())?;
+    /// let soon = engine.expiring(7, 30)?;
+    /// assert_eq!((soon.points, soon.next), (Decimal::from(10), Some(30 * 86_400)));
+    /// assert_eq!(engine.expiring(7, 29)?.next, None);
+    /// # Ok::<(), loyalty_core::Error>(())
+    /// ```
+    pub fn expiring(&self, id: MemberId, days: i64) -> Result<Expiring, Error> {
+        let m = self.member_index(id)?;
+        if !(0..=MAX_EXPIRING_DAYS).contains(&days) {
+            return fail(
+                ErrorKind::InvalidInput,
+                format!("days {days} must be an integer in 0..={MAX_EXPIRING_DAYS}"),
+            );
+        }
+        let horizon = self.clock.saturating_add(days.saturating_mul(DAY));
+        let due = self.members[m as usize]
+            .ledger
+            .lots()
+            .iter()
+            .filter_map(|lot| Some((lot.points, lot.expires_at.filter(|e| *e <= horizon)?)));
+        let (points, next) = due.fold((Decimal::ZERO, None), |(sum, next), (points, at)| {
+            (add(sum, points), Some(next.map_or(at, |n: i64| n.min(at))))
+        });
+        Ok(Expiring {
+            points: at_scale(points, self.program.points_places()),
+            next,
         })
     }
 

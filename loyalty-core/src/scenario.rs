@@ -120,13 +120,14 @@ fn check_root(root: &Map<String, Value>) -> Result<(), String> {
 }
 
 /// The kinds of steps that check rather than operate; such a step holds exactly one of them.
-const CHECKS: [&str; 6] = [
+const CHECKS: [&str; 7] = [
     "expect",
     "expect_totals",
     "expect_price",
     "expect_leaderboard",
     "expect_nps",
     "expect_stock",
+    "expect_expiring",
 ];
 
 fn play(engine: &mut Engine, step: &Map<String, Value>) -> Result<(), String> {
@@ -181,6 +182,9 @@ fn play(engine: &mut Engine, step: &Map<String, Value>) -> Result<(), String> {
     if let Some(e) = step.get("expect_stock").and_then(Value::as_object) {
         return check_stock(engine, e);
     }
+    if let Some(e) = step.get("expect_expiring").and_then(Value::as_object) {
+        return check_expiring(engine, e);
+    }
     Err(format!("unknown step {}", Value::Object(step.clone())))
 }
 
@@ -215,6 +219,50 @@ fn check_stock(engine: &Engine, e: &Map<String, Value>) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("{reward}: {got:?} left, expected {want}"))
+    }
+}
+
+/// The member and days of an `expect_expiring` step (`days` any JSON number: the engine
+/// refuses what is not a whole number of days in range).
+fn expiring_query(e: &Map<String, Value>) -> Result<(u64, i64), String> {
+    let member = e
+        .get("member")
+        .and_then(Value::as_u64)
+        .ok_or("expect_expiring needs a member id")?;
+    let days = e.get("days").ok_or("expect_expiring needs days")?;
+    let days = days
+        .as_i64()
+        .unwrap_or(if days.as_f64().is_some_and(|d| d > 0.0) {
+            i64::MAX
+        } else {
+            -1
+        });
+    Ok((member, days))
+}
+
+/// `{"expect_expiring": {"member": 1, "days": 30, "points": "120", "next": 1769817600}}`
+/// (`next` may be null), or with `"expect_error": KIND` instead of `points` and `next`.
+fn check_expiring(engine: &Engine, e: &Map<String, Value>) -> Result<(), String> {
+    let (member, days) = expiring_query(e)?;
+    let got = engine.expiring(member, days);
+    if let Some(want) = e.get("expect_error").and_then(Value::as_str) {
+        return match got {
+            Err(err) if err.kind().name() == want => Ok(()),
+            Err(err) => Err(format!("expiring: expected {want}, got {err}")),
+            Ok(got) => Err(format!("expiring: expected {want}, got {got:?}")),
+        };
+    }
+    let got = got.map_err(|e| e.to_string())?;
+    same_decimal(
+        "expiring points",
+        got.points,
+        e.get("points").ok_or("expect_expiring needs points")?,
+    )?;
+    let want = e.get("next").ok_or("expect_expiring needs next")?;
+    if want.as_i64() == got.next || (want.is_null() && got.next.is_none()) {
+        Ok(())
+    } else {
+        Err(format!("expiring next {:?}, expected {want}", got.next))
     }
 }
 
@@ -384,7 +432,8 @@ fn check_nps(engine: &Engine, e: &Map<String, Value>) -> Result<(), String> {
 /// the bindings can be compared step by step (the conformance test): an accepted operation's
 /// whole outcome in its JSON form (a tick's too), a refused one's `{"error": NAME, "message": …}`, an
 /// `expect` step's member view, an `expect_totals` step's totals, and the answer of a query
-/// step (`expect_price`, `expect_leaderboard`, `expect_nps`, `expect_stock`; see
+/// step (`expect_price`, `expect_leaderboard`, `expect_nps`, `expect_stock`,
+/// `expect_expiring`; see
 /// [`trace_query`]).
 pub fn trace(text: &str) -> Result<Vec<Value>, Failure> {
     let (root, program) = load(text)?;
@@ -431,7 +480,8 @@ fn trace_step(engine: &mut Engine, step: &Map<String, Value>) -> Result<Option<V
 
 /// A query step's answer, whole: `{"price": "…"}`, `{"leaderboard": [ids]}`, the NPS report
 /// `{"promoters", "passives", "detractors", "responses", "score"}` (score a string or null),
-/// `{"stock": n or null}`; a refused query gives `{"error", "message"}`.
+/// `{"stock": n or null}`, `{"expiring": "…", "next": instant or null}`; a refused query gives
+/// `{"error", "message"}`.
 fn trace_query(engine: &Engine, step: &Map<String, Value>) -> Result<Option<Value>, String> {
     let refused =
         |e: crate::Error| serde_json::json!({"error": e.kind().name(), "message": e.message()});
@@ -459,6 +509,13 @@ fn trace_query(engine: &Engine, step: &Map<String, Value>) -> Result<Option<Valu
         return Ok(Some(engine.stock_left(reward).map_or_else(
             refused,
             |left| serde_json::json!({ "stock": left }),
+        )));
+    }
+    if let Some(e) = step.get("expect_expiring").and_then(Value::as_object) {
+        let (member, days) = expiring_query(e)?;
+        return Ok(Some(engine.expiring(member, days).map_or_else(
+            refused,
+            |x| serde_json::json!({"expiring": x.points.to_string(), "next": x.next}),
         )));
     }
     Ok(None)

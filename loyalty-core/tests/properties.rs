@@ -368,6 +368,20 @@ impl Player {
         for id in self.engine.member_ids() {
             let v = self.engine.member(id).unwrap();
             prop_assert!(v.pending >= Decimal::ZERO);
+            // Points expiring soon (SPEC 9.2): never more than available, more the further one
+            // looks, nothing due before the clock's own instant, and none in debt.
+            let mut last = Decimal::ZERO;
+            for days in [0, 1, 30, 365, 36_500] {
+                let soon = self.engine.expiring(id, days).unwrap();
+                prop_assert!(soon.points >= last && soon.points <= v.available.max(Decimal::ZERO));
+                prop_assert_eq!(soon.next.is_some(), soon.points > Decimal::ZERO);
+                prop_assert!(
+                    soon.next.is_none_or(|n| n > self.engine.clock()),
+                    "{:?}",
+                    soon
+                );
+                last = soon.points;
+            }
             if !self.clawed.contains(&id) {
                 prop_assert!(
                     v.available >= Decimal::ZERO,

@@ -944,6 +944,26 @@ enum loyalty_result loyalty_program_json(const struct loyalty_engine *engine,
                                          size_t len,
                                          size_t *written);
 
+/**
+ * Points expiring soon (SPEC 9.2): `member`'s available points in lots that expire by `days`
+ * days after the clock, as `*points` minor units at `*scale` places (the points scale, or
+ * more when a lot has more places, so every figure is readable), and the earliest of those
+ * expiries in `*next` when `*has_next`. `LOYALTY_UNKNOWN_MEMBER`, then
+ * `LOYALTY_INVALID_INPUT` for `days` outside 0..=36 500. The out-parameters are written only
+ * on success.
+ *
+ * # Safety
+ * `engine` must be a live handle; `points`, `scale`, `has_next` and `next` must point to an
+ * `int64_t`, a `uint32_t`, a `bool` and an `int64_t`.
+ */
+enum loyalty_result loyalty_expiring(const struct loyalty_engine *engine,
+                                     uint64_t member,
+                                     int64_t days,
+                                     int64_t *points,
+                                     uint32_t *scale,
+                                     bool *has_next,
+                                     int64_t *next);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

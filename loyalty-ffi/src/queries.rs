@@ -6,8 +6,8 @@
 use std::ffi::c_char;
 
 use crate::api::{loyalty_engine, write_ids};
-use crate::convert::{put, text};
-use crate::{guard, handle_ref, loyalty_result, write_str};
+use crate::convert::{put, text, to_minor};
+use crate::{guard, handle_ref, loyalty_result, write_str, Failure};
 
 /// The engine's clock: the latest `at` it has seen (Unix seconds; `INT64_MIN` before the
 /// first operation).
@@ -155,5 +155,50 @@ pub unsafe extern "C" fn loyalty_program_json(
     guard(|| {
         let h = unsafe { handle_ref(engine) }?;
         unsafe { write_str(&h.engine().program().to_json(), buf, len, written) }
+    })
+}
+
+/// Points expiring soon (SPEC 9.2): `member`'s available points in lots that expire by `days`
+/// days after the clock, as `*points` minor units at `*scale` places (the points scale, or
+/// more when a lot has more places, so every figure is readable), and the earliest of those
+/// expiries in `*next` when `*has_next`. `LOYALTY_UNKNOWN_MEMBER`, then
+/// `LOYALTY_INVALID_INPUT` for `days` outside 0..=36 500. The out-parameters are written only
+/// on success.
+///
+/// # Safety
+/// `engine` must be a live handle; `points`, `scale`, `has_next` and `next` must point to an
+/// `int64_t`, a `uint32_t`, a `bool` and an `int64_t`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_expiring(
+    engine: *const loyalty_engine,
+    member: u64,
+    days: i64,
+    points: *mut i64,
+    scale: *mut u32,
+    has_next: *mut bool,
+    next: *mut i64,
+) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle_ref(engine) }?;
+        let soon = h.engine().expiring(member, days)?;
+        let places = soon
+            .points
+            .scale()
+            .max(h.engine().program().points_scale as u32);
+        let minor = to_minor(soon.points, places, "points")?;
+        for (null, what) in [
+            (points.is_null(), "points"),
+            (scale.is_null(), "scale"),
+            (has_next.is_null(), "has_next"),
+            (next.is_null(), "next"),
+        ] {
+            if null {
+                return Err(Failure::null(what));
+            }
+        }
+        unsafe { put(points, minor, "points") }?;
+        unsafe { put(scale, places, "scale") }?;
+        unsafe { put(has_next, soon.next.is_some(), "has_next") }?;
+        unsafe { put(next, soon.next.unwrap_or(0), "next") }
     })
 }

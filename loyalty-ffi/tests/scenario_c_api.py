@@ -69,6 +69,8 @@ class Api:
             "loyalty_verify": [C.c_void_p],
             "loyalty_operations_json": [C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)],
             "loyalty_stock_left": [C.c_void_p, s, C.POINTER(C.c_bool), C.POINTER(u64)],
+            "loyalty_expiring": [C.c_void_p, u64, C.c_int64, C.POINTER(C.c_int64), C.POINTER(C.c_uint32),
+                                 C.POINTER(C.c_bool), C.POINTER(C.c_int64)],
             "loyalty_last_tick_json": [C.c_void_p, C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)],
             "loyalty_last_error_message": [C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)],
         }
@@ -241,6 +243,17 @@ def play(api, e, step):
         got = left.value if limited.value else None
         if got != want["left"] or type(got) is not type(want["left"]):
             raise Failure(f"{want['reward']}: {got} left, expected {want['left']}")
+    elif "expect_expiring" in step:
+        want = step["expect_expiring"]
+        r, got = expiring(lib, e, want)
+        if r or "expect_error" in want:
+            if (api.name(r) if r else None) != want.get("expect_error"):
+                raise Failure(f"expiring: expected {want.get('expect_error') or 'an answer'}, got "
+                              f"{api.message() if r else got}")
+        else:
+            same("expiring points", got["expiring"], want["points"])
+            if got["next"] != want["next"]:
+                raise Failure(f"expiring next {got['next']}, expected {want['next']}")
     else:
         raise Failure(f"unknown step {step}")
     if lib.loyalty_verify(e) != 0:
@@ -316,7 +329,20 @@ def query(api, e, step):
         limited, left = C.c_bool(), C.c_uint64()
         r = lib.loyalty_stock_left(e, enc(step["expect_stock"]["reward"]), C.byref(limited), C.byref(left))
         return refused(r) if r else {"stock": left.value if limited.value else None}
+    if "expect_expiring" in step:
+        r, got = expiring(lib, e, step["expect_expiring"])
+        return refused(r) if r else got
     raise Failure(f"unknown step {step}")
+
+
+def expiring(lib, e, want):
+    """`loyalty_expiring`: its result, and the answer as the core's trace gives it."""
+    points, scale, has_next, next_ = C.c_int64(), C.c_uint32(), C.c_bool(), C.c_int64()
+    r = lib.loyalty_expiring(e, want["member"], want["days"], C.byref(points), C.byref(scale),
+                             C.byref(has_next), C.byref(next_))
+    answer = {"expiring": str(Decimal(points.value).scaleb(-scale.value)),
+              "next": next_.value if has_next.value else None}
+    return r, answer
 
 
 def run(api, scenario):

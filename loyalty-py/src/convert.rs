@@ -129,6 +129,19 @@ pub(crate) fn id(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<u64> {
     })
 }
 
+/// A signed whole number (`int`, not `bool`); the engine checks its range.
+pub(crate) fn integer(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> {
+    if obj.is_instance_of::<PyBool>() || !obj.is_instance_of::<PyInt>() {
+        return Err(PyTypeError::new_err(format!("{what} must be an int")));
+    }
+    obj.extract::<i64>().map_err(|_| {
+        invalid(
+            ErrorKind::InvalidInput,
+            format!("{what} {} is outside the signed 64-bit range", repr(obj)),
+        )
+    })
+}
+
 /// A time: Unix seconds as an `int`, or a timezone-aware `datetime` (whole seconds, floored).
 pub(crate) fn time(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> {
     let py = obj.py();

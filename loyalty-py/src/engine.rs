@@ -340,6 +340,21 @@ impl Engine {
         self.lock().stock_left(reward).map_err(|e| error(&e))
     }
 
+    /// Points expiring soon (SPEC 9.2): `(points, next)`, the member's available points in lots
+    /// that expire within `days` days of the clock and the earliest of those expiries (`None`
+    /// when there is none).
+    fn expiring(
+        &self,
+        py: Python<'_>,
+        member: &Bound<'_, PyAny>,
+        days: &Bound<'_, PyAny>,
+    ) -> PyResult<(Py<PyAny>, Option<i64>)> {
+        let member = id(member, "member")?;
+        let days = crate::convert::integer(days, "days")?;
+        let soon = self.lock().expiring(member, days).map_err(|e| error(&e))?;
+        Ok((decimal_out(py, soon.points)?, soon.next))
+    }
+
     /// Applies an operation in its JSON form, as a dict: `{"op": "order", "id": 1, …}`.
     fn apply(&self, py: Python<'_>, operation: &Bound<'_, PyAny>) -> PyResult<Outcome> {
         let json: String = py

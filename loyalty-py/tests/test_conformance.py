@@ -79,6 +79,10 @@ def python_query(engine: loyalty.Engine, step: Dict[str, Any]) -> Dict[str, Any]
                     "responses": r.responses, "score": None if r.score is None else str(r.score)}
         if "expect_stock" in step:
             return {"stock": engine.stock_left(step["expect_stock"]["reward"])}
+        if "expect_expiring" in step:
+            want = step["expect_expiring"]
+            points, next_ = engine.expiring(want["member"], want["days"])
+            return {"expiring": str(points), "next": next_}
     except loyalty.LoyaltyError as e:
         return {"error": type(e).__name__, "message": str(e)}
     raise AssertionError(f"unknown step {step}")
@@ -207,7 +211,7 @@ def random_step(rng: random.Random, n: int, at: int, ids: Dict[str, List[int]]) 
     member = rng.randint(1, 8)
     kind = rng.choice(["enroll"] * 3 + ["order"] * 6 + ["refund", "transfer", "adjust", "survey", "redeem", "cancel",
                        "tick", "expect", "expect_totals", "expect_price", "expect_leaderboard", "expect_nps",
-                       "expect_stock"])
+                       "expect_stock", "expect_expiring"])
     if kind == "enroll":
         step: Dict[str, Any] = {"op": "enroll", "id": n, "at": at, "member": member}
         if ids["members"] and rng.random() < 0.7:
@@ -253,6 +257,9 @@ def random_step(rng: random.Random, n: int, at: int, ids: Dict[str, List[int]]) 
         return {"expect_leaderboard": {"n": 3, "members": []}}
     if kind == "expect_nps":
         return {"expect_nps": {"responses": 0}}
+    if kind == "expect_expiring":
+        days = rng.choice([-1, 0, 1, 7, 30, 90, 400, 36_500, 36_501])
+        return {"expect_expiring": {"member": rng.randint(1, 9), "days": days, "points": "0", "next": None}}
     return {"expect_stock": {"reward": rng.choice(["Mug", "Pass", "Umbrella"]), "left": None}}
 
 

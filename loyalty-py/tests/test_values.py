@@ -154,3 +154,24 @@ def test_messages_name_the_value_the_caller_passed(falcon: loyalty.Engine) -> No
         falcon.member(10**1000)
     assert len(str(raised.value)) < 200, str(raised.value)
     assert falcon.member(1).orders == 0
+
+
+def test_expiring_soon_answers_and_refuses_bad_days_changing_nothing() -> None:
+    e = loyalty.Engine({"expiry_days": 30, "points_scale": 2,
+                        "tiers": {"levels": [{"name": "Guest", "threshold": "0", "accrual_rate": "0.1"}]}})
+    e.enroll(1, T0, 1)
+    e.order(2, T0, 1, "100.50")
+    points, next_ = e.expiring(1, 30)
+    assert isinstance(points, Decimal) and str(points) == "10.05" and next_ == T0 + 30 * 86_400
+    assert e.expiring(1, 29) == (Decimal("0.00"), None)
+    digest = e.state_digest()
+    for days, error in [(-1, loyalty.InvalidInput), (36_501, loyalty.InvalidInput), (2**70, loyalty.InvalidInput),
+                        (True, TypeError), (1.5, TypeError), ("30", TypeError)]:
+        with pytest.raises(error) as why:
+            e.expiring(1, days)  # type: ignore[arg-type]
+        assert "days" in str(why.value)
+    with pytest.raises(loyalty.UnknownMember, match="9"):
+        e.expiring(9, 30)
+    with pytest.raises(loyalty.UnknownMember):
+        e.expiring(9, -1)  # the member is checked first, as the SPEC lists
+    assert e.state_digest() == digest

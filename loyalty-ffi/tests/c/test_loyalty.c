@@ -569,6 +569,33 @@ static void reward_catalogue(void) {
   loyalty_engine_free(e);
 }
 
+/* Points expiring soon (SPEC 9.2): minor units at a scale, the next expiry, and refusals that
+ * write nothing. */
+static void expiring_soon(void) {
+  loyalty_engine *e = NULL;
+  OK(loyalty_engine_new("{\"expiry_days\": 30, \"points_scale\": 2, \"tiers\": {\"levels\": ["
+                        "{\"name\": \"Guest\", \"threshold\": \"0\", \"accrual_rate\": \"0.1\"}]}}",
+                        &e));
+  OK(loyalty_enroll(e, 1, 1767225600, 1, NULL, NULL));
+  OK(loyalty_order(e, 2, 1767225600, 1, 10050, 0, NULL)); /* 100.50 money: 10.05 points */
+  int64_t points = -1, next = -1;
+  uint32_t scale = 99;
+  bool has_next = false;
+  OK(loyalty_expiring(e, 1, 30, &points, &scale, &has_next, &next));
+  CHECK(points == 1005 && scale == 2 && has_next && next == 1767225600 + 30 * 86400);
+  OK(loyalty_expiring(e, 1, 29, &points, &scale, &has_next, &next));
+  CHECK(points == 0 && scale == 2 && !has_next);
+  points = 7;
+  FAILS(loyalty_expiring(e, 9, 30, &points, &scale, &has_next, &next), LOYALTY_UNKNOWN_MEMBER);
+  FAILS(loyalty_expiring(e, 1, -1, &points, &scale, &has_next, &next), LOYALTY_INVALID_INPUT);
+  FAILS(loyalty_expiring(e, 1, 36501, &points, &scale, &has_next, &next), LOYALTY_INVALID_INPUT);
+  FAILS(loyalty_expiring(e, 1, INT64_MAX, &points, &scale, &has_next, &next), LOYALTY_INVALID_INPUT);
+  FAILS(loyalty_expiring(e, 1, 30, &points, &scale, &has_next, NULL), LOYALTY_NULL_POINTER);
+  CHECK(points == 7); /* out-parameters are written only on success */
+  FAILS(loyalty_expiring(NULL, 1, 30, &points, &scale, &has_next, &next), LOYALTY_NULL_POINTER);
+  loyalty_engine_free(e);
+}
+
 /* What Rust and Python have beside operations: dry runs, provisional operations, outcomes by
  * id and of the last tick, the member list, a campaign's use. */
 static void plans_and_history(void) {
@@ -632,6 +659,7 @@ int main(void) {
   falcon_scenario();
   plans_and_history();
   reward_catalogue();
+  expiring_soon();
   clock_digest_and_tier_counts();
   qualifying_with_more_places();
   refunds_and_adjustments();

@@ -339,6 +339,10 @@ class Engine:
         """The outcome of the last tick (the releases, gifts and expiries it made)."""
     def stock_left(self, reward: str) -> Optional[int]:
         """How many of reward `reward` are left; `None` for unlimited stock."""
+    def expiring(self, member: int, days: int) -> tuple[Decimal, Optional[int]]:
+        """Points expiring soon (SPEC 9.2): `(points, next)`, the member's available points in lots
+        that expire within `days` days of the clock and the earliest of those expiries (`None`
+        when there is none)."""
     def apply(self, operation: Mapping[str, Any]) -> Outcome:
         """Applies an operation in its JSON form, as a dict: `{"op": "order", "id": 1, …}`."""
     def member(self, member: int) -> Member:

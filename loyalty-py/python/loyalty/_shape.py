@@ -10,7 +10,8 @@ import json
 from typing import Any
 
 #: The kinds of steps that check rather than operate; such a step holds exactly one of them.
-CHECKS = ("expect", "expect_totals", "expect_price", "expect_leaderboard", "expect_nps", "expect_stock")
+CHECKS = ("expect", "expect_totals", "expect_price", "expect_leaderboard", "expect_nps", "expect_stock",
+          "expect_expiring")
 
 
 class ShapeError(ValueError):

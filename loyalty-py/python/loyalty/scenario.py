@@ -73,6 +73,20 @@ def _expect_member(engine: Engine, want: Mapping[str, Any]) -> None:
             raise Failure(f"unknown expect field {field}")
 
 
+def _expect_expiring(engine: Engine, want: Mapping[str, Any]) -> None:
+    try:
+        points, next_ = engine.expiring(want["member"], want["days"])
+    except (LoyaltyError, TypeError) as e:
+        if _error_name(e) != want.get("expect_error"):
+            raise Failure(f"expiring: expected {want.get('expect_error') or 'an answer'}, got {e}") from None
+        return
+    if "expect_error" in want:
+        raise Failure(f"expiring: expected {want['expect_error']}, got {points}, {next_}")
+    _same("expiring points", points, want["points"])
+    if next_ != want["next"]:
+        raise Failure(f"expiring next {next_}, expected {want['next']}")
+
+
 def _step(engine: Engine, step: Mapping[str, Any]) -> None:
     check_step(step)
     if "op" in step:
@@ -116,6 +130,8 @@ def _step(engine: Engine, step: Mapping[str, Any]) -> None:
         left = engine.stock_left(want["reward"])
         if left != want["left"] or type(left) is not type(want["left"]):
             raise Failure(f"{want['reward']}: {left} left, expected {want['left']}")
+    elif "expect_expiring" in step:
+        _expect_expiring(engine, step["expect_expiring"])
     else:
         raise Failure(f"unknown step {dict(step)}")
 
