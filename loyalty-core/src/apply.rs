@@ -25,7 +25,9 @@ impl Engine {
         self.postings.clear();
         self.begin();
         self.advance(op.at());
-        self.trust();
+        if !matches!(op, Operation::Configure(_)) {
+            self.trust();
+        }
         match self.dispatch(op) {
             Ok(effect) => {
                 self.commit()?;

@@ -42,12 +42,14 @@ impl Engine {
     /// calls it once the clock has moved: every operation kind checks everything before its
     /// first write (its plan, then its commit), so a refusal needs only the advance taken
     /// back, and the commit of an accepted operation costs no copies. Provisional operations
-    /// keep everything, since they may be reverted after they succeed.
+    /// keep everything, since they may be reverted after they succeed, and so does
+    /// `configure`, whose own advance can gift every member.
     ///
     /// The one refusal that comes after the writes is [`Engine::commit`]'s, when a total
-    /// saturated; so the engine trusts only while every total is far below the bound (one
-    /// operation posts at most a few hundred amounts of at most 10^15 at 8 places: under
-    /// 2^84, where the totals stay under 2^90 < 2^96).
+    /// saturated; so the engine trusts only while every total is far below the bound: any
+    /// other kind posts a number of amounts bounded by the program (commission depth,
+    /// campaigns, cards, achievements), each at most 10^15 at 8 places (a mantissa under
+    /// 2^77): from below 2^90, half a million of them still fit under the bound of 2^96.
     pub(crate) fn trust(&mut self) {
         const FAR: i128 = 1 << 90;
         let t = &self.totals;

@@ -129,6 +129,29 @@ pub(crate) fn id(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<u64> {
     })
 }
 
+/// A text argument (`str`); anything else is a `TypeError` naming the argument.
+pub(crate) fn text(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
+    obj.extract::<String>()
+        .map_err(|_| PyTypeError::new_err(format!("{what} must be a str, not {}", type_name(obj))))
+}
+
+/// An optional text argument: `None` or a `str`.
+pub(crate) fn optional_text(
+    obj: Option<&Bound<'_, PyAny>>,
+    what: &str,
+) -> PyResult<Option<String>> {
+    obj.filter(|o| !o.is_none())
+        .map(|o| text(o, what))
+        .transpose()
+}
+
+/// The name of `obj`'s type, for messages.
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map_or_else(|_| String::from("?"), |n| n.to_string())
+}
+
 /// A signed whole number (`int`, not `bool`); the engine checks its range.
 pub(crate) fn integer(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> {
     if obj.is_instance_of::<PyBool>() || !obj.is_instance_of::<PyInt>() {

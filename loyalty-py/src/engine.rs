@@ -223,8 +223,9 @@ impl Engine {
         at: &Bound<'_, PyAny>,
         member: &Bound<'_, PyAny>,
         points: &Bound<'_, PyAny>,
-        reason: Option<String>,
+        reason: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Outcome> {
+        let reason = crate::convert::optional_text(reason, "reason")?;
         let op = Adjust::new(
             crate::convert::id(id, "id")?,
             time(at, "at")?,
@@ -292,9 +293,10 @@ impl Engine {
         id: &Bound<'_, PyAny>,
         at: &Bound<'_, PyAny>,
         member: &Bound<'_, PyAny>,
-        reward: String,
+        reward: &Bound<'_, PyAny>,
         quantity: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Outcome> {
+        let reward = crate::convert::text(reward, "reward")?;
         let quantity = quantity.map_or(Ok(1), |q| crate::convert::count(q, "quantity"))?;
         let op = Redeem::new(
             crate::convert::id(id, "id")?,
@@ -440,10 +442,13 @@ impl Engine {
         py: Python<'_>,
         from_: Option<&Bound<'_, PyAny>>,
         to: Option<&Bound<'_, PyAny>>,
-        segment: Option<String>,
-        member_kind: Option<&str>,
+        segment: Option<&Bound<'_, PyAny>>,
+        member_kind: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Nps> {
+        let segment = crate::convert::optional_text(segment, "segment")?;
+        let member_kind = crate::convert::optional_text(member_kind, "member_kind")?;
         let member_kind = member_kind
+            .as_deref()
             .map(str::parse::<MemberKind>)
             .transpose()
             .map_err(|e| error(&e))?;

@@ -174,3 +174,49 @@ def test_the_binding_table_is_complete() -> None:
             assert hasattr(loyalty.Engine, name) or hasattr(loyalty, name), (what, name)
         for name in re.findall(r"`(\w+)[`(]", rust):
             assert re.search(rf"pub (fn|const) {name}\b|pub struct {name}\b|{name}\(", core), (what, name)
+
+
+def test_hostile_redeem_and_cancel_fields_are_clear_errors_that_change_nothing() -> None:
+    """SPEC v3's new fields (issue 23): negative, zero, huge, wrong type, unknown names and ids,
+    and ids of other kinds; each refusal names what was wrong, and the state is as before."""
+    e = loyalty.Engine(PROGRAM)
+    e.enroll(1, T0, 1)
+    e.adjust(2, T0, 1, "20")
+    e.redeem(3, T0, 1, "Mug", 1)
+    digest = e.state_digest()
+    bad: List[Any] = [
+        (lambda: e.redeem(10, T0, 1, "Mug", 0), loyalty.InvalidInput, "quantity"),
+        (lambda: e.redeem(10, T0, 1, "Mug", -1), loyalty.InvalidInput, "-1"),
+        (lambda: e.redeem(10, T0, 1, "Mug", 2**70), loyalty.InvalidInput, "quantity"),
+        (lambda: e.redeem(10, T0, 1, "Mug", 1_000_001), loyalty.InvalidInput, "1000001"),
+        (lambda: e.redeem(10, T0, 1, "Mug", True), TypeError, "quantity"),
+        (lambda: e.redeem(10, T0, 1, "Mug", 1.0), TypeError, "quantity"),
+        (lambda: e.redeem(10, T0, 1, "Mug", "1"), TypeError, "quantity"),
+        (lambda: e.redeem(10, T0, 1, "Umbrella"), loyalty.InvalidInput, "Umbrella"),
+        (lambda: e.redeem(10, T0, 1, ""), loyalty.InvalidInput, "reward"),
+        (lambda: e.redeem(10, T0, 1, 7), TypeError, "reward"),
+        (lambda: e.redeem(10, T0, 9, "Mug"), loyalty.UnknownMember, "9"),
+        (lambda: e.redeem(10, T0, 1, "Mug", 5), loyalty.InsufficientPoints, "Mug"),
+        (lambda: e.redeem(3, T0, 1, "Mug", 2), loyalty.IdConflict, "3"),
+        (lambda: e.cancel(10, T0, 999), loyalty.UnknownRedemption, "999"),
+        (lambda: e.cancel(10, T0, 2), loyalty.UnknownRedemption, "2"),  # an adjustment's id
+        (lambda: e.cancel(10, T0, 1), loyalty.UnknownRedemption, "1"),  # an enrolment's id
+        (lambda: e.cancel(10, T0, -3), loyalty.InvalidInput, "redemption"),
+        (lambda: e.cancel(10, T0, 2**64), loyalty.InvalidInput, "redemption"),
+        (lambda: e.cancel(10, T0, "3"), TypeError, "redemption"),
+    ]
+    for call, error, named in bad:
+        try:
+            call()
+        except error as why:
+            assert named in str(why), (named, str(why))
+        else:
+            raise AssertionError(f"{named}: no {error.__name__}")
+        assert e.state_digest() == digest
+    e.cancel(10, T0, 3)
+    try:
+        e.cancel(11, T0, 3)  # cancelled already
+    except loyalty.UnknownRedemption as why:
+        assert "3" in str(why)
+    else:
+        raise AssertionError("a redemption is cancelled once")

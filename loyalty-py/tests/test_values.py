@@ -175,3 +175,17 @@ def test_expiring_soon_answers_and_refuses_bad_days_changing_nothing() -> None:
     with pytest.raises(loyalty.UnknownMember):
         e.expiring(9, -1)  # the member is checked first, as the SPEC lists
     assert e.state_digest() == digest
+
+
+def test_text_arguments_of_the_wrong_type_are_type_errors_naming_the_argument(falcon: loyalty.Engine) -> None:
+    falcon.enroll(1, T0, 1)
+    digest = falcon.state_digest()
+    for call, named in [
+        (lambda: falcon.adjust(2, T0, 1, "1", 5), "reason"),
+        (lambda: falcon.nps(segment=3), "segment"),
+        (lambda: falcon.nps(member_kind=1), "member_kind"),
+    ]:
+        with pytest.raises(TypeError, match=named):
+            call()
+    assert falcon.state_digest() == digest
+    assert falcon.adjust(2, T0, 1, "1", None).points == Decimal("1")

@@ -549,6 +549,19 @@ static void reward_catalogue(void) {
   FAILS(loyalty_redeem(e, 4, 1767225700, 1, "Mug", 2, &out), LOYALTY_OUT_OF_STOCK);
   FAILS(loyalty_redeem(e, 4, 1767225700, 1, "Pass", 1, &out), LOYALTY_INSUFFICIENT_POINTS);
   FAILS(loyalty_redeem(e, 4, 1767225700, 1, NULL, 1, &out), LOYALTY_NULL_POINTER);
+  /* Hostile fields (issue 23): each a clear refusal, and the state as it was. */
+  uint64_t digest = 0, digest_after = 0;
+  OK(loyalty_state_digest(e, &digest));
+  FAILS(loyalty_redeem(e, 4, 1767225700, 1, "Mug", 0, &out), LOYALTY_INVALID_INPUT);
+  FAILS(loyalty_redeem(e, 4, 1767225700, 1, "Mug", UINT64_MAX, &out), LOYALTY_INVALID_INPUT);
+  FAILS(loyalty_redeem(e, 4, 1767225700, 1, "", 1, &out), LOYALTY_INVALID_INPUT);
+  FAILS(loyalty_redeem(e, 4, 1767225700, 99, "Mug", 1, &out), LOYALTY_UNKNOWN_MEMBER);
+  FAILS(loyalty_redeem(e, 3, 1767225700, 1, "Mug", 1, &out), LOYALTY_ID_CONFLICT);
+  FAILS(loyalty_cancel(e, 4, 1767225700, 1, &out), LOYALTY_UNKNOWN_REDEMPTION); /* an enrolment */
+  FAILS(loyalty_cancel(e, 4, 1767225700, 999, &out), LOYALTY_UNKNOWN_REDEMPTION);
+  FAILS(loyalty_cancel(e, 4, 1767225600, 3, &out), LOYALTY_TIME_WENT_BACKWARDS);
+  OK(loyalty_state_digest(e, &digest_after));
+  CHECK(digest == digest_after);
   FAILS(loyalty_cancel(e, 4, 1767225700, 2, &out), LOYALTY_UNKNOWN_REDEMPTION); /* an order */
   memset(&out, 0, sizeof out);
   OK(loyalty_cancel(e, 5, 1767225800, 3, &out));
