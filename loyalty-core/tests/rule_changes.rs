@@ -340,3 +340,42 @@ fn a_planned_or_reverted_configure_leaves_the_old_rule_in_force() {
         .unwrap();
     assert_eq!(engine.member(1).unwrap().available, Decimal::ONE);
 }
+
+/// SPEC 5.3: a refund never moves a value backwards. Under `half_up` a first refund of a fifth
+/// claws round(3 × 6/30 = 0.6) = 1 point; after a `configure` to `down`, a refund reaching
+/// 9 of 30 finds round(0.9) = 0 below what already moved: it moves nothing (no point given
+/// back, no spend added), and the last refund moves exactly the rest.
+#[test]
+fn a_refund_after_a_rounding_change_never_moves_a_value_backwards() {
+    let rules = |rounding: &str| {
+        json!({"points_scale": 0, "money_scale": 0, "rounding": rounding,
+               "tiers": {"levels": [{"name": "A", "threshold": "0", "accrual_rate": "0.1"}]}})
+    };
+    let mut e = Engine::new(Program::from_json(&rules("half_up").to_string()).unwrap()).unwrap();
+    ok(
+        &mut e,
+        &format!(r#"{{"op": "enroll", "id": 1, "at": {T0}, "member": 1}}"#),
+    );
+    ok(
+        &mut e,
+        &format!(r#"{{"op": "order", "id": 2, "at": {T0}, "member": 1, "amount": "30"}}"#),
+    );
+    assert_eq!(available(&e, 1), Decimal::from(3));
+    let refund = |id: u64, amount: &str| {
+        format!(r#"{{"op": "refund", "id": {id}, "at": {T0}, "order": 2, "amount": "{amount}"}}"#)
+    };
+    let first = ok(&mut e, &refund(3, "6"));
+    assert_eq!(first.effect.accrual_clawed(), Decimal::from(1));
+    assert_eq!(available(&e, 1), Decimal::from(2));
+    let down = json!({"op": "configure", "id": 4, "at": T0, "program": rules("down")});
+    ok(&mut e, &down.to_string());
+    let second = ok(&mut e, &refund(5, "3"));
+    assert_eq!(second.effect.accrual_clawed(), Decimal::ZERO);
+    assert_eq!(available(&e, 1), Decimal::from(2));
+    assert_eq!(e.member(1).unwrap().qualifying, Decimal::from(21));
+    let last = ok(&mut e, &refund(6, "21"));
+    assert_eq!(last.effect.accrual_clawed(), Decimal::from(2));
+    assert_eq!(available(&e, 1), Decimal::ZERO);
+    assert_eq!(e.member(1).unwrap().qualifying, Decimal::ZERO);
+    e.verify().unwrap();
+}

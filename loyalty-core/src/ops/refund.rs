@@ -96,14 +96,22 @@ impl Engine {
         }
         let (ps, ms) = (self.program.points_places(), self.program.money_places());
         let rounding = self.program.rounding;
-        // What v has moved once `refunded` of the order is returned.
+        // What v moves now, so that it has moved its due once `refunded` of the order is
+        // returned. Never negative (SPEC 5.3): where a `configure` that changed the rounding
+        // or a scale puts the due below what already moved, v moves nothing now; the last
+        // refund moves the rest exactly.
         let due = |v: Moved, scale: u32| -> Result<Decimal, Error> {
             let total = if refunded == r.amount {
                 v.total
             } else {
                 rounding.round_ratio(mul(v.total, refunded)?, r.amount, scale)?
             };
-            Ok(sub(total, v.moved))
+            let rest = sub(total, v.moved);
+            Ok(if rest.is_sign_negative() {
+                Decimal::new(0, rest.scale())
+            } else {
+                rest
+            })
         };
         let mut commission_claws = Vec::with_capacity(r.commissions.len());
         for (_, _, k) in &r.commissions {
