@@ -1,6 +1,6 @@
 //! The main demo: a month of the Falcon Club, a program with Bunny → Wolf → Lion levels,
-//! two levels of referral commission, a redemption, a transfer and a refund, ending with each
-//! member's statement and the program totals.
+//! two levels of referral commission, points spent on an order, a reward from the catalogue, a
+//! transfer and a refund, ending with each member's statement and the program totals.
 //!
 //! `cargo run --release --example falcon` (built-in program), or pass a program JSON file:
 //! `cargo run --release --example falcon -- my_program.json`.
@@ -45,6 +45,10 @@ const MONTH: &[(i64, &str)] = &[
     (
         20,
         r#"{"op": "order", "member": 4, "amount": "120.00", "points": "109"}"#,
+    ),
+    (
+        22,
+        r#"{"op": "redeem", "member": 1, "reward": "Falcon mug"}"#,
     ),
     (24, r#"{"op": "refund", "order": 9, "amount": "150.00"}"#),
     (27, r#"{"op": "order", "member": 3, "amount": "5000.00"}"#),
@@ -104,6 +108,12 @@ fn run() -> Result<(), Error> {
         "Program totals: issued {} = redeemed {} + expired {} + fees {} + liability {}",
         t.issued, t.redeemed, t.expired, t.fees, t.liability
     );
+    for reward in &engine.program().rewards {
+        match engine.stock_left(&reward.name)? {
+            Some(left) => println!("{}: {left} left in stock", reward.name),
+            None => println!("{}: no stock limit", reward.name),
+        }
+    }
     engine
         .verify()
         .map_err(|e| Error::new(loyalty::ErrorKind::InvalidInput, e.to_string()))?;
@@ -211,6 +221,15 @@ fn describe(op: &Operation, outcome: &Outcome) -> String {
                 name_of(*to)
             )
         }
+        (
+            Effect::Redeemed {
+                member,
+                reward,
+                points,
+                ..
+            },
+            _,
+        ) => format!("{} takes a {reward} for {points} points", name_of(*member)),
         _ => op.kind().to_owned(),
     }
 }
@@ -228,6 +247,7 @@ fn record(statements: &mut BTreeMap<u64, Vec<Entry>>, day: i64, op: &Operation, 
                 }
                 (Account::Issued, _) => "referral commission",
                 (_, Account::Issued) => "clawback",
+                (_, Account::Redeemed) if matches!(op, Operation::Redeem(_)) => "reward",
                 (_, Account::Redeemed) => "paid with points",
                 (Account::Redeemed, _) => "points returned",
                 (_, Account::Fees) => "transfer fee",

@@ -8,7 +8,8 @@ them one program. Configuration by environment:
 - ``LOYALTY_SHOP_PROGRAM``: the program's name in the journal (default ``falcon-shop``).
 
 Endpoints: ``POST /members``, ``POST /orders`` (with points), ``POST /orders/{id}/refunds``,
-``GET /members/{id}``, ``GET /totals``. A rejected operation answers 409 (422 for bad input)
+``GET /members/{id}``, ``GET /totals``, and the reward catalogue: ``GET /rewards`` (each reward
+with its stock left), ``POST /rewards/{name}/redemptions``, ``POST /redemptions/{id}/cancel``. A rejected operation answers 409 (422 for bad input)
 with the SPEC error name and message, and leaves no shop row behind. Amounts are decimal
 strings or integers (``"10.50"``, ``10``): a JSON float such as ``10.5`` is refused with 422, as
 the Python API refuses floats. ``/docs`` is Swagger UI served from the ``swagger-ui-bundle``
@@ -104,6 +105,16 @@ class NewRefund(BaseModel):
     amount: Amount
 
 
+class NewRedemption(BaseModel):
+    id: int
+    member: int
+    quantity: int = 1
+
+
+class NewCancel(BaseModel):
+    id: int
+
+
 def now() -> int:
     return int(time.time())
 
@@ -197,3 +208,40 @@ def totals() -> dict[str, Any]:
             "digest": str(engine.state_digest()),
             **{k: str(getattr(t, k)) for k in ("issued", "redeemed", "expired", "fees", "liability")},
         }
+
+
+@app.get("/rewards")
+def rewards() -> dict[str, Any]:
+    """The catalogue of the program in force, each reward with what is left of its stock
+    (``null``: unlimited)."""
+    with state["pool"].connection() as conn, state["journal"].session() as journal:
+        engine = journal.read(conn)
+        return {
+            "worker": os.getpid(),
+            "rewards": [
+                {**reward, "left": engine.stock_left(reward["name"])} for reward in engine.program.get("rewards") or []
+            ],
+        }
+
+
+@app.post("/rewards/{name}/redemptions")
+def redeem(name: str, body: NewRedemption) -> dict[str, Any]:
+    """Spends the member's points on ``quantity`` of reward ``name``: 409 ``OutOfStock``,
+    ``TierTooLow`` or ``InsufficientPoints`` when the rules refuse it."""
+    op = {"op": "redeem", "id": body.id, "at": now(), "member": body.member, "reward": name, "quantity": body.quantity}
+    with state["pool"].connection() as conn, state["journal"].session() as journal:
+        try:
+            return outcome(journal.append_now(conn, op, now()))
+        except loyalty.LoyaltyError as e:
+            raise refused(e) from None
+
+
+@app.post("/redemptions/{redemption}/cancel")
+def cancel(redemption: int, body: NewCancel) -> dict[str, Any]:
+    """Takes a redemption back: its points return to the member, its stock to the catalogue."""
+    op = {"op": "cancel", "id": body.id, "at": now(), "redemption": redemption}
+    with state["pool"].connection() as conn, state["journal"].session() as journal:
+        try:
+            return outcome(journal.append_now(conn, op, now()))
+        except loyalty.LoyaltyError as e:
+            raise refused(e) from None

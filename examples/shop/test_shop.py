@@ -16,6 +16,7 @@ import subprocess
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from decimal import Decimal
 from pathlib import Path
@@ -145,6 +146,27 @@ def test_the_shop_serves_one_program_from_every_worker(dsn: str) -> None:
         # Floats are refused, naming the value; nothing is written for them.
         status, answer = shop.call("POST", "/orders", {"id": 900_002, "member": 1, "amount": 10.5})
         assert status == 422 and "amount 10.5 is a float" in json.dumps(answer), answer
+        # The reward catalogue: stock left, a redemption, its refusals, a cancel.
+        assert shop.call("POST", "/members", {"id": 21, "member": 21})[0] == 200
+        assert shop.call("POST", "/orders", {"id": 900_010, "member": 21, "amount": "2000.00"})[0] == 200
+        status, catalogue = shop.call("GET", "/rewards")
+        assert status == 200 and [(r["name"], r["left"]) for r in catalogue["rewards"]] == [
+            ("Coffee mug", 40), ("Lounge pass", None)], catalogue
+        status, answer = shop.call("POST", "/rewards/Coffee%20mug/redemptions", {"id": 900_011, "member": 21, "quantity": 2})
+        assert status == 200 and answer["outcome"]["effect"]["points"] == "50.00", answer
+        assert shop.call("GET", "/rewards")[1]["rewards"][0]["left"] == 38
+        for body, reward, error in [({"id": 900_012, "member": 21, "quantity": 39}, "Coffee mug", "OutOfStock"),
+                                    ({"id": 900_012, "member": 21}, "Lounge pass", "TierTooLow"),
+                                    ({"id": 900_012, "member": 21}, "Umbrella", "InvalidInput")]:
+            status, answer = shop.call("POST", f"/rewards/{urllib.parse.quote(reward)}/redemptions", body)
+            assert status in (409, 422) and answer["detail"]["error"] == error, answer
+        status, view = shop.call("GET", "/members/21")
+        assert status == 200 and view["available"] == "10.00", view
+        assert shop.call("POST", "/redemptions/900011/cancel", {"id": 900_013})[0] == 200
+        status, answer = shop.call("POST", "/redemptions/900011/cancel", {"id": 900_014})
+        assert status == 409 and answer["detail"]["error"] == "UnknownRedemption", answer
+        assert shop.call("GET", "/rewards")[1]["rewards"][0]["left"] == 40
+        assert shop.call("GET", "/members/21")[1]["available"] == "60.00"
         # Swagger UI from the shop's own assets: the page names no other host.
         page = shop.fetch("/docs").decode()
         assert "/static/swagger/swagger-ui-bundle.js" in page and "cdn" not in page, page

@@ -14,7 +14,8 @@ pub(crate) fn program(p: &Program, out: &mut dyn Write) -> io::Result<()> {
     levels(p, out)?;
     limits(p, out)?;
     campaigns(&p.campaigns, out)?;
-    engagement(p, out)
+    engagement(p, out)?;
+    checkout(p, out)
 }
 
 fn units(p: &Program, out: &mut dyn Write) -> io::Result<()> {
@@ -207,6 +208,33 @@ fn engagement(p: &Program, out: &mut dyn Write) -> io::Result<()> {
             out,
             "surveys: {points} an answer, at most one rewarded answer every {} days",
             s.cooldown_days
+        )?;
+    }
+    Ok(())
+}
+
+/// The reward catalogue (SPEC 9.5) and the clock guard (9.4).
+fn checkout(p: &Program, out: &mut dyn Write) -> io::Result<()> {
+    for r in &p.rewards {
+        let stock = r
+            .stock
+            .map_or_else(|| "no stock limit".to_owned(), |n| format!("{n} in stock"));
+        let who = match &r.levels {
+            None => String::new(),
+            Some(levels) if levels.is_empty() => ", for nobody".to_owned(),
+            Some(levels) => format!(", for levels {}", levels.join(", ")),
+        };
+        writeln!(
+            out,
+            "reward {}: {} points, {stock}{who}",
+            r.name,
+            plain(r.points)
+        )?;
+    }
+    if let Some(days) = p.max_step_days {
+        writeln!(
+            out,
+            "clock guard: an operation more than {days} days after the clock is refused"
         )?;
     }
     Ok(())

@@ -119,6 +119,14 @@ fn check_describes_every_example_program() {
         text.contains("transfers: at least 1 points, fee 1 %"),
         "{text}"
     );
+    assert!(
+        text.contains("reward Falcon mug: 150 points, 25 in stock\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("reward Lounge pass: 400 points, no stock limit, for levels Lion"),
+        "{text}"
+    );
 
     let cafe = loyalty(&["check", &repo("examples/programs/cafe.toml")]);
     assert_eq!(cafe.status.code(), Some(0), "{}", stderr(&cafe));

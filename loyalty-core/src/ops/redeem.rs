@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 
 use super::kind::{walk, Op};
-use crate::amount::mul;
+use crate::amount::{at_scale, mul};
 use crate::catalogue::{OpenRedemption, MAX_QUANTITY};
 use crate::engine::Engine;
 use crate::error::{fail, Error, ErrorKind};
@@ -107,7 +107,11 @@ impl Engine {
                 );
             }
         }
-        let cost = mul(reward.points, Decimal::from(o.quantity))?;
+        // At the points scale, as every figure the engine shows (`"50.00"`, not `"50"`).
+        let cost = at_scale(
+            mul(reward.points, Decimal::from(o.quantity))?,
+            self.program.points_places(),
+        );
         let available = self.members[m as usize].ledger.available();
         if cost > available {
             return fail(
