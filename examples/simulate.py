@@ -5,10 +5,11 @@
 
 Members arrive over the year (a third of them through a referral link), buy with a heavy-tailed
 amount distribution, redeem points, return some orders and send each other points. A spring
-campaign doubles accrual for six weeks, and an NPS survey wave runs mid-year. At the end it
-prints the liability, the cost of points as a share of revenue, the tier distribution, the top
-referrers and the NPS; with matplotlib installed it saves a chart of liability, tier counts and
-campaign cost over time. The population model is `loyalty.sim` (see its docs).
+campaign doubles accrual for six weeks, an NPS survey wave runs mid-year, and members take
+rewards from a small catalogue (a mug in limited stock, a lounge pass for Lions), cancelling a
+few. At the end it prints the liability, the cost of points as a share of revenue, the tier
+distribution, the top referrers, the NPS and the rewards taken; with matplotlib installed it
+saves a chart of liability, tier counts, campaign cost and reward stock over time. The population model is `loyalty.sim` (see its docs).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ PROGRAM: Dict[str, Any] = {
     "campaigns": [{"name": "Spring double points", "from": START + 80 * DAY, "to": START + 122 * DAY,
                    "multiplier": "2", "budget": "250000"}],
     "surveys": {"points": "20", "cooldown_days": 90},
+    "rewards": [{"name": "Coffee mug", "points": "20", "stock": 400},
+                {"name": "Lounge pass", "points": "200", "levels": ["Lion"]}],
 }
 
 
@@ -53,6 +56,8 @@ def report(sim: Simulation, seconds: float) -> None:
     for kind in ("new", "regular"):
         nps = e.nps(member_kind=kind)
         print(f"NPS {kind}: {nps.score} ({nps.responses} answers)")
+    left = ", ".join(f"{name}: {e.stock_left(name)} left" for name in ("Coffee mug",))
+    print(f"rewards: {sim.redemptions} redeemed, {sim.cancellations} cancelled; {left}")
     if sim.rejected:
         print("refused: " + ", ".join(f"{name} {n}" for name, n in sim.rejected.most_common()))
 
@@ -75,8 +80,8 @@ def chart(sim: Simulation, path: str) -> Optional[str]:
     window = ((campaign["from"] - START) // DAY, (campaign["to"] - START) // DAY)
     survey_day = sim.population.days // 2
     thousands = FuncFormatter(lambda v, _: f"{v:,.0f}")
-    fig, (ax1, ax2, ax3) = plt.subplots(3, 1, figsize=(8, 9.5), sharex=True)
-    for ax in (ax1, ax2, ax3):  # the events are named once, in the top chart's legend
+    fig, (ax1, ax2, ax3, ax4) = plt.subplots(4, 1, figsize=(8, 12), sharex=True)
+    for ax in (ax1, ax2, ax3, ax4):  # the events are named once, in the top chart's legend
         top = ax is ax1
         ax.axvspan(*window, color="tab:orange", alpha=0.15, label="campaign: double points" if top else None)
         if sim.engine.program.get("surveys"):
@@ -97,7 +102,12 @@ def chart(sim: Simulation, path: str) -> Optional[str]:
     ax3.plot(days, [float(v) for v in s["campaign_cost"]], color="tab:red", label="campaign bonus points")
     ax3.yaxis.set_major_formatter(thousands)
     ax3.set_ylabel("campaign cost (points)")
-    ax3.set_xlabel("day")
+    ax4.plot(days, s["redemptions"], color="tab:green", label="rewards held (redeemed less cancelled)")
+    for key in (k for k in s if k.startswith("stock:")):
+        ax4.plot(days, s[key], color="tab:brown", linestyle="--", label=f"{key.removeprefix('stock:')}: stock left")
+    ax4.set_ylabel("rewards")
+    ax4.legend(loc="center right", fontsize="small")
+    ax4.set_xlabel("day")
     fig.suptitle(
         f"{PROGRAM['name']}: {sim.population.members:,} members\n"
         "campaign cost stops growing when the window closes and falls a little as refunds take bonus back",

@@ -96,3 +96,21 @@ def test_an_engine_is_pickled_to_a_worker_and_back() -> None:
     with distributed.Client(processes=False, n_workers=1, dashboard_address=":0") as client:
         back = client.submit(lambda e: e, engine).result()
     assert isinstance(back, loyalty.Engine) and back.state_digest() == engine.state_digest()
+
+
+def test_a_catalogue_is_modelled_its_stock_never_negative_and_cancels_return_it() -> None:
+    program = {**PROGRAM, "rewards": [{"name": "Mug", "points": "1", "stock": 12},
+                                      {"name": "Pass", "points": "2", "levels": ["Platinum"]}]}
+    population = Population(members=400, days=60, seed=5, sample_every=5, reward_rate=0.5, cancel_rate=0.5)
+    run = simulate(program, population)
+    s = run.series
+    assert run.redemptions > 0 and run.cancellations > 0
+    assert s["redemptions"][-1] == run.redemptions - run.cancellations
+    assert all(0 <= left <= 12 for left in s["stock:Mug"])
+    assert s["stock:Mug"][-1] == run.engine.stock_left("Mug")
+    assert "stock:Pass" not in s  # unlimited: no stock column
+    assert run.rejected["OutOfStock"] > 0 and run.rejected["TierTooLow"] > 0
+    totals = run.engine.totals()
+    assert totals.redeemed > 0 and totals.issued == totals.redeemed + totals.expired + totals.fees + totals.liability
+    # A program without a catalogue draws nothing for it: no reward columns.
+    assert "redemptions" not in simulate(PROGRAM, SMALL).series

@@ -25,6 +25,11 @@ anywhere, in any process):
   per month), half of them in full and half by half.
 - **Transfers.** ``transfer_rate`` of the members send ``transfer_points`` to another member a
   month.
+- **Rewards.** When the program has a catalogue, ``reward_rate`` of the members a month try
+  one of its rewards (drawn uniformly; refusals such as ``OutOfStock`` or ``TierTooLow`` are
+  counted), and ``cancel_rate`` of the open redemptions are cancelled a month. The series gains
+  ``redemptions`` (accepted so far, less cancels) and a ``stock:NAME`` column per reward with a
+  stock. Programs without rewards draw nothing for it, so their runs are as before.
 - **A survey wave** at mid-horizon asks ``survey_share`` of the members (scores normal around
   7.6), when the program has surveys.
 
@@ -42,7 +47,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from . import Engine
+from . import Engine, LoyaltyError
 
 DAY = 86_400
 #: 2026-01-01 00:00 UTC, the default first day.
@@ -68,6 +73,8 @@ class Population:
     transfer_rate: float = 0.006
     transfer_points: int = 10
     survey_share: float = 0.05
+    reward_rate: float = 0.02
+    cancel_rate: float = 0.05
     #: Every how many days the series takes a sample (and always on the last day).
     sample_every: int = 7
 
@@ -90,6 +97,9 @@ class Simulation:
     orders: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
     referrals: Counter[int] = field(default_factory=Counter)
+    #: Rewards redeemed and cancelled over the run.
+    redemptions: int = 0
+    cancellations: int = 0
 
     def series_minor(self) -> Dict[str, Any]:
         """``series`` with the money and points columns as exact integers in minor units
@@ -152,6 +162,9 @@ class _Run:
         self.sim = Simulation(Engine(program), population)
         self.campaigns = [c["name"] for c in program.get("campaigns", [])]
         self.surveys = "surveys" in program
+        self.rewards = [r["name"] for r in program.get("rewards") or []]
+        self.limited = [r["name"] for r in program.get("rewards") or [] if r.get("stock") is not None]
+        self.open: List[int] = []  # ids of the redemptions not cancelled
         self.next_id = 0
         self.joined: List[int] = []
         self.placed: List[Tuple[int, Decimal]] = []  # (order id, amount) of accepted orders
@@ -219,6 +232,26 @@ class _Run:
         result = self.sim.engine.transfer_batch(self.ids(n), [at] * n, senders, recipients, points, keep_outcomes=False)
         self.count(result.errors)
 
+    def redemptions(self, at: int) -> None:
+        if not self.rewards:
+            return
+        engine = self.sim.engine
+        for _ in range(self.poisson_count(len(self.joined) * self.p.reward_rate / 30)):
+            member = self.joined[self.rng.randrange(len(self.joined))]
+            reward = self.rewards[self.rng.randrange(len(self.rewards))]
+            rid = self.ids(1)[0]
+            try:
+                engine.redeem(rid, at, member, reward)
+            except LoyaltyError as e:
+                self.sim.rejected[type(e).__name__] += 1
+                continue
+            self.open.append(rid)
+            self.sim.redemptions += 1
+        for _ in range(self.poisson_count(len(self.open) * self.p.cancel_rate / 30)):
+            rid = self.open.pop(self.rng.randrange(len(self.open)))
+            engine.cancel(self.ids(1)[0], at, rid)
+            self.sim.cancellations += 1
+
     def survey_wave(self, at: int) -> None:
         asked = self.rng.sample(self.joined, k=int(len(self.joined) * self.p.survey_share))
         for member in asked:
@@ -253,6 +286,9 @@ class _Run:
             "campaign_cost": sum((engine.campaign_used(c) for c in self.campaigns), Decimal(0)),
         }
         row.update({f"tier:{name}": n for name, n in engine.tier_counts().items()})
+        if self.rewards:
+            row["redemptions"] = self.sim.redemptions - self.sim.cancellations
+            row.update({f"stock:{name}": engine.stock_left(name) for name in self.limited})
         for key, value in row.items():
             series.setdefault(key, []).append(value)
 
@@ -262,6 +298,7 @@ class _Run:
         self.purchases(at)
         self.refunds(at)
         self.transfers(at)
+        self.redemptions(at)
         if self.surveys and day == self.p.days // 2:
             self.survey_wave(at)
         last = day == self.p.days - 1
