@@ -128,14 +128,19 @@ def outcome(o: loyalty.Outcome) -> dict[str, Any]:
     return {"worker": os.getpid(), "outcome": json.loads(o.to_json())}
 
 
-@app.post("/members")
-def enroll(body: NewMember) -> dict[str, Any]:
-    op = {"op": "enroll", "id": body.id, "at": now(), "member": body.member, "referrer": body.referrer}
+def append(op: dict[str, Any]) -> dict[str, Any]:
+    """Appends an operation that has no shop row of its own; a refusal answers 409 or 422."""
     with state["pool"].connection() as conn, state["journal"].session() as journal:
         try:
             return outcome(journal.append_now(conn, op, now()))
         except loyalty.LoyaltyError as e:
             raise refused(e) from None
+
+
+@app.post("/members")
+def enroll(body: NewMember) -> dict[str, Any]:
+    op = {"op": "enroll", "id": body.id, "at": now(), "member": body.member, "referrer": body.referrer}
+    return append(op)
 
 
 @app.post("/orders")
@@ -229,19 +234,11 @@ def redeem(name: str, body: NewRedemption) -> dict[str, Any]:
     """Spends the member's points on ``quantity`` of reward ``name``: 409 ``OutOfStock``,
     ``TierTooLow`` or ``InsufficientPoints`` when the rules refuse it."""
     op = {"op": "redeem", "id": body.id, "at": now(), "member": body.member, "reward": name, "quantity": body.quantity}
-    with state["pool"].connection() as conn, state["journal"].session() as journal:
-        try:
-            return outcome(journal.append_now(conn, op, now()))
-        except loyalty.LoyaltyError as e:
-            raise refused(e) from None
+    return append(op)
 
 
 @app.post("/redemptions/{redemption}/cancel")
 def cancel(redemption: int, body: NewCancel) -> dict[str, Any]:
     """Takes a redemption back: its points return to the member, its stock to the catalogue."""
     op = {"op": "cancel", "id": body.id, "at": now(), "redemption": redemption}
-    with state["pool"].connection() as conn, state["journal"].session() as journal:
-        try:
-            return outcome(journal.append_now(conn, op, now()))
-        except loyalty.LoyaltyError as e:
-            raise refused(e) from None
+    return append(op)
