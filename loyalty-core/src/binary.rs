@@ -16,7 +16,14 @@
 //! - `configure` (7): id, at, program as JSON str;
 //! - `survey`  (8): id, at, member u64, score i64, segment opt(str);
 //! - `redeem`  (9): id, at, member u64, reward str, quantity u64;
-//! - `cancel` (10): id, at, redemption u64.
+//! - `cancel` (10): id, at, redemption u64;
+//! - `hold`   (11): id, at, member u64, points decimal;
+//! - `release`(12): id, at, hold u64.
+//!
+//! A kind's **tail** (the optional fields added after its first form: an order's `hold`
+//! `opt(u64)` and `offline` `opt(str terminal, i64 recorded_at)`) is written only when one of them is
+//! set, each as `opt(x)` after the other fields, and bit 7 of the kind byte says so: a record
+//! without it is byte for byte what it always was.
 //!
 //! The tags and the fields come from the kinds' list (`ops/mod.rs`) and their `walk!` lines:
 //! this encoder has no code per kind.
@@ -32,7 +39,7 @@ use crate::engine::Engine;
 use crate::error::{Error, ErrorKind};
 use crate::line::Line;
 use crate::ops::kind::{Sink, Source};
-use crate::ops::Operation;
+use crate::ops::{Offline, Operation};
 use crate::program::Program;
 
 /// The binary record format this engine writes; it reads this version.
@@ -40,6 +47,9 @@ pub const BINARY_VERSION: u8 = 1;
 
 const NEGATIVE: u8 = 0x80;
 const WIDE: u8 = 0x40;
+/// The bit of the kind byte that says the record has a tail (the optional fields a kind gained
+/// after its first form, each as `opt(x)`); a record without one is as it always was.
+const TAILED: u8 = 0x80;
 
 impl Operation {
     /// Appends this operation's binary journal record to `out` (see the module docs).
@@ -97,7 +107,8 @@ impl Engine {
 /// Appends `op`'s binary record to `out`: version, tag, id (every kind but `tick`), `at`,
 /// then the fields as the kind's walk lists them.
 fn encode(op: &Operation, out: &mut Vec<u8>) {
-    let mut w = Writer(out);
+    let tag_at = out.len() + 1;
+    let mut w = Writer(out, tag_at);
     w.u8(BINARY_VERSION).u8(op.tag());
     if let Some(id) = op.id() {
         w.u64(id);
@@ -109,14 +120,20 @@ fn encode(op: &Operation, out: &mut Vec<u8>) {
 /// Decodes the record at the start of `bytes`: the operation and the bytes it took. A
 /// truncated, unknown or malformed record is `InvalidInput`, naming what is wrong and where.
 fn decode(bytes: &[u8]) -> Result<(Operation, usize), Error> {
-    let mut r = Reader { bytes, at: 0 };
+    let mut r = Reader {
+        bytes,
+        at: 0,
+        tailed: false,
+    };
     let version = r.u8()?;
     if version != BINARY_VERSION {
         return Err(r.bad(&format!(
             "binary record version {version} is not {BINARY_VERSION}"
         )));
     }
-    let tag = r.u8()?;
+    let byte = r.u8()?;
+    let tag = byte & !TAILED;
+    r.tailed = byte & TAILED != 0;
     let Some(has_id) = Operation::tag_has_id(tag) else {
         return Err(r.bad(&format!("unknown operation kind {tag}")));
     };
@@ -127,7 +144,8 @@ fn decode(bytes: &[u8]) -> Result<(Operation, usize), Error> {
     Ok((op, r.at))
 }
 
-struct Writer<'a>(&'a mut Vec<u8>);
+/// The output, and where the record's kind byte is (a tail sets its [`TAILED`] bit).
+struct Writer<'a>(&'a mut Vec<u8>, usize);
 
 impl Writer<'_> {
     fn u8(&mut self, v: u8) -> &mut Self {
@@ -204,11 +222,22 @@ impl Sink for Writer<'_> {
     fn program(&mut self, v: &Program) {
         self.str(&v.to_json());
     }
+    fn opt_offline(&mut self, v: &Option<Offline>) {
+        self.opt(v.as_ref(), |w, o| {
+            Sink::str(w, &o.terminal);
+            Writer::i64(w, o.recorded_at);
+        });
+    }
+    fn tail(&mut self) {
+        self.0[self.1] |= TAILED;
+    }
 }
 
 struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
+    /// Whether the record has a tail.
+    tailed: bool,
 }
 
 impl Reader<'_> {
@@ -325,5 +354,11 @@ impl Source for Reader<'_> {
     }
     fn program(&mut self, _: &str) -> Result<Program, Error> {
         Program::from_json(&self.string()?)
+    }
+    fn opt_offline(&mut self, _: &str) -> Result<Option<Offline>, Error> {
+        self.opt(|r| Ok(Offline::new(r.string()?, Reader::i64(r)?)))
+    }
+    fn tail(&mut self) -> bool {
+        self.tailed
     }
 }

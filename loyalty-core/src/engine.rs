@@ -11,6 +11,8 @@ use crate::error::{Error, ErrorKind, InvariantError};
 use crate::ids::IdMap;
 
 use crate::catalogue::OpenRedemption;
+use crate::grace::Grace;
+use crate::holds::OpenHold;
 use crate::ids::{MemberId, OpId};
 use crate::outcome::{Account, Effect, Outcome, Posting, Totals};
 use crate::positions::Positions;
@@ -73,6 +75,12 @@ pub struct Engine {
     pub(crate) rewards_used: HashMap<String, u64>,
     /// The open redemptions, by the id of their `redeem`.
     pub(crate) redemptions: IdMap<OpId, OpenRedemption>,
+    /// The open holds, by the id of their `hold`.
+    pub(crate) holds: IdMap<OpId, OpenHold>,
+    /// How many holds were ever made: the next hold's `seq`.
+    pub(crate) holds_made: u64,
+    /// The members in a tier grace (SPEC 9.3), by position.
+    pub(crate) graces: IdMap<u32, Grace>,
     /// Postings of the operation being applied.
     pub(crate) postings: Vec<Posting>,
     /// The transaction in progress: what its writes replaced.
@@ -108,6 +116,9 @@ impl Engine {
             last_reward: IdMap::default(),
             rewards_used: HashMap::new(),
             redemptions: IdMap::default(),
+            holds: IdMap::default(),
+            holds_made: 0,
+            graces: IdMap::default(),
             postings: Vec::new(),
             txn: Txn::default(),
             last_tick: ticked(),
@@ -153,7 +164,11 @@ impl Engine {
                     year,
                     generation,
                 } => self.give_gifts(slot, year, generation, when),
+                Due::HeldExpire { hold } => self.expire_held(hold, when),
+                Due::TimeOut { hold, .. } => self.time_out(hold),
                 Due::Expire { member } => self.expire(member, when),
+                Due::WindowLeave { member } => self.window_left(member, when),
+                Due::GraceEnd { member } => self.grace_ended(member, when),
             }
         }
         self.clock = self.clock.max(t);
@@ -286,6 +301,19 @@ impl Engine {
         self.post(Account::Available(id), sink, points);
     }
 
+    /// An offline order's `points` (SPEC 9.7): from member `m`'s lots as far as they go, the
+    /// rest as debt, counted to the `overdraft` total.
+    pub(crate) fn overdraw(&mut self, m: u32, points: Decimal) {
+        if !positive(points) {
+            return;
+        }
+        let member = self.member_mut(m);
+        let rest = member.ledger.overdraw(points);
+        let id = member.id;
+        self.totals.overdraft = add(self.totals.overdraft, rest);
+        self.post(Account::Available(id), Account::Redeemed, points);
+    }
+
     /// The position of member `id` in `members`, if enrolled.
     pub(crate) fn position(&self, id: MemberId) -> Option<u32> {
         let members = &self.members;
@@ -337,18 +365,24 @@ impl Engine {
             used.sort();
             (used, sorted(&self.redemptions)).hash(&mut h);
         }
+        if self.holds_made > 0 {
+            (self.holds_made, sorted(&self.holds)).hash(&mut h);
+        }
+        if !self.graces.is_empty() {
+            ("graces", sorted(&self.graces)).hash(&mut h);
+        }
         h.finish()
     }
 
     /// Checks the ledger's invariants: `issued = redeemed + expired + fees + liability`, and
-    /// the liability equals the sum of every member's available and pending points.
+    /// the liability equals the sum of every member's available, pending and held points.
     pub fn verify(&self) -> Result<(), InvariantError> {
         self.check_ledger().map_err(InvariantError::new)
     }
 
     fn check_ledger(&self) -> Result<(), String> {
         let t = self.totals;
-        let liability = self.members.iter().fold(Decimal::ZERO, |s, m| {
+        let liability = self.members.iter().fold(self.held_total(), |s, m| {
             add(s, add(m.ledger.available(), m.ledger.pending()))
         });
         if liability != t.liability {

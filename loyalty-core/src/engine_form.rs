@@ -10,6 +10,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::catalogue::OpenRedemption;
 use crate::engine::{ticked, Engine};
+use crate::grace::Grace;
+use crate::holds::OpenHold;
 use crate::ids::IdMap;
 use crate::ids::{MemberId, OpId};
 use crate::outcome::{Outcome, Totals};
@@ -62,6 +64,17 @@ struct EngineOut<'a> {
     rewards_used: &'a HashMap<String, u64>,
     #[serde(skip_serializing_if = "HashMap::is_empty")]
     redemptions: &'a IdMap<OpId, OpenRedemption>,
+    #[serde(skip_serializing_if = "HashMap::is_empty")]
+    holds: &'a IdMap<OpId, OpenHold>,
+    #[serde(skip_serializing_if = "is_zero")]
+    holds_made: u64,
+    #[serde(skip_serializing_if = "HashMap::is_empty")]
+    graces: &'a IdMap<u32, Grace>,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's signature
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Deserialize)]
@@ -87,6 +100,12 @@ struct EngineIn {
     rewards_used: HashMap<String, u64>,
     #[serde(default)]
     redemptions: IdMap<OpId, OpenRedemption>,
+    #[serde(default)]
+    holds: IdMap<OpId, OpenHold>,
+    #[serde(default)]
+    holds_made: u64,
+    #[serde(default)]
+    graces: IdMap<u32, Grace>,
 }
 
 /// The member index, as a map from member id to position.
@@ -157,6 +176,9 @@ impl Serialize for Engine {
             last_tick: &self.last_tick,
             rewards_used: &self.rewards_used,
             redemptions: &self.redemptions,
+            holds: &self.holds,
+            holds_made: self.holds_made,
+            graces: &self.graces,
         }
         .serialize(s)
     }
@@ -189,6 +211,9 @@ impl<'de> Deserialize<'de> for Engine {
             last_reward: form.last_reward,
             rewards_used: form.rewards_used,
             redemptions: form.redemptions,
+            holds: form.holds,
+            holds_made: form.holds_made,
+            graces: form.graces,
             postings: Vec::new(),
             txn: crate::undo::Txn::default(),
             last_tick: form.last_tick,

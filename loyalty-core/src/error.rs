@@ -32,6 +32,7 @@ macro_rules! error_kinds {
             InvalidInput = 19: "A malformed field that is not an amount (a birthday, a category, a score, a time).",
             OutOfStock = 20: "The reward's stock left is less than the quantity asked (v3).",
             UnknownRedemption = 21: "No redemption that can still be cancelled has this id (v3).",
+            UnknownHold = 22: "No open hold of this member has this id: never made, captured, released or timed out (v3).",
         }
     };
 }

@@ -343,6 +343,21 @@ impl Ledger {
         expired
     }
 
+    /// Takes `points` from the lots as far as they go, earliest expiry first; the rest becomes
+    /// debt (an offline order's overdraft, SPEC 9.7). Returns that rest.
+    pub fn overdraw(&mut self, points: Decimal) -> Decimal {
+        let from_lots = points.min(self.held);
+        self.take(from_lots, |_| ());
+        let rest = points - from_lots;
+        if positive(rest) {
+            let rare = self.rare_mut();
+            rare.debt = add(rare.debt, rest);
+            self.settle();
+        }
+        self.check();
+        rest
+    }
+
     /// Claws `points` back: from the pending credit of `order` first, then lots earliest
     /// expiry first; the rest becomes debt.
     pub fn claw_back(&mut self, points: Decimal, order: u64) -> Clawed {

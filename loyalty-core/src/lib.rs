@@ -59,11 +59,14 @@ mod engine;
 #[cfg(feature = "serde")]
 mod engine_form;
 mod error;
+mod grace;
+mod holds;
 mod ids;
 #[cfg(feature = "serde")]
 mod journal;
 mod ledger;
 mod line;
+mod offline;
 mod ops;
 mod outcome;
 mod plan;
@@ -94,10 +97,12 @@ pub use calendar::MonthDay;
 pub use crc::{crc32, crc32_extend};
 pub use engine::Engine;
 pub use error::{Error, ErrorKind, InvariantError};
+pub use holds::{Holds, DEFAULT_HOLD_TTL_SECONDS, MAX_HOLD_TTL_SECONDS};
 pub use ids::{MemberId, OpId};
 #[cfg(feature = "serde")]
 pub use journal::{statement, JournalRecord, StatementLine, JOURNAL_VERSION, SNAPSHOT_VERSION};
 pub use line::Line;
+pub use offline::OfflineLimits;
 // Every kind of operations!, its struct and `Operation`, and `KINDS`: a glob, so that a new
 // kind is not one more line here.
 pub use catalogue::Reward;

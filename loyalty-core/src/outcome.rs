@@ -220,6 +220,26 @@ pub enum Effect {
         /// The points they cost, counted to `redeemed`.
         points: Decimal,
     },
+    /// Points held for a checkout (v3).
+    Held {
+        /// The member whose points are held.
+        member: MemberId,
+        /// The hold (its operation id).
+        hold: OpId,
+        #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
+        /// The points held.
+        points: Decimal,
+    },
+    /// A hold was given back by a `release` (v3).
+    Released {
+        /// The member whose points came back.
+        member: MemberId,
+        /// The hold released.
+        hold: OpId,
+        #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
+        /// The points that came back (less any held piece that expired).
+        points: Decimal,
+    },
     /// A redemption was cancelled: its points came back (v3).
     Cancelled {
         /// The member whose redemption it was.
@@ -245,7 +265,7 @@ pub struct Outcome {
 }
 
 /// The program's system accounts (SPEC section 3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct Totals {
@@ -262,8 +282,30 @@ pub struct Totals {
     /// Transfer fees.
     pub fees: Decimal,
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
-    /// Points held by members, available and pending.
+    /// Points held by members: available, pending and in open holds.
     pub liability: Decimal,
+    #[cfg_attr(feature = "serde", serde(default, with = "crate::serde_decimal"))]
+    /// Points offline orders spent beyond the member's balance, which became debt (v3, SPEC
+    /// 9.7). A statistic beside the books: it only grows.
+    pub overdraft: Decimal,
+}
+
+/// Field by field, with `overdraft` (v3) written only when set: the state digests of every
+/// engine without offline orders stay as they were.
+impl core::hash::Hash for Totals {
+    fn hash<H: core::hash::Hasher>(&self, h: &mut H) {
+        (
+            self.issued,
+            self.redeemed,
+            self.expired,
+            self.fees,
+            self.liability,
+        )
+            .hash(h);
+        if !self.overdraft.is_zero() {
+            self.overdraft.hash(h);
+        }
+    }
 }
 
 /// Points expiring soon ([`Engine::expiring`](crate::Engine::expiring), SPEC 9.2).
@@ -293,6 +335,9 @@ pub struct MemberView {
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
     /// Points credited but not yet released.
     pub pending: Decimal,
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
+    /// Points in the member's open holds (v3): the member's, but not available.
+    pub held: Decimal,
     /// The member's level, by name.
     pub tier: String,
     /// The member's level, by its index in the program's levels (0: the entry level).
@@ -300,7 +345,10 @@ pub struct MemberView {
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
     /// The total the level is computed from (spend or points, windowed or lifetime).
     pub qualifying: Decimal,
-    /// The next level up, if any.
+    /// When the member's tier grace ends (v3, SPEC 9.3): the member keeps `tier` until then
+    /// though the qualifying total is below it; `None` when no grace runs.
+    pub grace_until: Option<i64>,
+    /// The next level up from the level held, if any.
     pub next_tier: Option<String>,
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal::option"))]
     /// What is left to reach the next level, if any.
@@ -432,6 +480,8 @@ impl Effect {
             Effect::Surveyed { .. } => "surveyed",
             Effect::Redeemed { .. } => "redeemed",
             Effect::Cancelled { .. } => "cancelled",
+            Effect::Held { .. } => "held",
+            Effect::Released { .. } => "released",
         }
     }
 }
@@ -472,8 +522,10 @@ impl Outcome {
             Effect::Enrolled { achievements, .. } => {
                 s.rewards = sum(&mut achievements.iter().map(|a| a.points));
             }
-            Effect::Redeemed { points, .. } => s.points = *points,
-            Effect::Cancelled { points, .. } => s.points_returned = *points,
+            Effect::Redeemed { points, .. } | Effect::Held { points, .. } => s.points = *points,
+            Effect::Cancelled { points, .. } | Effect::Released { points, .. } => {
+                s.points_returned = *points;
+            }
             Effect::Ticked | Effect::Configured => {}
         }
         s

@@ -1,5 +1,7 @@
 //! The program configuration (SPEC sections 2 and 8): its form, its defaults and its validation.
 
+use crate::holds::Holds;
+use crate::offline::OfflineLimits;
 use std::collections::HashSet;
 
 use rust_decimal::Decimal;
@@ -96,6 +98,18 @@ pub struct Program {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub max_step_days: Option<i64>,
+    /// Holds at checkout (v3, SPEC 9.1); `None` holds with the default time-out.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub holds: Option<Holds>,
+    /// The limits offline terminals apply (v3, SPEC 9.7).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub offline: Option<OfflineLimits>,
 }
 
 /// Field by field as `derive(Hash)` did, with each section added since v3 written only when
@@ -122,6 +136,8 @@ impl core::hash::Hash for Program {
             surveys,
             rewards,
             max_step_days,
+            holds,
+            offline,
         } = self;
         (name, money_scale, points_scale, rounding, point_value).hash(h);
         (pending_days, expiry_days, tiers, redemption, transfers).hash(h);
@@ -140,6 +156,13 @@ impl core::hash::Hash for Program {
         if let Some(days) = max_step_days {
             days.hash(h);
         }
+        // Named, so that no two sections of one shape hash alike.
+        if let Some(holds) = holds {
+            ("holds", holds).hash(h);
+        }
+        if let Some(offline) = offline {
+            ("offline", offline).hash(h);
+        }
     }
 }
 
@@ -156,7 +179,7 @@ pub enum Basis {
 }
 
 /// The levels of the program.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[non_exhaustive]
@@ -167,8 +190,25 @@ pub struct Tiers {
     /// Only contributions of the last `window_days` count (`None`: the whole history).
     #[cfg_attr(feature = "serde", serde(default))]
     pub window_days: Option<i64>,
+    /// Days a member keeps a level after falling below it (v3, SPEC 9.3; only with
+    /// `window_days`). `None`: a fall is immediate.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub grace_days: Option<i64>,
     /// The levels, lowest first.
     pub levels: Vec<Level>,
+}
+
+/// As `derive(Hash)` did, with `grace_days` (v3) written only when set, after the rest.
+impl core::hash::Hash for Tiers {
+    fn hash<H: core::hash::Hasher>(&self, h: &mut H) {
+        (self.basis, self.window_days, &self.levels).hash(h);
+        if let Some(days) = self.grace_days {
+            ("grace_days", days).hash(h);
+        }
+    }
 }
 
 /// One level (status).
@@ -456,6 +496,7 @@ impl Program {
             tiers: Tiers {
                 basis: Basis::Spend,
                 window_days: None,
+                grace_days: None,
                 levels,
             },
             redemption: Redemption::default(),
@@ -468,6 +509,8 @@ impl Program {
             surveys: None,
             rewards: Vec::new(),
             max_step_days: None,
+            holds: None,
+            offline: None,
         }
     }
 
@@ -520,11 +563,26 @@ impl Program {
             return invalid("max_step_days", &days, "must be null or an integer ≥ 1");
         }
         days_or_null(self.tiers.window_days, "tiers.window_days")?;
+        match (self.tiers.grace_days, self.tiers.window_days) {
+            (Some(days), _) if days < 1 => {
+                return invalid("tiers.grace_days", &days, "must be null or an integer ≥ 1");
+            }
+            (Some(days), None) => {
+                return invalid("tiers.grace_days", &days, "needs tiers.window_days");
+            }
+            _ => {}
+        }
         self.validate_levels()?;
         share("redemption.max_share", self.redemption.max_share, true)?;
         non_negative_amount("redemption.min_points", self.redemption.min_points)?;
         self.validate_transfers()?;
         self.validate_engagement()?;
+        if let Some(holds) = &self.holds {
+            holds.validate()?;
+        }
+        if let Some(offline) = &self.offline {
+            offline.validate(self.points_places())?;
+        }
         crate::catalogue::validate(&self.rewards, self.points_places(), |name| {
             self.level_index(name).is_some()
         })

@@ -16,7 +16,9 @@ impl Effect {
             | Effect::Adjusted { member, .. }
             | Effect::Surveyed { member, .. }
             | Effect::Redeemed { member, .. }
-            | Effect::Cancelled { member, .. } => Some(*member),
+            | Effect::Cancelled { member, .. }
+            | Effect::Held { member, .. }
+            | Effect::Released { member, .. } => Some(*member),
             Effect::Ordered(o) => Some(o.member),
             Effect::Transferred { from, .. } => Some(*from),
             Effect::Refunded(_) | Effect::Ticked | Effect::Configured => None,
@@ -49,7 +51,9 @@ impl Effect {
             | Effect::Adjusted { points, .. }
             | Effect::Surveyed { points, .. }
             | Effect::Redeemed { points, .. }
-            | Effect::Cancelled { points, .. } => *points,
+            | Effect::Cancelled { points, .. }
+            | Effect::Held { points, .. }
+            | Effect::Released { points, .. } => *points,
             Effect::Enrolled { .. } | Effect::Refunded(_) | Effect::Ticked | Effect::Configured => {
                 Decimal::ZERO
             }

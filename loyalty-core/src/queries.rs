@@ -20,7 +20,7 @@ impl Engine {
         let member = &self.members[m as usize];
         let qualifying = self.qualifying(m);
         let levels = &self.program.tiers.levels;
-        let level = self.program.level_for(qualifying);
+        let level = self.level_of(m);
         let next = levels.get(level + 1);
         let extras = member.extras.as_deref();
         let (ps, qs) = (self.program.points_places(), self.qualifying_places());
@@ -29,6 +29,8 @@ impl Engine {
             referrer: member.referrer.map(|r| self.members[r as usize].id),
             available: at_scale(member.ledger.available(), ps),
             pending: at_scale(member.ledger.pending(), ps),
+            held: at_scale(self.held_by(m), ps),
+            grace_until: self.grace_until(m),
             tier: levels[level].name.clone(),
             level,
             qualifying: at_scale(qualifying, qs),
@@ -103,6 +105,7 @@ impl Engine {
             expired: at_scale(t.expired, ps),
             fees: at_scale(t.fees, ps),
             liability: at_scale(t.liability, ps),
+            overdraft: at_scale(t.overdraft, ps),
         }
     }
 
@@ -165,8 +168,14 @@ impl Engine {
         snap
     }
 
-    /// The level changes since `snap` was taken (and the buffer back for the next time).
+    /// The level changes since `snap` was taken (and the buffer back for the next time),
+    /// after the grace check of SPEC 9.3 for each member of it, at the clock.
     pub(crate) fn tier_changes_since(&mut self, snap: Vec<(u32, usize)>) -> Vec<TierChange> {
+        if self.program.tiers.grace_days.is_some() {
+            for &(m, was) in &snap {
+                self.settle_level(m, self.clock, was);
+            }
+        }
         let names = &self.program.tiers.levels;
         let changes = snap
             .iter()

@@ -288,6 +288,7 @@ fn check_member(view: &MemberView, e: &Map<String, Value>) -> Result<(), String>
             "member" => Ok(()),
             "available" => same_decimal("available", view.available, want),
             "pending" => same_decimal("pending", view.pending, want),
+            "held" => same_decimal("held", view.held, want),
             "qualifying" => same_decimal("qualifying", view.qualifying, want),
             "tier" => same_text("tier", Some(&view.tier), want),
             "next_tier" => same_text("next_tier", view.next_tier.as_deref(), want),
@@ -295,6 +296,11 @@ fn check_member(view: &MemberView, e: &Map<String, Value>) -> Result<(), String>
                 (None, Value::Null) => Ok(()),
                 (Some(got), want) if !want.is_null() => same_decimal("to_next", got, want),
                 (got, want) => Err(format!("to_next is {got:?}, expected {want}")),
+            },
+            "grace_until" => match (view.grace_until, want) {
+                (None, Value::Null) => Ok(()),
+                (Some(got), want) if want.as_i64() == Some(got) => Ok(()),
+                (got, want) => Err(format!("grace_until is {got:?}, expected {want}")),
             },
             "orders" => {
                 if want.as_u64() == Some(view.orders) {
@@ -358,6 +364,7 @@ fn check_totals(t: Totals, e: &Map<String, Value>) -> Result<(), String> {
             "expired" => t.expired,
             "fees" => t.fees,
             "liability" => t.liability,
+            "overdraft" => t.overdraft,
             other => return Err(format!("unknown totals field {other}")),
         };
         same_decimal(field, got, want)?;

@@ -5,7 +5,8 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 /// What happens at an instant. The order of the variants is the order of events at one
-/// instant (SPEC 8.4): releases, gifts, then expiries.
+/// instant (SPEC 8.4, 9.1): releases, gifts, expiries of held pieces, hold time-outs (in the
+/// order the holds were made), then expiries of lots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) enum Due {
@@ -17,8 +18,16 @@ pub(crate) enum Due {
         year: i64,
         generation: u32,
     },
+    /// Expire the pieces of an open hold that are due (v3).
+    HeldExpire { hold: u64 },
+    /// Give an open hold back: its time-out; `seq` keeps the order the holds were made in (v3).
+    TimeOut { seq: u64, hold: u64 },
     /// Expire a member's lots.
     Expire { member: u32 },
+    /// A contribution of a member's leaves the qualifying window: the grace check (v3).
+    WindowLeave { member: u32 },
+    /// A member's tier grace ends (v3).
+    GraceEnd { member: u32 },
 }
 
 #[derive(Debug, Clone, Default)]

@@ -124,7 +124,9 @@ impl Engine {
         let keys_ok = self.sent_today.keys().all(in_range)
             && self.windows.keys().all(in_range)
             && self.last_reward.keys().all(in_range)
-            && self.redemptions.values().all(|r| in_range(&r.member));
+            && self.redemptions.values().all(|r| in_range(&r.member))
+            && self.holds.values().all(|h| in_range(&h.member))
+            && self.graces.keys().all(in_range);
         if !keys_ok {
             return Err(format!("a side table refers to a member beyond {count}"));
         }
@@ -141,6 +143,14 @@ impl Engine {
         {
             return Err(format!("redemption {id} holds {} points", r.points));
         }
+        self.check_holds()?;
+        let levels = self.program.tiers.levels.len();
+        if let Some(m) = self.graces.iter().find(|(_, g)| g.level as usize >= levels) {
+            return Err(format!(
+                "member index {} holds level {} of {levels}",
+                m.0, m.1.level
+            ));
+        }
         let slots = self.birthdays.len();
         if slots != 0 && slots != BIRTHDAY_SLOTS {
             return Err(format!("{slots} birthday slots"));
@@ -154,11 +164,34 @@ impl Engine {
         }
         for (_, due) in self.schedule.iter() {
             let ok = match due {
-                Due::Release { member } | Due::Expire { member } => in_range(member),
+                Due::Release { member }
+                | Due::Expire { member }
+                | Due::WindowLeave { member }
+                | Due::GraceEnd { member } => in_range(member),
                 Due::Gift { slot, .. } => (*slot as usize) < slots,
+                // A hold's event names a hold id: one closed since is inert.
+                Due::HeldExpire { .. } | Due::TimeOut { .. } => true,
             };
             if !ok {
                 return Err(format!("a scheduled {due:?} refers to nothing"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Each open hold: pieces of positive points within the limit, earliest expiry first, and
+    /// a `seq` below the count of holds made.
+    fn check_holds(&self) -> Result<(), String> {
+        for (id, hold) in &self.holds {
+            let sorted = hold.pieces.windows(2).all(|w| {
+                w[0].expires_at.map_or(i64::MAX, |e| e) <= w[1].expires_at.map_or(i64::MAX, |e| e)
+            });
+            let sound = hold
+                .pieces
+                .iter()
+                .all(|p| p.points > Decimal::ZERO && p.points <= MAX_AMOUNT);
+            if !sorted || !sound || hold.seq >= self.holds_made {
+                return Err(format!("hold {id} is malformed: {hold:?}"));
             }
         }
         Ok(())

@@ -18,7 +18,17 @@ impl Engine {
 
     /// Member `m`'s qualifying total as of the clock.
     pub(crate) fn qualifying(&self, m: u32) -> Decimal {
-        match self.window_start() {
+        self.qualifying_at(m, self.clock)
+    }
+
+    /// Member `m`'s qualifying total as of instant `t`: the window as it is then.
+    fn qualifying_at(&self, m: u32, t: i64) -> Decimal {
+        let start = self
+            .program
+            .tiers
+            .window_days
+            .map(|days| t.saturating_sub(days.saturating_mul(DAY)));
+        match start {
             None => self.lifetime_qualifying(m),
             Some(start) => self.windows.get(&m).map_or(Decimal::ZERO, |list| {
                 list.iter()
@@ -36,9 +46,20 @@ impl Engine {
         }
     }
 
-    /// Member `m`'s level index as of the clock.
+    /// Member `m`'s level index as of the clock: the level held (SPEC 9.3), which is the
+    /// computed level unless a grace runs.
     pub(crate) fn level_of(&self, m: u32) -> usize {
+        if !self.graces.is_empty() {
+            if let Some(g) = self.graces.get(&m) {
+                return g.level as usize;
+            }
+        }
         self.program.level_for(self.qualifying(m))
+    }
+
+    /// The level member `m`'s qualifying total reaches at instant `t` (section 4).
+    pub(crate) fn computed_level_at(&self, m: u32, t: i64) -> usize {
+        self.program.level_for(self.qualifying_at(m, t))
     }
 
     /// Adds an order's contribution to member `m`'s qualifying total (lifetime fields are kept
@@ -51,6 +72,7 @@ impl Engine {
         list.retain(|c| c.at > start);
         if positive(amount) {
             list.push(Contribution { at, order, amount });
+            self.schedule_leave(m, at);
         }
     }
 

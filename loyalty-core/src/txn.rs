@@ -12,6 +12,8 @@ use crate::amount::add;
 use crate::catalogue::OpenRedemption;
 use crate::engine::Engine;
 use crate::error::{fail, Error, ErrorKind};
+use crate::grace::Grace;
+use crate::holds::OpenHold;
 use crate::ids::{MemberId, OpId};
 use crate::outcome::Outcome;
 use crate::program::Program;
@@ -34,6 +36,7 @@ impl Engine {
             members: self.members.len(),
             answers: self.answers.len(),
             gift_generation: self.gift_generation,
+            holds_made: self.holds_made,
             birthday_table: !self.birthdays.is_empty(),
         });
     }
@@ -146,6 +149,7 @@ impl Engine {
         self.clock = start.clock;
         self.totals = start.totals;
         self.gift_generation = start.gift_generation;
+        self.holds_made = start.holds_made;
     }
 
     fn put_back(&mut self, before: Before) {
@@ -162,6 +166,8 @@ impl Engine {
             Before::Budget(name, v) => put(&mut self.budgets_used, name, v),
             Before::RewardUse(name, v) => put(&mut self.rewards_used, name, v),
             Before::Redemption(id, v) => put(&mut self.redemptions, id, v),
+            Before::Hold(id, v) => put(&mut self.holds, id, v),
+            Before::Grace(m, v) => put(&mut self.graces, m, v),
             Before::Celebrant(slot) => {
                 self.birthdays[slot as usize].0.pop();
             }
@@ -307,6 +313,34 @@ impl Engine {
             None => self.redemptions.remove(&id),
         };
         self.txn.note(Before::Redemption(id, before));
+    }
+
+    /// Opens or changes (`Some`) or closes (`None`) hold `id`; returns what it replaced.
+    pub(crate) fn set_hold(&mut self, id: OpId, hold: Option<OpenHold>) -> Option<OpenHold> {
+        let before = match hold {
+            Some(hold) => self.holds.insert(id, hold),
+            None => self.holds.remove(&id),
+        };
+        if self.recording() {
+            self.txn.log.push(Before::Hold(id, before.clone()));
+        }
+        before
+    }
+
+    /// Starts or changes (`Some`) or ends (`None`) member `m`'s tier grace.
+    pub(crate) fn set_grace(&mut self, m: u32, grace: Option<Grace>) {
+        let before = match grace {
+            Some(grace) => self.graces.insert(m, grace),
+            None => self.graces.remove(&m),
+        };
+        self.txn.note(Before::Grace(m, before));
+    }
+
+    /// The `seq` of the next hold made (rollback restores the count from the start).
+    pub(crate) fn next_hold_seq(&mut self) -> u64 {
+        let seq = self.holds_made;
+        self.holds_made = seq.saturating_add(1);
+        seq
     }
 
     pub(crate) fn add_answer(&mut self, answer: Answer) {

@@ -6,6 +6,8 @@ use std::collections::HashSet;
 use rust_decimal::Decimal;
 
 use crate::catalogue::OpenRedemption;
+use crate::grace::Grace;
+use crate::holds::OpenHold;
 use crate::ids::{IdMap, OpId};
 use crate::outcome::{Outcome, Totals};
 use crate::program::Program;
@@ -35,6 +37,7 @@ pub(crate) struct Start {
     pub members: usize,
     pub answers: usize,
     pub gift_generation: u32,
+    pub holds_made: u64,
     pub birthday_table: bool,
 }
 
@@ -54,6 +57,8 @@ pub(crate) enum Before {
     Budget(String, Option<Decimal>),
     RewardUse(String, Option<u64>),
     Redemption(OpId, Option<OpenRedemption>),
+    Hold(OpId, Option<OpenHold>),
+    Grace(u32, Option<Grace>),
     /// A member filed at the end of this birthday slot.
     Celebrant(u32),
     GiftYear(u32, u32, u16),

@@ -54,9 +54,16 @@ impl Engine {
         if names(&self.program) != names(&o.program) {
             self.keep_level_names();
         }
+        // SPEC 9.3: the level each member holds, by name, where either program has a grace.
+        let graced = self.program.tiers.grace_days.is_some();
+        let held = (graced || o.program.tiers.grace_days.is_some()).then(|| self.held_names());
         let old = self.set_program(o.program.clone());
-        if old.tiers.window_days != self.program.tiers.window_days {
+        let window_changed = old.tiers.window_days != self.program.tiers.window_days;
+        if window_changed {
             self.rebuild_windows();
+        }
+        if let Some(held) = held {
+            self.carry_levels(held, o.at, !graced || window_changed);
         }
         if old.birthday != self.program.birthday {
             self.reschedule_gifts(o.at);

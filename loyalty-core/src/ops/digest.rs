@@ -9,6 +9,7 @@ use super::kind::Sink;
 use super::Operation;
 use crate::digest::{normalized, Canonical};
 use crate::line::Line;
+use crate::ops::order::Offline;
 use crate::program::Program;
 
 /// The digest of everything in `op` but its `at` (SPEC 5: a retry may come at another time):
@@ -60,6 +61,17 @@ impl Sink for Canonical {
     fn program(&mut self, v: &Program) {
         v.hash(self);
     }
+    fn opt_offline(&mut self, v: &Option<Offline>) {
+        self.option(v.as_ref(), |h, o| {
+            h.str(&o.terminal);
+            h.i64(&o.recorded_at);
+        });
+    }
+    fn tail(&mut self) {
+        // A byte no field of a kind's first form ends with: a tailed operation never hashes
+        // like one without.
+        self.write_u8(0xfe);
+    }
 }
 
 impl Operation {
@@ -87,7 +99,8 @@ impl Operation {
 mod tests {
     use super::*;
     use crate::{
-        Adjust, Cancel, Configure, Enroll, Line, Order, Redeem, Refund, Survey, Tick, Transfer,
+        Adjust, Cancel, Configure, Enroll, Hold, Line, Offline, Order, Redeem, Refund, Release,
+        Survey, Tick, Transfer,
     };
 
     /// The digest as it was computed before this module: `std::hash::Hash` into FNV-1a with
@@ -120,7 +133,13 @@ mod tests {
                 o.questionnaire,
             )
                 .hash(&mut h),
-            Operation::Order(o) => (o.member, o.amount, o.points, &o.lines).hash(&mut h),
+            Operation::Order(o) => {
+                (o.member, o.amount, o.points, &o.lines).hash(&mut h);
+                // v3's tail: a marker, then each optional field.
+                if o.hold.is_some() || o.offline.is_some() {
+                    (0xfe_u8, o.hold, &o.offline).hash(&mut h);
+                }
+            }
             Operation::Refund(o) => (o.order, o.amount).hash(&mut h),
             Operation::Transfer(o) => (o.from, o.to, o.points).hash(&mut h),
             Operation::Adjust(o) => (o.member, o.points, &o.reason).hash(&mut h),
@@ -130,6 +149,8 @@ mod tests {
             // v3 kinds: the same encoding, had they existed then.
             Operation::Redeem(o) => (o.member, &o.reward, o.quantity).hash(&mut h),
             Operation::Cancel(o) => o.redemption.hash(&mut h),
+            Operation::Hold(o) => (o.member, o.points).hash(&mut h),
+            Operation::Release(o) => o.hold.hash(&mut h),
         }
         h.finish()
     }
@@ -177,6 +198,17 @@ mod tests {
         ops.push(Redeem::new(100, 9, 7, "Mug ☕").with_quantity(3).into());
         ops.push(Redeem::new(101, 9, u64::MAX, "").into());
         ops.push(Cancel::new(102, 9, 100).into());
+        ops.push(Hold::new(103, 9, 7, d("12.50")).into());
+        ops.push(Release::new(104, 9, 103).into());
+        let order = Order::new(105, 9, 7, d("20")).with_points(d("12.5"));
+        ops.push(order.clone().with_hold(103).into());
+        ops.push(
+            order
+                .clone()
+                .with_offline(Offline::new("till ☕", -3))
+                .into(),
+        );
+        ops.push(order.with_hold(0).with_offline(Offline::new("", 9)).into());
         ops
     }
 

@@ -4,7 +4,11 @@
 //! drives the digest (`ops/digest.rs`), the binary record (`binary.rs`, both ways) and the field
 //! tables the scenario runners and the bindings read (`KINDS` in `ops/mod.rs`). A field's type is a
 //! method name of [`Sink`] and [`Source`]: `u64`, `i64`, `bool`, `decimal`, `str`, `opt_u64`,
-//! `opt_str`, `opt_decimal`, `lines`, `program`.
+//! `opt_str`, `opt_decimal`, `lines`, `program`, `opt_offline`.
+//!
+//! Fields added to a kind after its first form go in its **tail**, after a `;`: each is
+//! optional, and an operation with none of them set writes exactly what it wrote before (see
+//! [`Sink::tail`]).
 
 // The reading half serves binary records, which need the `serde` feature (a program travels as
 // JSON in them).
@@ -16,6 +20,7 @@ use crate::engine::Engine;
 use crate::error::Error;
 use crate::ids::OpId;
 use crate::line::Line;
+use crate::ops::order::Offline;
 use crate::outcome::Effect;
 use crate::program::Program;
 
@@ -33,6 +38,11 @@ pub(crate) trait Sink {
     fn opt_decimal(&mut self, v: &Option<Decimal>);
     fn lines(&mut self, v: &[Line]);
     fn program(&mut self, v: &Program);
+    fn opt_offline(&mut self, v: &Option<Offline>);
+    /// Marks the start of the kind's tail: the optional fields added since the kind's first
+    /// form, written only when one of them is set, so that every operation without them keeps
+    /// its digest and its binary record byte for byte.
+    fn tail(&mut self);
 }
 
 /// Where a walk reads an operation's fields back (a binary record); `name` is the field's, for
@@ -48,6 +58,9 @@ pub(crate) trait Source {
     fn opt_decimal(&mut self, name: &str) -> Result<Option<Decimal>, Error>;
     fn lines(&mut self, name: &str) -> Result<Vec<Line>, Error>;
     fn program(&mut self, name: &str) -> Result<Program, Error>;
+    fn opt_offline(&mut self, name: &str) -> Result<Option<Offline>, Error>;
+    /// Whether the record has a tail (see [`Sink::tail`]).
+    fn tail(&mut self) -> bool;
 }
 
 /// An operation kind's fields: what `walk!` generates.
@@ -71,13 +84,17 @@ pub(crate) trait Op: Walk {
     fn run(&self, engine: &mut Engine) -> Result<Effect, Error>;
 }
 
-/// `walk!(Kind { field: type, … })`: the [`Walk`] of a kind with `id` and `at`, from the
-/// list of its other fields.
+/// `walk!(Kind { field: type, … ; tail_field: type, … })`: the [`Walk`] of a kind with `id`
+/// and `at`, from the list of its other fields (the tail after `;`, optional fields only).
 macro_rules! walk {
-    ($Kind:ident { $($field:ident : $ty:ident),* $(,)? }) => {
+    ($Kind:ident { $($field:ident : $ty:ident),* $(,)? $(; $($tail:ident : $tty:ident),+ $(,)?)? }) => {
         impl $crate::ops::kind::Walk for $Kind {
-            const FIELDS: &'static [(&'static str, &'static str)] =
-                &[("id", "u64"), ("at", "i64"), $((stringify!($field), stringify!($ty))),*];
+            const FIELDS: &'static [(&'static str, &'static str)] = &[
+                ("id", "u64"),
+                ("at", "i64"),
+                $((stringify!($field), stringify!($ty)),)*
+                $($((stringify!($tail), stringify!($tty)),)+)?
+            ];
             fn id(&self) -> Option<$crate::ids::OpId> {
                 Some(self.id)
             }
@@ -89,14 +106,26 @@ macro_rules! walk {
             }
             fn write<S: $crate::ops::kind::Sink>(&self, _s: &mut S) {
                 $(_s.$ty(&self.$field);)*
+                $(
+                    if false $(|| self.$tail.is_some())+ {
+                        _s.tail();
+                        $(_s.$tty(&self.$tail);)+
+                    }
+                )?
             }
             fn read<R: $crate::ops::kind::Source>(
                 id: $crate::ids::OpId,
                 at: i64,
                 _r: &mut R,
             ) -> Result<Self, $crate::error::Error> {
+                let _tail = _r.tail();
                 // A struct expression evaluates its fields in the order written: the list's.
-                Ok($Kind { id, at, $($field: _r.$ty(stringify!($field))?),* })
+                Ok($Kind {
+                    id,
+                    at,
+                    $($field: _r.$ty(stringify!($field))?,)*
+                    $($($tail: if _tail { _r.$tty(stringify!($tail))? } else { None },)+)?
+                })
             }
         }
     };

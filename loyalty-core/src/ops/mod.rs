@@ -135,9 +135,14 @@ operations! {
     redeem::Redeem(Redeem) = 9 "redeem";
     /// A redemption taken back (9.5).
     cancel::Cancel(Cancel) = 10 "cancel";
+    /// Points reserved for a checkout (9.1).
+    hold::Hold(Hold) = 11 "hold";
+    /// A hold given back (9.1).
+    release::Release(Release) = 12 "release";
 }
 
 pub(crate) use order::check_lines;
+pub use order::{Offline, MAX_TERMINAL_CHARS};
 
 impl Operation {
     /// Parses the JSON form of an operation. A malformed decimal is `InvalidAmount`; any

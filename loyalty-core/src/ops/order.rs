@@ -35,7 +35,46 @@ pub struct Order {
         serde(default, skip_serializing_if = "Vec::is_empty")
     )]
     pub lines: Vec<Line>,
+    /// The hold whose points pay this order (SPEC 9.1): `points` come from it, and the rest of
+    /// it goes back to the member.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub hold: Option<OpId>,
+    /// Where and when a terminal made this order while offline (SPEC 9.7): its points are
+    /// never refused for want of balance; a shortfall becomes debt.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub offline: Option<Offline>,
 }
+
+/// An offline order's origin (SPEC 9.7): the terminal and the instant of the sale there.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
+pub struct Offline {
+    /// The terminal's name, 1..=64 characters.
+    pub terminal: String,
+    /// When the terminal made the sale (Unix seconds, at most the order's `at`).
+    pub recorded_at: i64,
+}
+
+impl Offline {
+    /// A sale made at `terminal` at instant `recorded_at`.
+    pub fn new(terminal: impl Into<String>, recorded_at: i64) -> Offline {
+        Offline {
+            terminal: terminal.into(),
+            recorded_at,
+        }
+    }
+}
+
+/// The longest terminal name, in characters.
+pub const MAX_TERMINAL_CHARS: usize = 64;
 
 impl Order {
     /// An order of `amount` paid in cash only, with no lines.
@@ -62,9 +101,23 @@ impl Order {
         self.lines = lines;
         self
     }
+
+    /// Paid with the points of hold `hold` (a capture, SPEC 9.1).
+    #[must_use]
+    pub fn with_hold(mut self, hold: OpId) -> Order {
+        self.hold = Some(hold);
+        self
+    }
+
+    /// Made at a terminal while offline (SPEC 9.7).
+    #[must_use]
+    pub fn with_offline(mut self, offline: Offline) -> Order {
+        self.offline = Some(offline);
+        self
+    }
 }
 
-walk!(Order { member: u64, amount: decimal, points: decimal, lines: lines });
+walk!(Order { member: u64, amount: decimal, points: decimal, lines: lines; hold: opt_u64, offline: opt_offline });
 
 impl Op for Order {
     fn run(&self, engine: &mut Engine) -> Result<Effect, Error> {
@@ -75,9 +128,21 @@ impl Op for Order {
 
 type Commissions = smallvec::SmallVec<[(u32, u32, Decimal); 2]>;
 
+/// Where an order's points come from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Payer {
+    /// The buyer's lots (5.2).
+    Lots,
+    /// An open hold (a capture, 9.1).
+    Hold(OpId),
+    /// The buyer's lots as far as they go, then debt (an offline order, 9.7).
+    Overdraft,
+}
+
 /// Everything an order will do, computed before anything changes.
 struct Plan {
     buyer: u32,
+    payer: Payer,
     /// The buyer's level before the order.
     level: usize,
     amount: Decimal,
@@ -103,9 +168,33 @@ impl Engine {
         let p = &self.program;
         let buyer = self.member_index(o.member)?;
         let (amount, points) = order_amounts(o, p.money_places(), p.points_places())?;
+        let payer = payer(o)?;
         let spent_value = mul(points, p.point_value)?;
-        if positive(points) {
-            self.check_redemption(o, buyer, amount, points, spent_value)?;
+        match payer {
+            // The terminal gave the discount already: no redemption rule applies, but cash is
+            // never negative.
+            Payer::Overdraft if spent_value > amount => {
+                return fail(
+                    ErrorKind::InvalidAmount,
+                    format!("{points} points are worth {spent_value}, more than the amount {amount}"),
+                );
+            }
+            Payer::Hold(h) => {
+                let held = self.open_hold(h, Some(buyer))?.points();
+                if positive(points) {
+                    let balance = (held, format!("hold {h} holds {held} points"));
+                    self.check_redemption(amount, points, spent_value, balance)?;
+                }
+            }
+            Payer::Lots if positive(points) => {
+                let available = self.members[buyer as usize].ledger.available();
+                let balance = (
+                    available,
+                    format!("member {} has {available} points", o.member),
+                );
+                self.check_redemption(amount, points, spent_value, balance)?;
+            }
+            Payer::Lots | Payer::Overdraft => {}
         }
         let cash = amount - spent_value;
         let level_index = self.level_of(buyer);
@@ -116,6 +205,7 @@ impl Engine {
         let stamps = self.stamps_earned(&o.lines, amount);
         Ok(Plan {
             buyer,
+            payer,
             level: level_index,
             amount,
             points,
@@ -127,14 +217,15 @@ impl Engine {
         })
     }
 
-    /// SPEC 5.2's redemption rules for `points` worth `spent_value` on an order of `amount`.
+    /// SPEC 5.2's redemption rules for `points` worth `spent_value` on an order of `amount`,
+    /// paid from `balance` (the buyer's available points, or a hold's), described for the
+    /// message.
     fn check_redemption(
         &self,
-        o: &Order,
-        buyer: u32,
         amount: Decimal,
         points: Decimal,
         spent_value: Decimal,
+        balance: (Decimal, String),
     ) -> Result<(), Error> {
         let p = &self.program;
         if points < p.redemption.min_points {
@@ -155,14 +246,11 @@ impl Engine {
                 ),
             );
         }
-        let available = self.members[buyer as usize].ledger.available();
-        if points > available {
+        let (balance, what) = balance;
+        if points > balance {
             return fail(
                 ErrorKind::InsufficientPoints,
-                format!(
-                    "member {} has {available} points, cannot spend {points}",
-                    o.member
-                ),
+                format!("{what}, cannot spend {points}"),
             );
         }
         Ok(())
@@ -245,7 +333,11 @@ impl Engine {
     /// The postings of an order: the points spent, the buyer's accrual and campaign bonuses,
     /// each referrer's commission, and the campaigns' budget use. Returns the buyer's credit.
     fn credit_order(&mut self, o: &Order, plan: &Plan) -> Decimal {
-        self.debit(plan.buyer, plan.points, Account::Redeemed);
+        match plan.payer {
+            Payer::Lots => self.debit(plan.buyer, plan.points, Account::Redeemed),
+            Payer::Hold(h) => self.capture(h, plan.points),
+            Payer::Overdraft => self.overdraw(plan.buyer, plan.points),
+        }
         let bonus_total = plan
             .bonuses
             .iter()
@@ -359,6 +451,37 @@ impl Engine {
             .map(|(i, _)| self.program.stamps[*i].name.clone())
             .collect()
     }
+}
+
+/// Where the order's points come from; an offline order's origin checked (`InvalidInput`): a
+/// terminal of 1..=64 characters, a sale recorded no later than the order arrives, no hold.
+fn payer(o: &Order) -> Result<Payer, Error> {
+    let Some(offline) = &o.offline else {
+        return Ok(o.hold.map_or(Payer::Lots, Payer::Hold));
+    };
+    let chars = offline.terminal.chars().count();
+    if !(1..=MAX_TERMINAL_CHARS).contains(&chars) {
+        return fail(
+            ErrorKind::InvalidInput,
+            format!("offline.terminal {:?} must have 1..={MAX_TERMINAL_CHARS} characters", offline.terminal),
+        );
+    }
+    if offline.recorded_at > o.at {
+        return fail(
+            ErrorKind::InvalidInput,
+            format!(
+                "offline.recorded_at {} is after the order's at {}",
+                offline.recorded_at, o.at
+            ),
+        );
+    }
+    if let Some(h) = o.hold {
+        return fail(
+            ErrorKind::InvalidInput,
+            format!("an offline order cannot capture hold {h}"),
+        );
+    }
+    Ok(Payer::Overdraft)
 }
 
 /// Each line's category must be non-empty (`InvalidInput`) and its amount positive at the
