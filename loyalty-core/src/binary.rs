@@ -38,8 +38,9 @@ use rust_decimal::Decimal;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind};
 use crate::line::Line;
+use crate::offline::Offline;
 use crate::ops::kind::{Sink, Source};
-use crate::ops::{Offline, Operation};
+use crate::ops::Operation;
 use crate::program::Program;
 
 /// The binary record format this engine writes; it reads this version.

@@ -11,8 +11,6 @@ use crate::error::{Error, ErrorKind, InvariantError};
 use crate::ids::IdMap;
 
 use crate::catalogue::OpenRedemption;
-use crate::grace::Grace;
-use crate::holds::OpenHold;
 use crate::ids::{MemberId, OpId};
 use crate::outcome::{Account, Effect, Outcome, Posting, Totals};
 use crate::positions::Positions;
@@ -20,6 +18,7 @@ use crate::program::Program;
 use crate::records::Records;
 use crate::schedule::{Due, Schedule};
 use crate::state::{Answer, Member, Slot};
+use crate::state::{Grace, OpenHold};
 use crate::undo::Txn;
 
 /// The outcome of a tick that moved nothing.

@@ -10,8 +10,6 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::catalogue::OpenRedemption;
 use crate::engine::{ticked, Engine};
-use crate::grace::Grace;
-use crate::holds::OpenHold;
 use crate::ids::IdMap;
 use crate::ids::{MemberId, OpId};
 use crate::outcome::{Outcome, Totals};
@@ -20,6 +18,7 @@ use crate::program::Program;
 use crate::records::{Keep, Kept, Records};
 use crate::schedule::Schedule;
 use crate::state::{Answer, Contribution, Member, OrderRecord, Slot};
+use crate::state::{Grace, OpenHold};
 
 /// An idempotency entry: `{digest, outcome}` for a whole outcome (the form of every snapshot
 /// written before compact entries), `{digest}` (with `pending` when true) for a plain order,

@@ -6,14 +6,7 @@
 use crate::calendar::DAY;
 use crate::engine::Engine;
 use crate::schedule::Due;
-
-/// A running grace: the level held (an index into the program's levels) and when it ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub(crate) struct Grace {
-    pub level: u32,
-    pub until: i64,
-}
+use crate::state::Grace;
 
 impl Engine {
     /// The end of member `m`'s running grace, if any.

@@ -60,6 +60,7 @@ mod engine;
 mod engine_form;
 mod error;
 mod grace;
+mod held;
 mod holds;
 mod ids;
 #[cfg(feature = "serde")]
@@ -102,7 +103,7 @@ pub use ids::{MemberId, OpId};
 #[cfg(feature = "serde")]
 pub use journal::{statement, JournalRecord, StatementLine, JOURNAL_VERSION, SNAPSHOT_VERSION};
 pub use line::Line;
-pub use offline::OfflineLimits;
+pub use offline::{Offline, OfflineLimits, MAX_TERMINAL_CHARS};
 // Every kind of operations!, its struct and `Operation`, and `KINDS`: a glob, so that a new
 // kind is not one more line here.
 pub use catalogue::Reward;

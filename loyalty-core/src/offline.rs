@@ -1,7 +1,7 @@
 //! Offline terminals (SPEC 9.7): the program's `offline` section, the limits a terminal applies
 //! while it cannot reach the centre. The centre validates them and hands them to terminals with
 //! the program; it never refuses an arriving offline order because of them (the sale is made).
-//! An offline order's own fields are in `ops/order.rs` ([`crate::Offline`]).
+//! An offline order's origin ([`Offline`]) is here too; the rules are in `ops/order.rs`.
 
 use rust_decimal::Decimal;
 
@@ -52,3 +52,28 @@ impl OfflineLimits {
         Ok(())
     }
 }
+
+/// An offline order's origin (SPEC 9.7): the terminal and the instant of the sale there.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
+pub struct Offline {
+    /// The terminal's name, 1..=64 characters.
+    pub terminal: String,
+    /// When the terminal made the sale (Unix seconds, at most the order's `at`).
+    pub recorded_at: i64,
+}
+
+impl Offline {
+    /// A sale made at `terminal` at instant `recorded_at`.
+    pub fn new(terminal: impl Into<String>, recorded_at: i64) -> Offline {
+        Offline {
+            terminal: terminal.into(),
+            recorded_at,
+        }
+    }
+}
+
+/// The longest terminal name, in characters.
+pub const MAX_TERMINAL_CHARS: usize = 64;

@@ -1,15 +1,15 @@
 //! The rows the engine's state is made of: members, order records and what they moved, survey
-//! answers, and what a clock advance changed (to undo it). Plain data: the rules that change
-//! them are in the operations.
+//! answers, open holds and tier graces. Plain data: the rules that change them are in the
+//! operations, `held.rs` and `grace.rs`.
 
 use core::hash::{Hash, Hasher};
 
 use rust_decimal::Decimal;
 
-use crate::amount::sub;
+use crate::amount::{add, sub};
 
 use crate::ids::{MemberId, OpId};
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, Lot};
 
 /// A point amount and how much of it refunds have moved so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -174,4 +174,35 @@ impl From<SlotForm> for Slot {
             }
         }
     }
+}
+
+/// An open hold: its member and the points it keeps, as pieces earliest expiry first.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub(crate) struct OpenHold {
+    /// The member's position.
+    pub member: u32,
+    /// The order holds were made in: time-outs at one instant follow it.
+    pub seq: u64,
+    /// When the clock releases it.
+    pub times_out_at: i64,
+    /// What it keeps, earliest expiry first (empty once every piece expired).
+    pub pieces: Vec<Lot>,
+}
+
+impl OpenHold {
+    /// The points it keeps.
+    pub fn points(&self) -> Decimal {
+        self.pieces
+            .iter()
+            .fold(Decimal::ZERO, |s, p| add(s, p.points))
+    }
+}
+
+/// A running grace: the level held (an index into the program's levels) and when it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub(crate) struct Grace {
+    pub level: u32,
+    pub until: i64,
 }

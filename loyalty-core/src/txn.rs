@@ -12,14 +12,13 @@ use crate::amount::add;
 use crate::catalogue::OpenRedemption;
 use crate::engine::Engine;
 use crate::error::{fail, Error, ErrorKind};
-use crate::grace::Grace;
-use crate::holds::OpenHold;
 use crate::ids::{MemberId, OpId};
 use crate::outcome::Outcome;
 use crate::program::Program;
 use crate::records::{Keep, Kept};
 use crate::schedule::Due;
 use crate::state::{Answer, Celebrant, Contribution, Member, OrderRecord, Slot};
+use crate::state::{Grace, OpenHold};
 use crate::undo::{Before, Saved, Start, Txn};
 
 impl Engine {

@@ -6,14 +6,13 @@ use std::collections::HashSet;
 use rust_decimal::Decimal;
 
 use crate::catalogue::OpenRedemption;
-use crate::grace::Grace;
-use crate::holds::OpenHold;
 use crate::ids::{IdMap, OpId};
 use crate::outcome::{Outcome, Totals};
 use crate::program::Program;
 use crate::records::Keep;
 use crate::schedule::Due;
 use crate::state::{Contribution, Member, OrderRecord};
+use crate::state::{Grace, OpenHold};
 
 /// The undo log of one transaction.
 #[derive(Debug, Default, Clone)]

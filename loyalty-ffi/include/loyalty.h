@@ -127,6 +127,10 @@ typedef enum loyalty_result {
    */
   LOYALTY_UNKNOWN_REDEMPTION = 21,
   /**
+   * No open hold of this member has this id: never made, captured, released or timed out (v3).
+   */
+  LOYALTY_UNKNOWN_HOLD = 22,
+  /**
    * A required pointer was NULL.
    */
   LOYALTY_NULL_POINTER = 100,
@@ -256,6 +260,19 @@ typedef struct loyalty_member {
    * is always readable: no total the engine made is refused for its places.
    */
   uint32_t qualifying_scale;
+  /**
+   * Points in the member's open holds (v3): the member's, but not available.
+   */
+  int64_t held;
+  /**
+   * Whether a tier grace runs (v3): the member keeps `tier` until `grace_until` though the
+   * qualifying total is below it.
+   */
+  bool has_grace;
+  /**
+   * When the grace ends (Unix seconds); 0 when none runs.
+   */
+  int64_t grace_until;
 } loyalty_member;
 
 /**
@@ -267,6 +284,10 @@ typedef struct loyalty_totals {
   int64_t expired;
   int64_t fees;
   int64_t liability;
+  /**
+   * Points offline orders spent beyond their members' balance (v3): it became debt.
+   */
+  int64_t overdraft;
 } loyalty_totals;
 
 /**
@@ -689,6 +710,113 @@ enum loyalty_result loyalty_stock_left(const struct loyalty_engine *engine,
                                        const char *reward,
                                        bool *limited,
                                        uint64_t *left);
+
+/**
+ * Reserves `points` (minor units) of `member`'s for a checkout: they leave the member's
+ * available points into hold `id` until an order captures it (`loyalty_capture`), a
+ * `loyalty_release` gives it back, or it times out (`holds.ttl_seconds`).
+ *
+ * # Safety
+ * `engine` must be a live handle; `out` NULL or pointing to a `loyalty_outcome`.
+ */
+enum loyalty_result loyalty_hold(struct loyalty_engine *engine,
+                                 uint64_t id,
+                                 int64_t at,
+                                 uint64_t member,
+                                 int64_t points,
+                                 struct loyalty_outcome *out);
+
+/**
+ * `loyalty_hold` with a decimal string.
+ *
+ * # Safety
+ * As `loyalty_hold`; `points` a NUL-terminated string.
+ */
+enum loyalty_result loyalty_hold_str(struct loyalty_engine *engine,
+                                     uint64_t id,
+                                     int64_t at,
+                                     uint64_t member,
+                                     const char *points,
+                                     struct loyalty_outcome *out);
+
+/**
+ * Gives open hold `hold` back to its member (a failed payment, an abandoned cart).
+ *
+ * # Safety
+ * `engine` must be a live handle; `out` NULL or pointing to a `loyalty_outcome`.
+ */
+enum loyalty_result loyalty_release(struct loyalty_engine *engine,
+                                    uint64_t id,
+                                    int64_t at,
+                                    uint64_t hold,
+                                    struct loyalty_outcome *out);
+
+/**
+ * An order of `amount` (minor units of money) paying `points` (minor units, 0 allowed) from
+ * open hold `hold`: the rest of the hold goes back to the member, and the hold closes.
+ *
+ * # Safety
+ * `engine` must be a live handle; `out` NULL or pointing to a `loyalty_outcome`.
+ */
+enum loyalty_result loyalty_capture(struct loyalty_engine *engine,
+                                    uint64_t id,
+                                    int64_t at,
+                                    uint64_t member,
+                                    int64_t amount,
+                                    int64_t points,
+                                    uint64_t hold,
+                                    struct loyalty_outcome *out);
+
+/**
+ * `loyalty_capture` with decimal strings; `points` may be NULL (none spent: the whole hold
+ * goes back).
+ *
+ * # Safety
+ * As `loyalty_capture`; `amount` a NUL-terminated string, `points` NULL or one.
+ */
+enum loyalty_result loyalty_capture_str(struct loyalty_engine *engine,
+                                        uint64_t id,
+                                        int64_t at,
+                                        uint64_t member,
+                                        const char *amount,
+                                        const char *points,
+                                        uint64_t hold,
+                                        struct loyalty_outcome *out);
+
+/**
+ * An order a terminal made while offline, arriving now (`at`): sold at `terminal` at
+ * `recorded_at` (≤ `at`). Its `points` are never refused for want of balance: what the
+ * member's points do not cover becomes debt, counted to the `overdraft` total.
+ *
+ * # Safety
+ * `engine` must be a live handle; `terminal` a NUL-terminated string; `out` NULL or pointing
+ * to a `loyalty_outcome`.
+ */
+enum loyalty_result loyalty_order_offline(struct loyalty_engine *engine,
+                                          uint64_t id,
+                                          int64_t at,
+                                          uint64_t member,
+                                          int64_t amount,
+                                          int64_t points,
+                                          const char *terminal,
+                                          int64_t recorded_at,
+                                          struct loyalty_outcome *out);
+
+/**
+ * `loyalty_order_offline` with decimal strings; `points` may be NULL (none spent).
+ *
+ * # Safety
+ * As `loyalty_order_offline`; `amount` a NUL-terminated string, `points` NULL or one.
+ */
+enum loyalty_result loyalty_order_offline_str(struct loyalty_engine *engine,
+                                              uint64_t id,
+                                              int64_t at,
+                                              uint64_t member,
+                                              const char *amount,
+                                              const char *points,
+                                              const char *terminal,
+                                              int64_t recorded_at,
+                                              struct loyalty_outcome *out);
 
 /**
  * The engine's whole state as JSON, into `buf`.

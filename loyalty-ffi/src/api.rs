@@ -71,6 +71,13 @@ pub struct loyalty_member {
     /// has more places, as a spend total can (cash = amount − points × `point_value`). A member
     /// is always readable: no total the engine made is refused for its places.
     pub qualifying_scale: u32,
+    /// Points in the member's open holds (v3): the member's, but not available.
+    pub held: i64,
+    /// Whether a tier grace runs (v3): the member keeps `tier` until `grace_until` though the
+    /// qualifying total is below it.
+    pub has_grace: bool,
+    /// When the grace ends (Unix seconds); 0 when none runs.
+    pub grace_until: i64,
 }
 
 /// The program totals, in minor units of points.
@@ -82,6 +89,8 @@ pub struct loyalty_totals {
     pub expired: i64,
     pub fees: i64,
     pub liability: i64,
+    /// Points offline orders spent beyond their members' balance (v3): it became debt.
+    pub overdraft: i64,
 }
 
 /// Filters of an NPS query. `segment` may be NULL; `member_kind` is -1 (any), 0 (new) or
@@ -162,7 +171,7 @@ impl loyalty_engine {
 /// decimal string. Each operation is built by one function from these, so that the integer
 /// export and its `_str` twin share one body.
 #[derive(Clone, Copy)]
-enum Amount {
+pub(crate) enum Amount {
     Money(i64),
     Points(i64),
     /// A required decimal string, named for messages.
@@ -174,7 +183,7 @@ enum Amount {
 impl Amount {
     /// # Safety
     /// A `Text` or non-NULL `ZeroIfNull` pointer must be a NUL-terminated string.
-    unsafe fn resolve(self, h: &loyalty_engine) -> Result<Decimal, Failure> {
+    pub(crate) unsafe fn resolve(self, h: &loyalty_engine) -> Result<Decimal, Failure> {
         match self {
             Amount::Money(v) => Ok(from_minor(v, h.money_scale())),
             Amount::Points(v) => Ok(from_minor(v, h.points_scale())),
@@ -682,6 +691,9 @@ pub unsafe extern "C" fn loyalty_member_get(
             has_referrer: v.referrer.is_some(),
             referrer: v.referrer.unwrap_or(0),
             qualifying_scale: qs,
+            held: to_minor(v.held, ps, "held")?,
+            has_grace: v.grace_until.is_some(),
+            grace_until: v.grace_until.unwrap_or(0),
         };
         unsafe { put(out, view, "out") }
     })
@@ -751,6 +763,7 @@ pub unsafe extern "C" fn loyalty_totals_get(
             expired: to_minor(t.expired, ps, "expired")?,
             fees: to_minor(t.fees, ps, "fees")?,
             liability: to_minor(t.liability, ps, "liability")?,
+            overdraft: to_minor(t.overdraft, ps, "overdraft")?,
         };
         unsafe { put(out, totals, "out") }
     })

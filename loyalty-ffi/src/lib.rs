@@ -15,6 +15,7 @@
 
 mod api;
 mod catalogue;
+mod checkout;
 mod convert;
 mod durable;
 mod provisional;
@@ -29,6 +30,7 @@ use loyalty_core::{Error, ErrorKind};
 
 pub use api::*;
 pub use catalogue::*;
+pub use checkout::*;
 pub use durable::*;
 pub use provisional::*;
 pub use queries::*;
@@ -245,7 +247,8 @@ mod tests {
             (19, "InvalidInput"),
             (104, "Io"),
             (21, "UnknownRedemption"),
-            (22, "Unknown"),
+            (22, "UnknownHold"),
+            (23, "Unknown"),
             (-1, "Unknown"),
             (i32::MAX, "Unknown"),
         ] {

@@ -54,6 +54,8 @@ pub enum loyalty_result {
     LOYALTY_OUT_OF_STOCK = 20,
     /// No redemption that can still be cancelled has this id (v3).
     LOYALTY_UNKNOWN_REDEMPTION = 21,
+    /// No open hold of this member has this id: never made, captured, released or timed out (v3).
+    LOYALTY_UNKNOWN_HOLD = 22,
     /// A required pointer was NULL.
     LOYALTY_NULL_POINTER = 100,
     /// A string was not valid UTF-8.
@@ -77,7 +79,7 @@ pub enum loyalty_result {
 
 impl loyalty_result {
     /// The result of each error kind, in code order (`ErrorKind::ALL`).
-    pub(crate) const FROM_KIND: [loyalty_result; 21] = [
+    pub(crate) const FROM_KIND: [loyalty_result; 22] = [
         loyalty_result::LOYALTY_INVALID_CONFIG,
         loyalty_result::LOYALTY_INVALID_AMOUNT,
         loyalty_result::LOYALTY_UNKNOWN_MEMBER,
@@ -99,10 +101,11 @@ impl loyalty_result {
         loyalty_result::LOYALTY_INVALID_INPUT,
         loyalty_result::LOYALTY_OUT_OF_STOCK,
         loyalty_result::LOYALTY_UNKNOWN_REDEMPTION,
+        loyalty_result::LOYALTY_UNKNOWN_HOLD,
     ];
 
     /// Every result, for `loyalty_result_name` to look numbers up without trusting them.
-    pub(crate) const ALL: [loyalty_result; 30] = [
+    pub(crate) const ALL: [loyalty_result; 31] = [
         loyalty_result::LOYALTY_OK,
         loyalty_result::LOYALTY_INVALID_CONFIG,
         loyalty_result::LOYALTY_INVALID_AMOUNT,
@@ -125,6 +128,7 @@ impl loyalty_result {
         loyalty_result::LOYALTY_INVALID_INPUT,
         loyalty_result::LOYALTY_OUT_OF_STOCK,
         loyalty_result::LOYALTY_UNKNOWN_REDEMPTION,
+        loyalty_result::LOYALTY_UNKNOWN_HOLD,
         loyalty_result::LOYALTY_NULL_POINTER,
         loyalty_result::LOYALTY_INVALID_UTF8,
         loyalty_result::LOYALTY_BUFFER_TOO_SMALL,
@@ -160,6 +164,7 @@ impl loyalty_result {
             loyalty_result::LOYALTY_INVALID_INPUT => c"InvalidInput",
             loyalty_result::LOYALTY_OUT_OF_STOCK => c"OutOfStock",
             loyalty_result::LOYALTY_UNKNOWN_REDEMPTION => c"UnknownRedemption",
+            loyalty_result::LOYALTY_UNKNOWN_HOLD => c"UnknownHold",
             loyalty_result::LOYALTY_NULL_POINTER => c"NullPointer",
             loyalty_result::LOYALTY_INVALID_UTF8 => c"InvalidUtf8",
             loyalty_result::LOYALTY_BUFFER_TOO_SMALL => c"BufferTooSmall",

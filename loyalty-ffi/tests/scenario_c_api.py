@@ -36,6 +36,14 @@ class Outcome(C.Structure):
                 ("tier_changes", C.c_uint32)]
 
 
+class Member(C.Structure):
+    _fields_ = [("available", C.c_int64), ("pending", C.c_int64), ("qualifying", C.c_int64),
+                ("tier", C.c_uint32), ("has_next_tier", C.c_bool), ("next_tier", C.c_uint32),
+                ("to_next", C.c_int64), ("orders", C.c_uint64), ("referrals", C.c_uint64),
+                ("has_referrer", C.c_bool), ("referrer", C.c_uint64), ("qualifying_scale", C.c_uint32),
+                ("held", C.c_int64), ("has_grace", C.c_bool), ("grace_until", C.c_int64)]
+
+
 class NpsQuery(C.Structure):
     _fields_ = [("has_from", C.c_bool), ("from_", C.c_int64), ("has_to", C.c_bool), ("to", C.c_int64),
                 ("segment", C.c_char_p), ("member_kind", C.c_int32)]
@@ -61,6 +69,10 @@ class Api:
             "loyalty_engine_free": [C.c_void_p],
             "loyalty_apply_json": [C.c_void_p, s, out],
             "loyalty_member_json": [C.c_void_p, u64, C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)],
+            "loyalty_member_get": [C.c_void_p, u64, C.POINTER(Member)],
+            "loyalty_program_json": [C.c_void_p, C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)],
+            "loyalty_capture_str": [C.c_void_p, u64, i64, u64, s, s, u64, out],
+            "loyalty_order_offline_str": [C.c_void_p, u64, i64, u64, s, s, s, i64, out],
             "loyalty_totals_json": [C.c_void_p, C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)],
             "loyalty_outcome_json": [C.c_void_p, C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)],
             "loyalty_price_json": [C.c_void_p, u64, s, C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)],
@@ -78,6 +90,9 @@ class Api:
             getattr(lib, name).argtypes = args
         #: The core's operation kinds and their fields: the runner lists none itself.
         self.kinds = json.loads(self.text(lib.loyalty_operations_json))
+
+    def points_scale(self, e):
+        return json.loads(self.text(self.lib.loyalty_program_json, e))["points_scale"]
 
     def name(self, result):
         return self.lib.loyalty_result_name(result).decode()
@@ -175,9 +190,39 @@ def typed_call(api, kind, step):
     return fn, args, has_out
 
 
+def checkout_call(api, step):
+    """The typed function of an order that captures a hold or was made offline, and its arguments,
+    or None when the step does not fit it."""
+    if step.get("op") != "order" or set(step) & {"hold", "offline"} == set():
+        return None
+    base = [step.get("id"), step.get("at"), step.get("member")]
+    amounts = [step.get("amount"), step.get("points")]
+    if any(type(v) is not int for v in base) or not all(type(v) in (str, int) for v in amounts[:1]):
+        return None
+    if amounts[1] is not None and type(amounts[1]) not in (str, int):
+        return None
+    if set(step) - {"op", "id", "at", "member", "amount", "points", "hold", "offline"}:
+        return None
+    args = base + [enc(amounts[0]), enc(amounts[1])]
+    if "offline" not in step:
+        if type(step["hold"]) is not int or step["hold"] not in U64:
+            return None
+        return api.lib.loyalty_capture_str, args + [step["hold"]]
+    origin = step["offline"]
+    if "hold" in step or type(origin) is not dict or set(origin) != {"terminal", "recorded_at"}:
+        return None
+    if type(origin["terminal"]) is not str or type(origin["recorded_at"]) is not int:
+        return None
+    return api.lib.loyalty_order_offline_str, args + [enc(origin["terminal"]), origin["recorded_at"]]
+
+
 def operation(api, e, step):
     """Calls the typed function that fits the step (the JSON form when none does)."""
     out = C.byref(Outcome())
+    checkout = checkout_call(api, step)
+    if checkout is not None:
+        fn, args = checkout
+        return fn(e, *args, out)
     call = typed_call(api, step.get("op"), step)
     if call is None:
         return api.lib.loyalty_apply_json(e, json.dumps(step).encode(), out)
@@ -200,7 +245,7 @@ def play(api, e, step):
         want = step["expect"]
         view = json.loads(api.text(lib.loyalty_member_json, e, want["member"]))
         for field, value in want.items():
-            if field in ("available", "pending", "qualifying", "to_next"):
+            if field in ("available", "pending", "qualifying", "to_next", "held"):
                 same(field, view[field], value)
             elif field == "stamps":
                 for card, count in value.items():
@@ -208,6 +253,7 @@ def play(api, e, step):
                         raise Failure(f"stamps[{card}] is {view['stamps'].get(card, 0)}, expected {count}")
             elif field != "member" and view[field] != value:
                 raise Failure(f"member {want['member']}: {field} is {view[field]}, expected {value}")
+        check_struct(api, e, want["member"], view)
     elif "expect_totals" in step:
         totals = json.loads(api.text(lib.loyalty_totals_json, e))
         for field, value in step["expect_totals"].items():
@@ -258,6 +304,20 @@ def play(api, e, step):
         raise Failure(f"unknown step {step}")
     if lib.loyalty_verify(e) != 0:
         raise Failure(f"invariant broken: {api.message()}")
+
+
+def check_struct(api, e, member, view):
+    """The typed member view (`loyalty_member_get`) says what the JSON view says."""
+    got = Member()
+    if api.lib.loyalty_member_get(e, member, C.byref(got)) != 0:
+        raise Failure(f"loyalty_member_get: {api.message()}")
+    scale = Decimal(10) ** -api.points_scale(e)
+    for field in ("available", "pending", "held"):
+        if Decimal(getattr(got, field)) * scale != Decimal(view[field]):
+            raise Failure(f"struct {field} is {getattr(got, field)} minor units, JSON says {view[field]}")
+    grace = got.grace_until if got.has_grace else None
+    if grace != view["grace_until"]:
+        raise Failure(f"struct grace_until is {grace}, JSON says {view['grace_until']}")
 
 
 def trace(api, scenario):

@@ -250,3 +250,38 @@ pub(crate) fn column<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Vec<B
         .map_err(|_| PyTypeError::new_err(format!("{what} must be a sequence")))?
         .collect()
 }
+
+/// An offline order's origin (SPEC 9.7): a `(terminal, recorded_at)` pair, or a dict with exactly
+/// the keys `terminal` and `recorded_at` (the JSON form's object).
+pub(crate) fn offline(obj: &Bound<'_, PyAny>) -> PyResult<loyalty_core::Offline> {
+    let (terminal, recorded_at) = if let Ok(dict) = obj.cast::<pyo3::types::PyDict>() {
+        let keys: Vec<String> = dict.keys().extract().unwrap_or_default();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        if sorted != ["recorded_at", "terminal"] {
+            return Err(invalid(
+                ErrorKind::InvalidInput,
+                format!(
+                    "offline must have exactly the keys terminal and recorded_at, not {keys:?}"
+                ),
+            ));
+        }
+        (
+            dict.as_any().get_item("terminal")?,
+            dict.as_any().get_item("recorded_at")?,
+        )
+    } else if let Ok((terminal, recorded_at)) =
+        obj.extract::<(Bound<'_, PyAny>, Bound<'_, PyAny>)>()
+    {
+        (terminal, recorded_at)
+    } else {
+        return Err(PyTypeError::new_err(format!(
+            "offline must be a (terminal, recorded_at) pair or a dict, not {}",
+            type_name(obj)
+        )));
+    };
+    Ok(loyalty_core::Offline::new(
+        text(&terminal, "offline terminal")?,
+        time(&recorded_at, "offline recorded_at")?,
+    ))
+}

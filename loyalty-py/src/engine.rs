@@ -1,8 +1,8 @@
 //! `loyalty.Engine`: every operation and query of SPEC sections 5–8, plus the batch API.
 
 use loyalty_core::{
-    Adjust, Cancel, Configure, Decimal, Engine as CoreEngine, Enroll, Line, MemberKind, NpsQuery,
-    Operation, Order, Program, Redeem, Refund, Survey, Tick, Transfer,
+    Adjust, Cancel, Configure, Decimal, Engine as CoreEngine, Enroll, Hold, Line, MemberKind,
+    NpsQuery, Operation, Order, Program, Redeem, Refund, Release, Survey, Tick, Transfer,
 };
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -158,7 +158,10 @@ impl Engine {
     }
 
     /// An order of `amount` (money) paying `points` with points; `lines` split it by category.
-    #[pyo3(signature = (id, at, member, amount, points=None, *, lines=None))]
+    /// With `hold`, the points come from that open hold (a capture); with `offline`, a
+    /// `(terminal, recorded_at)` pair, it is a sale a terminal made offline.
+    #[pyo3(signature = (id, at, member, amount, points=None, *, lines=None, hold=None, offline=None))]
+    #[allow(clippy::too_many_arguments)] // the operation's fields, as Python names them
     fn order(
         &self,
         id: &Bound<'_, PyAny>,
@@ -167,8 +170,10 @@ impl Engine {
         amount: &Bound<'_, PyAny>,
         points: Option<&Bound<'_, PyAny>>,
         lines: Option<&Bound<'_, PyAny>>,
+        hold: Option<&Bound<'_, PyAny>>,
+        offline: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Outcome> {
-        let op = Order::new(
+        let mut op = Order::new(
             crate::convert::id(id, "id")?,
             time(at, "at")?,
             crate::convert::id(member, "member")?,
@@ -176,6 +181,45 @@ impl Engine {
         )
         .with_points(optional_amount(points, "points")?.unwrap_or_default())
         .with_lines(self::lines(lines)?);
+        if let Some(hold) = hold.filter(|h| !h.is_none()) {
+            op = op.with_hold(crate::convert::id(hold, "hold")?);
+        }
+        if let Some(offline) = offline.filter(|o| !o.is_none()) {
+            op = op.with_offline(crate::convert::offline(offline)?);
+        }
+        self.run(&op.into())
+    }
+
+    /// Holds `points` of `member`'s for a checkout (SPEC 9.1): hold `id` until an order
+    /// captures it (`order(…, hold=id)`), `release` gives it back, or it times out.
+    fn hold(
+        &self,
+        id: &Bound<'_, PyAny>,
+        at: &Bound<'_, PyAny>,
+        member: &Bound<'_, PyAny>,
+        points: &Bound<'_, PyAny>,
+    ) -> PyResult<Outcome> {
+        let op = Hold::new(
+            crate::convert::id(id, "id")?,
+            time(at, "at")?,
+            crate::convert::id(member, "member")?,
+            crate::convert::amount(points, "points")?,
+        );
+        self.run(&op.into())
+    }
+
+    /// Gives open hold `hold` back to its member.
+    fn release(
+        &self,
+        id: &Bound<'_, PyAny>,
+        at: &Bound<'_, PyAny>,
+        hold: &Bound<'_, PyAny>,
+    ) -> PyResult<Outcome> {
+        let op = Release::new(
+            crate::convert::id(id, "id")?,
+            time(at, "at")?,
+            crate::convert::id(hold, "hold")?,
+        );
         self.run(&op.into())
     }
 

@@ -359,12 +359,16 @@ pub struct Member {
     pub referrer: Option<u64>,
     pub available: Py<PyAny>,
     pub pending: Py<PyAny>,
+    /// Points in the member's open holds (v3).
+    pub held: Py<PyAny>,
     pub tier: String,
     /// The level's index in the program's levels (0: the entry level), as in C.
     pub level: usize,
     pub qualifying: Py<PyAny>,
     pub next_tier: Option<String>,
     pub to_next: Option<Py<PyAny>>,
+    /// When the member's tier grace ends (v3), `None` when none runs.
+    pub grace_until: Option<i64>,
     pub stamps: Py<PyDict>,
     pub achievements: Vec<String>,
     pub orders: u64,
@@ -382,11 +386,13 @@ impl Member {
             referrer: v.referrer,
             available: d(py, v.available)?,
             pending: d(py, v.pending)?,
+            held: d(py, v.held)?,
             tier: v.tier,
             level: v.level,
             qualifying: d(py, v.qualifying)?,
             next_tier: v.next_tier,
             to_next: v.to_next.map(|t| d(py, t)).transpose()?,
+            grace_until: v.grace_until,
             stamps: stamps.unbind(),
             achievements: v.achievements,
             orders: v.orders,
@@ -418,6 +424,8 @@ pub struct Totals {
     pub expired: Py<PyAny>,
     pub fees: Py<PyAny>,
     pub liability: Py<PyAny>,
+    /// Points offline orders spent beyond their members' balance (v3), which became debt.
+    pub overdraft: Py<PyAny>,
 }
 
 impl Totals {
@@ -428,6 +436,7 @@ impl Totals {
             expired: d(py, t.expired)?,
             fees: d(py, t.fees)?,
             liability: d(py, t.liability)?,
+            overdraft: d(py, t.overdraft)?,
         })
     }
 }

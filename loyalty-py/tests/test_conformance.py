@@ -56,7 +56,7 @@ def python_trace(scenario: Dict[str, Any], view_fields: List[str]) -> List[Any]:
             out.append({name: plain(getattr(member, name)) for name in view_fields})
         elif "expect_totals" in step:
             t = engine.totals()
-            out.append({name: str(getattr(t, name)) for name in ("issued", "redeemed", "expired", "fees", "liability")})
+            out.append({name: str(getattr(t, name)) for name in ("issued", "redeemed", "expired", "fees", "liability", "overdraft")})
         else:
             out.append(python_query(engine, step))
     return out

@@ -14,7 +14,7 @@ SPEC_NAMES = [
     "InvalidConfig", "InvalidAmount", "UnknownMember", "MemberExists", "UnknownReferrer", "SelfReferral",
     "InsufficientPoints", "RedemptionCap", "BelowMinimum", "AboveMaximum", "DailyLimit", "TransfersDisabled",
     "TierTooLow", "SelfTransfer", "UnknownOrder", "RefundExceedsOrder", "TimeWentBackwards", "IdConflict",
-    "InvalidInput", "OutOfStock", "UnknownRedemption",
+    "InvalidInput", "OutOfStock", "UnknownRedemption", "UnknownHold",
 ]
 
 
@@ -86,6 +86,7 @@ CASES: Dict[str, Tuple[Call, Call]] = {
     "InvalidInput": (nothing, lambda e: e.enroll(90, T0, 5, birthday="02-30")),
     "OutOfStock": (nothing, lambda e: e.redeem(90, T0, 1, "Mug", 2)),
     "UnknownRedemption": (nothing, lambda e: e.cancel(90, T0, 3)),
+    "UnknownHold": (nothing, lambda e: e.release(90, T0, 3)),
 }
 
 

@@ -115,7 +115,7 @@ def test_operations_lists_every_kind_with_its_method() -> None:
     ``to`` and ``program`` under their Python names): each kind has such a method."""
     python_names = {"from": "sender", "to": "recipient", "program": "program_source"}
     assert set(loyalty.OPERATIONS) == {"enroll", "order", "refund", "transfer", "adjust", "tick", "configure",
-                                       "survey", "redeem", "cancel"}
+                                       "survey", "redeem", "cancel", "hold", "release"}
     for kind, fields in loyalty.OPERATIONS.items():
         params = inspect.signature(getattr(loyalty.Engine, kind)).parameters
         for name, _ in fields:

@@ -9,7 +9,7 @@ use super::kind::Sink;
 use super::Operation;
 use crate::digest::{normalized, Canonical};
 use crate::line::Line;
-use crate::ops::order::Offline;
+use crate::offline::Offline;
 use crate::program::Program;
 
 /// The digest of everything in `op` but its `at` (SPEC 5: a retry may come at another time):

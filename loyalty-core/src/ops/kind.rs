@@ -20,7 +20,7 @@ use crate::engine::Engine;
 use crate::error::Error;
 use crate::ids::OpId;
 use crate::line::Line;
-use crate::ops::order::Offline;
+use crate::offline::Offline;
 use crate::outcome::Effect;
 use crate::program::Program;
 

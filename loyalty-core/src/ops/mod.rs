@@ -142,7 +142,6 @@ operations! {
 }
 
 pub(crate) use order::check_lines;
-pub use order::{Offline, MAX_TERMINAL_CHARS};
 
 impl Operation {
     /// Parses the JSON form of an operation. A malformed decimal is `InvalidAmount`; any

@@ -9,6 +9,7 @@ use crate::state::{Moved, OrderExtras, OrderRecord, StampMark};
 use super::kind::{walk, Op};
 use crate::ids::{MemberId, OpId};
 use crate::line::Line;
+use crate::offline::{Offline, MAX_TERMINAL_CHARS};
 use crate::outcome::Effect;
 
 /// `order {id, at, member, amount, points = 0, lines?}`.
@@ -51,30 +52,6 @@ pub struct Order {
     pub offline: Option<Offline>,
 }
 
-/// An offline order's origin (SPEC 9.7): the terminal and the instant of the sale there.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
-#[non_exhaustive]
-pub struct Offline {
-    /// The terminal's name, 1..=64 characters.
-    pub terminal: String,
-    /// When the terminal made the sale (Unix seconds, at most the order's `at`).
-    pub recorded_at: i64,
-}
-
-impl Offline {
-    /// A sale made at `terminal` at instant `recorded_at`.
-    pub fn new(terminal: impl Into<String>, recorded_at: i64) -> Offline {
-        Offline {
-            terminal: terminal.into(),
-            recorded_at,
-        }
-    }
-}
-
-/// The longest terminal name, in characters.
-pub const MAX_TERMINAL_CHARS: usize = 64;
 
 impl Order {
     /// An order of `amount` paid in cash only, with no lines.

@@ -59,6 +59,7 @@ __all__ = [
     "TransfersDisabled",
     "UnknownMember",
     "UnknownOrder",
+    "UnknownHold",
     "UnknownRedemption",
     "UnknownReferrer",
     "cli",
@@ -95,6 +96,7 @@ class IdConflict(LoyaltyError): ...
 class InvalidInput(LoyaltyError): ...
 class OutOfStock(LoyaltyError): ...
 class UnknownRedemption(LoyaltyError): ...
+class UnknownHold(LoyaltyError): ...
 class StoreCorrupt(OSError):
     """A store's files are damaged or disagree (journal, snapshot, program); nothing was written."""
 class StorePoisoned(OSError):
@@ -222,6 +224,9 @@ class Member:
     @property
     def pending(self) -> Decimal: ...
     @property
+    def held(self) -> Decimal:
+        """Points in the member's open holds: the member's, but not available."""
+    @property
     def tier(self) -> str: ...
     @property
     def level(self) -> int:
@@ -232,6 +237,9 @@ class Member:
     def next_tier(self) -> Optional[str]: ...
     @property
     def to_next(self) -> Optional[Decimal]: ...
+    @property
+    def grace_until(self) -> Optional[int]:
+        """When the member's tier grace ends (Unix seconds); `None` when none runs."""
     @property
     def stamps(self) -> dict[str, int]: ...
     @property
@@ -254,6 +262,9 @@ class Totals:
     def fees(self) -> Decimal: ...
     @property
     def liability(self) -> Decimal: ...
+    @property
+    def overdraft(self) -> Decimal:
+        """Points offline orders spent beyond their members' balance, which became debt."""
 
 @final
 class Nps:
@@ -314,8 +325,18 @@ class Engine:
         points: Optional[_Amount] = None,
         *,
         lines: Optional[Sequence[_Line]] = None,
+        hold: Optional[int] = None,
+        offline: Optional[Union[Tuple[str, _Time], Mapping[str, Any]]] = None,
     ) -> Outcome:
-        """An order of `amount` (money) paying `points` with points; `lines` split it by category."""
+        """An order of `amount` (money) paying `points` with points; `lines` split it by category.
+        With `hold`, the points come from that open hold (a capture: the rest goes back); with
+        `offline`, a `(terminal, recorded_at)` pair, it is a sale a terminal made offline, whose
+        points are never refused for want of balance."""
+    def hold(self, id: int, at: _Time, member: int, points: _Amount) -> Outcome:
+        """Holds `points` of `member`'s for a checkout: hold `id` until an order captures it,
+        `release` gives it back, or it times out (`holds.ttl_seconds`)."""
+    def release(self, id: int, at: _Time, hold: int) -> Outcome:
+        """Gives open hold `hold` back to its member."""
     def refund(self, id: int, at: _Time, order: int, amount: _Amount) -> Outcome:
         """Returns `amount` (money) of order `order`."""
     def transfer(self, id: int, at: _Time, sender: int, recipient: int, points: _Amount) -> Outcome:

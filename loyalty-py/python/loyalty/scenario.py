@@ -60,13 +60,13 @@ def _expect_member(engine: Engine, want: Mapping[str, Any]) -> None:
     for field, value in want.items():
         if field == "member":
             continue
-        if field in ("available", "pending", "qualifying", "to_next"):
+        if field in ("available", "pending", "held", "qualifying", "to_next"):
             _same(f"member {m.member}: {field}", getattr(m, field), value)
         elif field == "stamps":
             for card, count in value.items():
                 if m.stamps.get(card, 0) != count:
                     raise Failure(f"member {m.member}: stamps[{card}] is {m.stamps.get(card, 0)}, expected {count}")
-        elif field in ("tier", "next_tier", "achievements", "orders"):
+        elif field in ("tier", "next_tier", "achievements", "orders", "grace_until"):
             if getattr(m, field) != value:
                 raise Failure(f"member {m.member}: {field} is {getattr(m, field)!r}, expected {value!r}")
         else:
