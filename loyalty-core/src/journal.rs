@@ -79,7 +79,8 @@ pub struct StatementLine {
     /// The change to pending points.
     #[serde(with = "crate::serde_decimal")]
     pub pending_change: Decimal,
-    /// Available points after this line.
+    /// The member's points after this line: available, and held in open holds (a hold moves
+    /// nothing between accounts, SPEC 9.1, so it makes no line).
     #[serde(with = "crate::serde_decimal")]
     pub balance: Decimal,
 }
@@ -284,8 +285,8 @@ fn checked(engine: Engine) -> Result<Engine, Error> {
     Ok(engine)
 }
 
-/// Member `member`'s history from journal records, with a running balance of available
-/// points: what an auditor or a customer's account page shows. Records of retries (an id seen
+/// Member `member`'s history from journal records, with a running balance of the member's
+/// points (available and held): what an auditor or a customer's account page shows. Records of retries (an id seen
 /// before) are skipped: they moved nothing.
 pub fn statement<'a>(
     member: MemberId,

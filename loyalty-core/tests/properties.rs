@@ -5,8 +5,8 @@
 use std::collections::HashSet;
 
 use loyalty_core::{
-    Account, Adjust, Cancel, Decimal, Effect, Engine, Enroll, Operation, Order, Program, Redeem,
-    Refund, Survey, Tick, Transfer,
+    Account, Adjust, Cancel, Decimal, Effect, Engine, Enroll, Hold, Offline, Operation, Order,
+    Program, Redeem, Refund, Release, Survey, Tick, Transfer,
 };
 use proptest::prelude::*;
 use serde_json::json;
@@ -57,6 +57,12 @@ fn program(engagement: bool) -> impl Strategy<Value = Program> {
                 p["surveys"] = json!({"points": "1", "cooldown_days": 2});
                 p["rewards"] = json!([{"name": "mug", "points": "3", "stock": 4},
                     {"name": "pass", "points": "20", "levels": ["L0"]}]);
+                // SPEC v3: holds that time out within a few steps, and a grace where the
+                // window allows one.
+                p["holds"] = json!({"ttl_seconds": 2 * HOUR});
+                if window.is_some() {
+                    p["tiers"]["grace_days"] = json!(2);
+                }
             }
             Program::from_json(&p.to_string()).expect("generated program is valid")
         })
@@ -101,6 +107,26 @@ enum Step {
     Cancel {
         pick: usize,
     },
+    Hold {
+        member: u64,
+        points: i64,
+    },
+    Release {
+        pick: usize,
+    },
+    /// An order paying with an open hold's points.
+    Capture {
+        pick: usize,
+        units: i64,
+        points: i64,
+    },
+    /// An order a terminal made offline.
+    Offline {
+        member: u64,
+        units: i64,
+        points: i64,
+        late: i64,
+    },
     Tick,
     Retry {
         pick: usize,
@@ -117,8 +143,13 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (member.clone(), member.clone(), 1i64..3_000).prop_map(|(from, to, points)| Step::Transfer { from, to, points }),
         2 => (member.clone(), -2_000i64..5_000).prop_map(|(member, points)| Step::Adjust { member, points }),
         1 => (member.clone(), -1i64..=11).prop_map(|(member, score)| Step::Survey { member, score }),
-        1 => (member, any::<bool>(), 0u64..=3).prop_map(|(member, pass, quantity)| Step::Redeem { member, pass, quantity }),
+        1 => (member.clone(), any::<bool>(), 0u64..=3).prop_map(|(member, pass, quantity)| Step::Redeem { member, pass, quantity }),
         1 => any::<usize>().prop_map(|pick| Step::Cancel { pick }),
+        2 => (member.clone(), 1i64..3_000).prop_map(|(member, points)| Step::Hold { member, points }),
+        1 => any::<usize>().prop_map(|pick| Step::Release { pick }),
+        2 => (any::<usize>(), 1i64..50_000, 0i64..3_000).prop_map(|(pick, units, points)| Step::Capture { pick, units, points }),
+        1 => (member, 1i64..10_000, 0i64..5_000, 0i64..2 * HOUR)
+            .prop_map(|(member, units, points, late)| Step::Offline { member, units, points, late }),
         2 => Just(Step::Tick),
         1 => any::<usize>().prop_map(|pick| Step::Retry { pick }),
     ]
@@ -153,6 +184,22 @@ impl Player {
 
     fn points(&self, units: i64) -> Decimal {
         Decimal::new(units, 2).round_dp(self.engine.program().points_scale as u32)
+    }
+
+    /// The id of one of the last holds accepted (or of no hold at all).
+    fn hold(&self, pick: usize) -> u64 {
+        let holds: Vec<u64> = self
+            .accepted
+            .iter()
+            .filter(|(o, _)| matches!(o, Operation::Hold(_)))
+            .filter_map(|(o, _)| o.id())
+            .collect();
+        holds
+            .iter()
+            .rev()
+            .nth(pick % 3)
+            .copied()
+            .unwrap_or(pick as u64)
     }
 
     fn operation(&mut self, step: &Step, dt: i64) -> Option<Operation> {
@@ -225,6 +272,36 @@ impl Player {
                     .unwrap_or(*pick as u64);
                 Operation::Cancel(Cancel::new(id, at, redemption))
             }
+            Step::Hold { member, points } => {
+                Operation::Hold(Hold::new(id, at, *member, self.points(*points)))
+            }
+            Step::Release { pick } => Operation::Release(Release::new(id, at, self.hold(*pick))),
+            Step::Capture {
+                pick,
+                units,
+                points,
+            } => {
+                let hold = self.hold(*pick);
+                let member = self.accepted.iter().find_map(|(o, _)| match o {
+                    Operation::Hold(h) if h.id == hold => Some(h.member),
+                    _ => None,
+                });
+                let order = Order::new(id, at, member.unwrap_or(1), self.money(*units))
+                    .with_points(self.points(*points));
+                Operation::Order(order.with_hold(hold))
+            }
+            Step::Offline {
+                member,
+                units,
+                points,
+                late,
+            } => {
+                let amount = self.money(*units);
+                let order = Order::new(id, at, *member, amount)
+                    .with_points(self.points(*points).min(amount))
+                    .with_offline(Offline::new("till", at - late));
+                Operation::Order(order)
+            }
             Step::Tick => Operation::Tick(Tick::new(at)),
             Step::Retry { pick } => {
                 self.at -= dt;
@@ -290,11 +367,13 @@ impl Player {
                     );
                     return Ok(true);
                 }
-                // The postings explain the totals: replaying them on the totals before gives the totals after.
-                prop_assert_eq!(
-                    replay_postings(totals_before, &outcome.postings),
-                    self.engine.totals()
-                );
+                // The postings explain the totals: replaying them on the totals before gives the
+                // totals after; the overdraft, a statistic beside the books, only grows.
+                let mut replayed = replay_postings(totals_before, &outcome.postings);
+                let after = self.engine.totals();
+                prop_assert!(after.overdraft >= totals_before.overdraft);
+                replayed.overdraft = after.overdraft;
+                prop_assert_eq!(replayed, after);
                 if let (Operation::Transfer(t), Effect::Transferred { points, fee, .. }) =
                     (op, &outcome.effect)
                 {
@@ -326,6 +405,10 @@ impl Player {
                 }
                 if let Operation::Order(o) = op {
                     self.orders.push(o.id);
+                    // An offline order's shortfall is debt.
+                    if o.offline.is_some() {
+                        self.clawed.insert(o.member);
+                    }
                 }
                 if let Operation::Refund(r) = op {
                     if let Effect::Refunded(out) = &outcome.effect {
@@ -389,8 +472,15 @@ impl Player {
                     id
                 );
             }
-            // Tiers never disagree with the qualifying total.
-            let level = program.level_for(v.qualifying);
+            prop_assert!(v.held >= Decimal::ZERO);
+            // Tiers never disagree with the qualifying total: the computed level, or a higher
+            // one held through a running grace (SPEC 9.3).
+            let computed = program.level_for(v.qualifying);
+            let level = v.level;
+            match v.grace_until {
+                Some(until) => prop_assert!(level > computed && until > self.engine.clock()),
+                None => prop_assert_eq!(level, computed),
+            }
             prop_assert_eq!(&v.tier, &program.tiers.levels[level].name);
             let next = program.tiers.levels.get(level + 1);
             prop_assert_eq!(v.next_tier.as_deref(), next.map(|l| l.name.as_str()));
@@ -554,7 +644,8 @@ proptest! {
 
     /// Replaying the journal rebuilds exactly the same state; a snapshot plus the records after
     /// it equals replaying everything; records and snapshots survive JSON; a statement's running
-    /// balance ends at the member's available points.
+    /// balance ends at the member's points: available and held (a hold moves nothing between
+    /// accounts, SPEC 9.1).
     #[test]
     fn journal_replay_and_snapshots_rebuild_the_same_state(
         program in program(true),
@@ -596,7 +687,8 @@ proptest! {
         for id in p.engine.member_ids() {
             let lines = loyalty_core::statement(id, &records);
             let last = lines.last().map_or(Decimal::ZERO, |l| l.balance);
-            prop_assert_eq!(last, p.engine.member(id).unwrap().available);
+            let view = p.engine.member(id).unwrap();
+            prop_assert_eq!(last, view.available + view.held);
         }
     }
 }

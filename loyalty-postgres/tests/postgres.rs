@@ -265,14 +265,28 @@ fn a_snapshot_and_the_rows_after_it_rebuild_the_replica(dsn: &str) {
         &Refund::new(3, T0 + 5, 2, Decimal::from(100)).into(),
     )
     .unwrap();
+    // SPEC v3: a hold and its capture (an order's tail) travel as rows like the rest.
+    for json in [
+        format!(
+            r#"{{"op": "hold", "id": 5, "at": {}, "member": 1, "points": "7"}}"#,
+            T0 + 10
+        ),
+        format!(
+            r#"{{"op": "order", "id": 6, "at": {}, "member": 1, "amount": "20", "points": "5", "hold": 5}}"#,
+            T0 + 20
+        ),
+    ] {
+        j.append(&mut c, &Operation::from_json(&json).unwrap())
+            .unwrap();
+    }
     let fresh = Journal::open(&mut c, &name, &program()).unwrap();
-    assert_eq!(fresh.seq(), 3);
+    assert_eq!(fresh.seq(), 5);
     assert_eq!(fresh.engine().state_digest(), j.engine().state_digest());
     let replayed = Engine::replay(program(), &rows(&mut c, &name)).unwrap();
     assert_eq!(replayed.state_digest(), j.engine().state_digest());
     // Not inside a transaction that appended: its rows are not committed.
     let mut tx = c.transaction().unwrap();
-    j.append(&mut tx, &Enroll::new(4, T0 + 6, 2).into())
+    j.append(&mut tx, &Enroll::new(4, T0 + 26, 2).into())
         .unwrap();
     assert!(matches!(j.snapshot(&mut tx), Err(Error::Journal(_))));
 }
