@@ -477,9 +477,10 @@ impl Player {
             // one held through a running grace (SPEC 9.3).
             let computed = program.level_for(v.qualifying);
             let level = v.level;
-            match v.grace_until {
-                Some(until) => prop_assert!(level > computed && until > self.engine.clock()),
-                None => prop_assert_eq!(level, computed),
+            if let Some(until) = v.grace_until {
+                prop_assert!(level > computed && until > self.engine.clock());
+            } else {
+                prop_assert_eq!(level, computed);
             }
             prop_assert_eq!(&v.tier, &program.tiers.levels[level].name);
             let next = program.tiers.levels.get(level + 1);
