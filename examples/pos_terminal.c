@@ -1,6 +1,8 @@
 /*
  * A tiny offline point-of-sale terminal: it links the loyalty engine statically, keeps the
- * program in memory, and runs a shift of sales: enrol a customer, sell, redeem points, refund.
+ * program in memory, and runs a shift of sales: enrol a customer, sell, pay with points in two
+ * phases (reserve the points, then capture them when the card payment goes through, or give them
+ * back when it is declined), refund.
  *
  * Build (scripts/test-c.sh does this):
  *   cargo build --release -p loyalty-ffi
@@ -20,22 +22,25 @@ static const char *PROGRAM =
     " \"tiers\": {\"levels\": ["
     "  {\"name\": \"Regular\", \"threshold\": \"0\", \"accrual_rate\": \"0.05\"},"
     "  {\"name\": \"Friend\", \"threshold\": \"200\", \"accrual_rate\": \"0.10\"}]},"
-    " \"redemption\": {\"max_share\": \"0.5\"}}";
+    " \"redemption\": {\"max_share\": \"0.5\"}, \"holds\": {\"ttl_seconds\": 900}}";
 
 /* One till event: the terminal's own record of what happened at the counter. */
-typedef enum { ENROL, SALE, REDEEM, REFUND } kind;
+/* RESERVE holds points while the card is charged; PAID captures the hold with the sale,
+ * DECLINED gives it back (a hold nobody settles goes back by itself after `ttl_seconds`). */
+typedef enum { ENROL, SALE, RESERVE, PAID, DECLINED, REFUND } kind;
 typedef struct {
   kind what;
   uint64_t customer;
-  int64_t cents;       /* the sale, or the refund */
-  int64_t points;      /* points (in hundredths) to redeem */
-  uint64_t refund_of;  /* the receipt being refunded */
+  int64_t cents;   /* the sale, or the refund */
+  int64_t points;  /* points (in hundredths) reserved or spent */
+  uint64_t of;     /* the receipt this one settles: the hold, or the sale refunded */
 } event;
 
 static const event SHIFT[] = {
-    {ENROL, 501, 0, 0, 0},     {SALE, 501, 12000, 0, 0},  {SALE, 501, 9550, 0, 0},
-    {SALE, 501, 4000, 0, 0},   {REDEEM, 501, 3000, 1000, 0}, {REFUND, 501, 4000, 0, 4},
-    {SALE, 777, 500, 0, 0},    {ENROL, 777, 0, 0, 0},     {SALE, 777, 500, 0, 0},
+    {ENROL, 501, 0, 0, 0},        {SALE, 501, 12000, 0, 0},       {SALE, 501, 9550, 0, 0},
+    {SALE, 501, 4000, 0, 0},      {RESERVE, 501, 0, 1000, 0},     {DECLINED, 501, 0, 0, 5},
+    {RESERVE, 501, 0, 1000, 0},   {PAID, 501, 3000, 1000, 7},     {REFUND, 501, 4000, 0, 4},
+    {SALE, 777, 500, 0, 0},       {ENROL, 777, 0, 0, 0},          {SALE, 777, 500, 0, 0},
 };
 
 static void print_error(loyalty_result r) {
@@ -68,15 +73,25 @@ int main(void) {
         printf("#%" PRIu64 " sale %" PRId64 ".%02" PRId64 " to %" PRIu64 "\n", id, ev->cents / 100, ev->cents % 100, ev->customer);
         r = loyalty_order(engine, id, at, ev->customer, ev->cents, 0, &out);
         break;
-      case REDEEM:
-        printf("#%" PRIu64 " sale %" PRId64 ".%02" PRId64 " paying %" PRId64 ".%02" PRId64 " in points\n", id, ev->cents / 100,
-               ev->cents % 100, ev->points / 100, ev->points % 100);
-        r = loyalty_order(engine, id, at, ev->customer, ev->cents, ev->points, &out);
+      case RESERVE:
+        printf("#%" PRIu64 " reserve %" PRId64 ".%02" PRId64 " points while the card is charged\n", id, ev->points / 100,
+               ev->points % 100);
+        r = loyalty_hold(engine, id, at, ev->customer, ev->points, &out);
+        break;
+      case PAID:
+        printf("#%" PRIu64 " card paid: sale %" PRId64 ".%02" PRId64 " paying %" PRId64 ".%02" PRId64
+               " in points held by #%" PRIu64 "\n",
+               id, ev->cents / 100, ev->cents % 100, ev->points / 100, ev->points % 100, ev->of);
+        r = loyalty_capture(engine, id, at, ev->customer, ev->cents, ev->points, ev->of, &out);
+        break;
+      case DECLINED:
+        printf("#%" PRIu64 " card declined: points held by #%" PRIu64 " go back\n", id, ev->of);
+        r = loyalty_release(engine, id, at, ev->of, &out);
         break;
       case REFUND:
         printf("#%" PRIu64 " refund %" PRId64 ".%02" PRId64 " of receipt #%" PRIu64 "\n", id, ev->cents / 100, ev->cents % 100,
-               ev->refund_of);
-        r = loyalty_refund(engine, id, at, ev->refund_of, ev->cents, &out);
+               ev->of);
+        r = loyalty_refund(engine, id, at, ev->of, ev->cents, &out);
         break;
     }
     if (r != LOYALTY_OK) {
@@ -89,9 +104,9 @@ int main(void) {
       size_t written = 0;
       if (loyalty_tier_name(engine, m.tier, tier, sizeof tier, &written) != LOYALTY_OK) tier[0] = '\0';
       printf("  earned %" PRId64 ".%02" PRId64 ", clawed %" PRId64 ".%02" PRId64 "; balance %" PRId64 ".%02" PRId64
-             " points, level %s\n",
+             " points (%" PRId64 ".%02" PRId64 " held), level %s\n",
              out.accrued / 100, out.accrued % 100, out.clawed / 100, out.clawed % 100, m.available / 100, m.available % 100,
-             tier);
+             m.held / 100, m.held % 100, tier);
     }
   }
   loyalty_totals t;

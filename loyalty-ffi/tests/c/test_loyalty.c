@@ -187,7 +187,7 @@ static void engagement(void) {
   CHECK(available(e, 1) == 10000);
   OK(loyalty_price(e, 1, 100000, "services", &price));
   CHECK(price == 85000);
-  char buf[256];
+  char buf[512];
   size_t written = 0;
   OK(loyalty_price_json(e, 1, "[{\"category\": \"furniture\", \"amount\": \"1000\"}, {\"category\": \"services\", \"amount\": \"1000\"}]",
                         buf, sizeof buf, &written));
@@ -317,8 +317,9 @@ static void error_paths(void) {
   CHECK(strcmp(loyalty_result_name(LOYALTY_BUFFER_TOO_SMALL), "BufferTooSmall") == 0);
   CHECK(strcmp(loyalty_result_name(LOYALTY_IO), "Io") == 0);
   CHECK(strcmp(loyalty_result_name(LOYALTY_UNKNOWN_REDEMPTION), "UnknownRedemption") == 0);
+  CHECK(strcmp(loyalty_result_name(LOYALTY_UNKNOWN_HOLD), "UnknownHold") == 0);
   /* Any integer has a name: those that are no result are "Unknown", never a crash. */
-  const int not_results[] = {22, 50, 99, 108, 1000, -1, INT_MIN, INT_MAX};
+  const int not_results[] = {23, 50, 99, 108, 1000, -1, INT_MIN, INT_MAX};
   for (size_t i = 0; i < sizeof not_results / sizeof not_results[0]; i++) {
     CHECK(strcmp(loyalty_result_name(not_results[i]), "Unknown") == 0);
   }
@@ -609,6 +610,61 @@ static void expiring_soon(void) {
   loyalty_engine_free(e);
 }
 
+/* SPEC 9.1, 9.3, 9.7: a hold captured, a hold released, a hold timed out, an offline sale
+ * beyond the balance, and a grace, through the typed functions and the structs. */
+static void checkout(void) {
+  loyalty_engine *e = NULL;
+  OK(loyalty_engine_new("{\"points_scale\": 2, \"holds\": {\"ttl_seconds\": 600},"
+                        " \"tiers\": {\"window_days\": 10, \"grace_days\": 3, \"levels\": ["
+                        "{\"name\": \"Silver\", \"threshold\": \"0\", \"accrual_rate\": \"0.1\"},"
+                        "{\"name\": \"Gold\", \"threshold\": \"1000\", \"accrual_rate\": \"0.1\"}]}}",
+                        &e));
+  const int64_t t0 = 1767225600;
+  OK(loyalty_enroll(e, 1, t0, 1, NULL, NULL));
+  OK(loyalty_order(e, 2, t0, 1, 100000, 0, NULL)); /* 1000.00: 100.00 points, Gold */
+  loyalty_outcome out;
+  OK(loyalty_hold(e, 3, t0 + 60, 1, 7000, &out));  /* 70.00 held */
+  CHECK(out.points == 7000);
+  loyalty_member m;
+  OK(loyalty_member_get(e, 1, &m));
+  CHECK(m.available == 3000 && m.held == 7000 && !m.has_grace && m.grace_until == 0);
+  FAILS(loyalty_hold_str(e, 4, t0 + 60, 1, "30.01", NULL), LOYALTY_INSUFFICIENT_POINTS);
+  FAILS(loyalty_hold_str(e, 4, t0 + 60, 1, "0", NULL), LOYALTY_INVALID_AMOUNT);
+  FAILS(loyalty_hold_str(e, 4, t0 + 60, 1, NULL, NULL), LOYALTY_NULL_POINTER);
+  FAILS(loyalty_capture_str(e, 4, t0 + 120, 1, "200", "70.01", 3, NULL), LOYALTY_INSUFFICIENT_POINTS);
+  FAILS(loyalty_capture(e, 4, t0 + 120, 1, 20000, 1000, 2, NULL), LOYALTY_UNKNOWN_HOLD);
+  OK(loyalty_capture_str(e, 4, t0 + 120, 1, "200", "50", 3, &out)); /* 20 back, 15 accrued */
+  CHECK(out.points == 5000);
+  OK(loyalty_member_get(e, 1, &m));
+  CHECK(m.available == 6500 && m.held == 0);
+  FAILS(loyalty_release(e, 5, t0 + 130, 3, NULL), LOYALTY_UNKNOWN_HOLD); /* captured */
+  OK(loyalty_hold_str(e, 6, t0 + 200, 1, "10", NULL));
+  OK(loyalty_release(e, 7, t0 + 210, 6, &out));
+  CHECK(out.points_returned == 1000);
+  OK(loyalty_hold(e, 8, t0 + 300, 1, 500, NULL));
+  OK(loyalty_tick(e, t0 + 900));                    /* its time-out */
+  CHECK(available(e, 1) == 6500);
+  /* Offline: 80.00 points on a 100.00 sale with 65.00 available: 15.00 is debt. */
+  FAILS(loyalty_order_offline_str(e, 9, t0 + 1000, 1, "100", "80", NULL, t0 + 990, NULL), LOYALTY_NULL_POINTER);
+  FAILS(loyalty_order_offline_str(e, 9, t0 + 1000, 1, "100", "80", "till-1", t0 + 1001, NULL),
+        LOYALTY_INVALID_INPUT);
+  FAILS(loyalty_order_offline(e, 9, t0 + 1000, 1, 1000, 1001, "till-1", t0, NULL), LOYALTY_INVALID_AMOUNT);
+  OK(loyalty_order_offline_str(e, 9, t0 + 1000, 1, "100", "80", "till-1", t0 + 990, NULL));
+  loyalty_totals t;
+  OK(loyalty_totals_get(e, &t));
+  CHECK(t.overdraft == 1500);
+  CHECK(available(e, 1) == -1500 + 200); /* the sale's 20.00 cash accrued 2.00 */
+  /* The orders leave the 10-day window at t0 + 10 days: Gold is kept 3 days. */
+  OK(loyalty_tick(e, t0 + 10 * 86400 + 1000));
+  OK(loyalty_member_get(e, 1, &m));
+  CHECK(m.tier == 1 && m.has_grace && m.grace_until == t0 + 10 * 86400 + 3 * 86400 && m.qualifying == 0);
+  OK(loyalty_tick(e, t0 + 13 * 86400 + 1000));
+  OK(loyalty_member_get(e, 1, &m));
+  CHECK(m.tier == 0 && !m.has_grace && m.grace_until == 0);
+  OK(loyalty_verify(e));
+  loyalty_engine_free(e);
+}
+
 /* What Rust and Python have beside operations: dry runs, provisional operations, outcomes by
  * id and of the last tick, the member list, a campaign's use. */
 static void plans_and_history(void) {
@@ -673,6 +729,7 @@ int main(void) {
   plans_and_history();
   reward_catalogue();
   expiring_soon();
+  checkout();
   clock_digest_and_tier_counts();
   qualifying_with_more_places();
   refunds_and_adjustments();
