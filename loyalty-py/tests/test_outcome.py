@@ -40,6 +40,11 @@ def outcomes() -> List[loyalty.Outcome]:
         e.cancel(9, T0 + 60, 8),
         e.tick(T0 + 120),
         e.configure(10, T0 + 120, PROGRAM),
+        e.hold(11, T0 + 120, 2, "20"),
+        e.order(12, T0 + 120, 2, "100", "15", hold=11),
+        e.hold(13, T0 + 120, 2, "10"),
+        e.release(14, T0 + 120, 13),
+        e.order(15, T0 + 120, 1, "50", "40", offline=("till-1", T0 + 100)),
     ]
 
 
@@ -100,7 +105,7 @@ def test_every_getter_shows_the_cores_json_for_every_effect_kind() -> None:
         assert shown(o) == expected(j), j
         seen.add(o.effect)
     assert seen == {"enrolled", "ordered", "refunded", "transferred", "adjusted", "surveyed", "redeemed",
-                    "cancelled", "ticked", "configured"}
+                    "cancelled", "ticked", "configured", "held", "released"}
 
 
 def test_the_order_exercises_every_part() -> None:
@@ -220,3 +225,58 @@ def test_hostile_redeem_and_cancel_fields_are_clear_errors_that_change_nothing()
         assert "3" in str(why)
     else:
         raise AssertionError("a redemption is cancelled once")
+
+
+def test_hostile_checkout_fields_are_clear_errors_that_change_nothing() -> None:
+    """SPEC 9.1 and 9.7's fields: holds of bad amounts, unknown or closed holds, captures beyond
+    the hold, offline origins of the wrong shape, time or length; each refusal names what was
+    wrong, and the state is as before."""
+    e = loyalty.Engine({**PROGRAM, "holds": {"ttl_seconds": 600}})
+    e.enroll(1, T0, 1)
+    e.enroll(2, T0, 2)
+    e.adjust(3, T0, 1, "50")
+    e.hold(4, T0, 1, "30")
+    assert (e.member(1).available, e.member(1).held) == (Decimal("20.00"), Decimal("30.00"))
+    digest = e.state_digest()
+    bad: List[Any] = [
+        (lambda: e.hold(10, T0, 1, "0"), loyalty.InvalidAmount, "0"),
+        (lambda: e.hold(10, T0, 1, "-5"), loyalty.InvalidAmount, "-5"),
+        (lambda: e.hold(10, T0, 1, "1.001"), loyalty.InvalidAmount, "1.001"),
+        (lambda: e.hold(10, T0, 1, 2.5), TypeError, "float"),
+        (lambda: e.hold(10, T0, 1, "21"), loyalty.InsufficientPoints, "21"),
+        (lambda: e.hold(10, T0, 9, "1"), loyalty.UnknownMember, "9"),
+        (lambda: e.hold(4, T0, 1, "5"), loyalty.IdConflict, "4"),
+        (lambda: e.release(10, T0, 3), loyalty.UnknownHold, "3"),  # an adjustment's id
+        (lambda: e.release(10, T0, 999), loyalty.UnknownHold, "999"),
+        (lambda: e.release(10, T0, -1), loyalty.InvalidInput, "hold"),
+        (lambda: e.release(10, T0, "4"), TypeError, "hold"),
+        (lambda: e.order(10, T0, 2, "100", "5", hold=4), loyalty.UnknownHold, "4"),  # not member 2's
+        (lambda: e.order(10, T0, 1, "100", "31", hold=4), loyalty.InsufficientPoints, "31"),
+        (lambda: e.order(10, T0, 1, "100", "5", hold="4"), TypeError, "hold"),
+        (lambda: e.order(10, T0, 1, "100", "5", offline=("till", T0 + 1)), loyalty.InvalidInput, "recorded_at"),
+        (lambda: e.order(10, T0, 1, "100", "5", offline=("", T0)), loyalty.InvalidInput, "terminal"),
+        (lambda: e.order(10, T0, 1, "100", "5", offline=("x" * 65, T0)), loyalty.InvalidInput, "terminal"),
+        (lambda: e.order(10, T0, 1, "100", "5", offline=("till", T0), hold=4), loyalty.InvalidInput, "hold"),
+        (lambda: e.order(10, T0, 1, "100", "5", offline={"terminal": "t"}), loyalty.InvalidInput, "recorded_at"),
+        (lambda: e.order(10, T0, 1, "100", "5", offline={"terminal": "t", "recorded_at": T0, "x": 1}),
+         loyalty.InvalidInput, "terminal"),
+        (lambda: e.order(10, T0, 1, "100", "5", offline="till"), TypeError, "offline"),
+        (lambda: e.order(10, T0, 1, "100", "5", offline=(7, T0)), TypeError, "terminal"),
+        (lambda: e.order(10, T0, 1, "10", "11", offline=("till", T0)), loyalty.InvalidAmount, "11"),
+    ]
+    for call, error, named in bad:
+        try:
+            call()
+        except error as why:
+            assert named in str(why), (named, str(why))
+        else:
+            raise AssertionError(f"{named}: no {error.__name__}")
+        assert e.state_digest() == digest
+    # A sale made offline is never refused for want of balance: the shortfall is debt.
+    e.order(10, T0 + 5, 1, "100", "50", offline={"terminal": "till", "recorded_at": T0})
+    # 50 cash at 3%, and the "First" order achievement's 2 points, paid on the debt.
+    assert e.member(1).available == Decimal("-30.00") + Decimal("1.50") + Decimal("2.00")
+    assert e.totals().overdraft == Decimal("30.00")
+    e.tick(T0 + 600)  # hold 4 times out: its 30 points repay the debt
+    assert (e.member(1).available, e.member(1).held) == (Decimal("3.50"), Decimal("0.00"))
+    e.verify()

@@ -20,6 +20,22 @@ def checkout(engine: loyalty.Engine, order_id: int, member: int, amount: Decimal
     return earned
 
 
+def two_phase(engine: loyalty.Engine, hold_id: int, member: int, amount: Decimal, points: Decimal, paid: bool) -> Decimal:
+    """Points held while the card is charged, then captured or given back."""
+    engine.hold(hold_id, datetime.now(timezone.utc), member, points)
+    try:
+        if paid:
+            return engine.order(hold_id + 1, datetime.now(timezone.utc), member, amount, points, hold=hold_id).accrued
+        engine.release(hold_id + 1, datetime.now(timezone.utc), hold_id)
+    except loyalty.UnknownHold:  # timed out meanwhile
+        pass
+    held: Decimal = engine.member(member).held
+    grace: Optional[int] = engine.member(member).grace_until
+    overdraft: Decimal = engine.totals().overdraft
+    engine.order(hold_id + 2, 0, member, amount, offline=("till-1", 0))
+    return held + overdraft + (grace or 0)
+
+
 def statement(engine: loyalty.Engine, member: int) -> str:
     m: loyalty.Member = engine.member(member)
     nxt: Optional[str] = m.next_tier
