@@ -8,8 +8,11 @@ them one program. Configuration by environment:
 - ``LOYALTY_SHOP_PROGRAM``: the program's name in the journal (default ``falcon-shop``).
 
 Endpoints: ``POST /members``, ``POST /orders`` (with points), ``POST /orders/{id}/refunds``,
-``GET /members/{id}``, ``GET /totals``, and the reward catalogue: ``GET /rewards`` (each reward
-with its stock left), ``POST /rewards/{name}/redemptions``, ``POST /redemptions/{id}/cancel``. A rejected operation answers 409 (422 for bad input)
+``GET /members/{id}``, ``GET /totals``, the reward catalogue: ``GET /rewards`` (each reward
+with its stock left), ``POST /rewards/{name}/redemptions``, ``POST /redemptions/{id}/cancel``,
+and two-phase checkout: ``POST /checkouts`` holds a member's points while the payment runs, an
+order with ``"hold": ID`` captures them, ``POST /checkouts/{id}/release`` gives them back (an
+unsettled hold goes back by itself after the program's ``holds.ttl_seconds``). A rejected operation answers 409 (422 for bad input)
 with the SPEC error name and message, and leaves no shop row behind. Amounts are decimal
 strings or integers (``"10.50"``, ``10``): a JSON float such as ``10.5`` is refused with 422, as
 the Python API refuses floats. ``/docs`` is Swagger UI served from the ``swagger-ui-bundle``
@@ -98,6 +101,18 @@ class NewOrder(BaseModel):
     member: int
     amount: Amount
     points: Amount = Decimal(0)
+    #: The checkout hold whose points pay this order (its rest goes back to the member).
+    hold: Optional[int] = None
+
+
+class NewCheckout(BaseModel):
+    id: int
+    member: int
+    points: Amount
+
+
+class NewRelease(BaseModel):
+    id: int
 
 
 class NewRefund(BaseModel):
@@ -147,6 +162,8 @@ def enroll(body: NewMember) -> dict[str, Any]:
 def order(body: NewOrder) -> dict[str, Any]:
     """The shop's order row and the loyalty order commit together, or neither does."""
     op = {"op": "order", "id": body.id, "at": now(), "member": body.member, "amount": body.amount, "points": body.points}
+    if body.hold is not None:
+        op["hold"] = body.hold
     with state["pool"].connection() as conn, state["journal"].session() as journal:
         try:
             with conn.transaction():
@@ -196,6 +213,7 @@ def member(member: int) -> dict[str, Any]:
             "member": view.member,
             "available": str(view.available),
             "pending": str(view.pending),
+            "held": str(view.held),
             "tier": view.tier,
             "orders": view.orders,
         }
@@ -241,4 +259,21 @@ def redeem(name: str, body: NewRedemption) -> dict[str, Any]:
 def cancel(redemption: int, body: NewCancel) -> dict[str, Any]:
     """Takes a redemption back: its points return to the member, its stock to the catalogue."""
     op = {"op": "cancel", "id": body.id, "at": now(), "redemption": redemption}
+    return append(op)
+
+
+@app.post("/checkouts")
+def checkout(body: NewCheckout) -> dict[str, Any]:
+    """Holds ``points`` of the member's while the payment runs: they are no longer available,
+    and an order with ``"hold": id`` spends them (409 ``InsufficientPoints`` or ``BelowMinimum``
+    when the rules refuse the hold)."""
+    op = {"op": "hold", "id": body.id, "at": now(), "member": body.member, "points": body.points}
+    return append(op)
+
+
+@app.post("/checkouts/{hold}/release")
+def release(hold: int, body: NewRelease) -> dict[str, Any]:
+    """The payment failed or the cart was abandoned: the held points go back (409
+    ``UnknownHold`` when the hold was captured, released or timed out already)."""
+    op = {"op": "release", "id": body.id, "at": now(), "hold": hold}
     return append(op)

@@ -167,6 +167,23 @@ def test_the_shop_serves_one_program_from_every_worker(dsn: str) -> None:
         assert status == 409 and answer["detail"]["error"] == "UnknownRedemption", answer
         assert shop.call("GET", "/rewards")[1]["rewards"][0]["left"] == 40
         assert shop.call("GET", "/members/21")[1]["available"] == "60.00"
+        # Two-phase checkout: points held while the card is charged, then captured by the order
+        # (the rest of the hold comes back), or released when the payment fails.
+        assert shop.call("POST", "/checkouts", {"id": 900_015, "member": 21, "points": "40"})[0] == 200
+        view = shop.call("GET", "/members/21")[1]
+        assert (view["available"], view["held"]) == ("20.00", "40.00"), view
+        body = {"id": 900_016, "member": 21, "amount": "100.00", "points": "30", "hold": 900_015}
+        status, answer = shop.call("POST", "/orders", body)
+        assert status == 200 and answer["outcome"]["effect"]["points_spent"] == "30.00", answer
+        view = shop.call("GET", "/members/21")[1]
+        assert (view["available"], view["held"]) == ("32.10", "0.00"), view  # 10 back, 2.10 accrued
+        assert shop.call("POST", "/checkouts", {"id": 900_017, "member": 21, "points": "5"})[0] == 200
+        assert shop.call("POST", "/checkouts/900017/release", {"id": 900_018})[0] == 200
+        status, answer = shop.call("POST", "/checkouts/900017/release", {"id": 900_019})
+        assert status == 409 and answer["detail"]["error"] == "UnknownHold", answer
+        status, answer = shop.call("POST", "/checkouts", {"id": 900_019, "member": 21, "points": "500"})
+        assert status == 409 and answer["detail"]["error"] == "InsufficientPoints", answer
+        assert shop.call("GET", "/members/21")[1]["available"] == "32.10"
         # Swagger UI from the shop's own assets: the page names no other host.
         page = shop.fetch("/docs").decode()
         assert "/static/swagger/swagger-ui-bundle.js" in page and "cdn" not in page, page
