@@ -42,9 +42,12 @@ const MONTH: &[(i64, &str)] = &[
         18,
         r#"{"op": "transfer", "from": 1, "to": 4, "points": "100"}"#,
     ),
+    // At the till, Dana's points are held while her card is charged (#13), then the order
+    // captures them.
+    (20, r#"{"op": "hold", "member": 4, "points": "109"}"#),
     (
         20,
-        r#"{"op": "order", "member": 4, "amount": "120.00", "points": "109"}"#,
+        r#"{"op": "order", "member": 4, "amount": "120.00", "points": "109", "hold": 13}"#,
     ),
     (
         22,
@@ -174,8 +177,14 @@ fn describe(op: &Operation, outcome: &Outcome) -> String {
         },
         (Effect::Ordered(o), Operation::Order(order)) => {
             let mut s = format!("{} pays {} ", name_of(o.member), order.amount);
-            if !o.points_spent.is_zero() {
-                let _ = write!(s, "({} in points) ", o.points_spent);
+            match order.hold {
+                Some(h) => {
+                    let _ = write!(s, "({} in points held by #{h}) ", o.points_spent);
+                }
+                None if !o.points_spent.is_zero() => {
+                    let _ = write!(s, "({} in points) ", o.points_spent);
+                }
+                None => {}
             }
             let _ = write!(s, "and earns {}", o.accrued);
             for c in &o.commissions {
@@ -230,6 +239,12 @@ fn describe(op: &Operation, outcome: &Outcome) -> String {
             },
             _,
         ) => format!("{} takes a {reward} for {points} points", name_of(*member)),
+        (Effect::Held { member, points, .. }, _) => {
+            format!(
+                "{}'s card is charged; {points} points held meanwhile",
+                name_of(*member)
+            )
+        }
         _ => op.kind().to_owned(),
     }
 }

@@ -50,6 +50,12 @@ fn levels(p: &Program, out: &mut dyn Write) -> io::Result<()> {
         (Basis::Points, Some(n)) => format!("points earned over the last {n} days"),
     };
     writeln!(out, "levels, reached by {basis}:")?;
+    if let Some(days) = p.tiers.grace_days {
+        writeln!(
+            out,
+            "  a member who falls below a level keeps it {days} days (tier grace)"
+        )?;
+    }
     for level in &p.tiers.levels {
         let referral = if level.referral_rates.is_empty() {
             "no referral commission".to_owned()
@@ -213,8 +219,22 @@ fn engagement(p: &Program, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-/// The reward catalogue (SPEC 9.5) and the clock guard (9.4).
+/// Holds (SPEC 9.1), offline limits (9.7), the reward catalogue (9.5) and the clock guard (9.4).
 fn checkout(p: &Program, out: &mut dyn Write) -> io::Result<()> {
+    let ttl = p.holds.unwrap_or_default().ttl_seconds;
+    writeln!(
+        out,
+        "holds: points held at checkout go back after {ttl} s unless an order captures them"
+    )?;
+    if let Some(limits) = p.offline {
+        let limit = |v: Option<Decimal>| v.map_or_else(|| "no limit".to_owned(), plain);
+        writeln!(
+            out,
+            "offline terminals: points per sale {}, per terminal between syncs {}",
+            limit(limits.max_points_per_order),
+            limit(limits.max_points_per_terminal)
+        )?;
+    }
     for r in &p.rewards {
         let stock = r
             .stock

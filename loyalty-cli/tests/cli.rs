@@ -127,6 +127,16 @@ fn check_describes_every_example_program() {
         text.contains("reward Lounge pass: 400 points, no stock limit, for levels Lion"),
         "{text}"
     );
+    assert!(
+        text.contains(
+            "holds: points held at checkout go back after 600 s unless an order captures them"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("offline terminals: points per sale 200, per terminal between syncs 1000"),
+        "{text}"
+    );
 
     let cafe = loyalty(&["check", &repo("examples/programs/cafe.toml")]);
     assert_eq!(cafe.status.code(), Some(0), "{}", stderr(&cafe));
@@ -139,6 +149,9 @@ fn check_describes_every_example_program() {
 
     let market = loyalty(&["check", &repo("examples/programs/marketplace.json")]);
     assert!(stdout(&market).contains("levels, reached by points earned over the last 365 days:"));
+    assert!(
+        stdout(&market).contains("a member who falls below a level keeps it 30 days (tier grace)")
+    );
     assert!(stdout(&market).contains("from level Partner up"));
 }
 
