@@ -58,6 +58,7 @@ def report(sim: Simulation, seconds: float) -> None:
         print(f"NPS {kind}: {nps.score} ({nps.responses} answers)")
     left = ", ".join(f"{name}: {e.stock_left(name)} left" for name in ("Coffee mug",))
     print(f"rewards: {sim.redemptions} redeemed, {sim.cancellations} cancelled; {left}")
+    print(f"checkouts paying with held points: {sim.checkouts} captured, {sim.abandoned} released after a failed payment")
     if sim.rejected:
         print("refused: " + ", ".join(f"{name} {n}" for name, n in sim.rejected.most_common()))
 
@@ -127,7 +128,8 @@ def main() -> None:
     parser.add_argument("--quiet", action="store_true", help="print the summary only: no chart, no progress bar")
     args = parser.parse_args()
     started = time.perf_counter()
-    sim = simulate(PROGRAM, Population(members=args.members, days=args.days, seed=args.seed), progress=not args.quiet)
+    population = Population(members=args.members, days=args.days, seed=args.seed, checkout_rate=0.05)
+    sim = simulate(PROGRAM, population, progress=not args.quiet)
     report(sim, time.perf_counter() - started)
     if not args.quiet:
         Path(args.chart).parent.mkdir(parents=True, exist_ok=True)

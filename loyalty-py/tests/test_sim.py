@@ -114,3 +114,19 @@ def test_a_catalogue_is_modelled_its_stock_never_negative_and_cancels_return_it(
     assert totals.redeemed > 0 and totals.issued == totals.redeemed + totals.expired + totals.fees + totals.liability
     # A program without a catalogue draws nothing for it: no reward columns.
     assert "redemptions" not in simulate(PROGRAM, SMALL).series
+
+
+def test_two_phase_checkouts_are_modelled_and_settle_every_hold() -> None:
+    population = Population(members=400, days=60, seed=5, sample_every=5, checkout_rate=0.6,
+                            failed_payment_rate=0.25, points_per_redemption=1)
+    run = simulate(PROGRAM, population)
+    s = run.series
+    assert run.checkouts > 0 and run.abandoned > 0
+    assert (s["checkouts"][-1], s["abandoned"][-1]) == (run.checkouts, run.abandoned)
+    assert s["checkouts"] == sorted(s["checkouts"])  # counts so far never fall
+    # Every hold was captured or released the same day: nothing is left held.
+    assert all(run.engine.member(m).held == 0 for m in run.engine.member_ids())
+    run.engine.verify()
+    # Without the rate, nothing is drawn for it: the run is the run it was.
+    plain = simulate(PROGRAM, SMALL)
+    assert "checkouts" not in plain.series and plain.checkouts == 0

@@ -30,6 +30,11 @@ anywhere, in any process):
   counted), and ``cancel_rate`` of the open redemptions are cancelled a month. The series gains
   ``redemptions`` (accepted so far, less cancels) and a ``stock:NAME`` column per reward with a
   stock. Programs without rewards draw nothing for it, so their runs are as before.
+- **Checkouts with a hold.** ``checkout_rate`` of the members a month pay part of an order
+  with ``points_per_redemption`` points in two phases: the points are held while the card is
+  charged, then the order captures them, or, for ``failed_payment_rate`` of them, the payment
+  fails and the hold is released. The series gains ``checkouts`` (captured so far) and
+  ``abandoned`` (released). With the default rate 0 nothing is drawn, so runs are as before.
 - **A survey wave** at mid-horizon asks ``survey_share`` of the members (scores normal around
   7.6), when the program has surveys.
 
@@ -75,6 +80,8 @@ class Population:
     survey_share: float = 0.05
     reward_rate: float = 0.02
     cancel_rate: float = 0.05
+    checkout_rate: float = 0.0
+    failed_payment_rate: float = 0.1
     #: Every how many days the series takes a sample (and always on the last day).
     sample_every: int = 7
 
@@ -100,6 +107,9 @@ class Simulation:
     #: Rewards redeemed and cancelled over the run.
     redemptions: int = 0
     cancellations: int = 0
+    #: Two-phase checkouts captured, and released after a failed payment.
+    checkouts: int = 0
+    abandoned: int = 0
 
     def series_minor(self) -> Dict[str, Any]:
         """``series`` with the money and points columns as exact integers in minor units
@@ -252,6 +262,36 @@ class _Run:
             engine.cancel(self.ids(1)[0], at, rid)
             self.sim.cancellations += 1
 
+    def checkouts(self, at: int) -> None:
+        if self.p.checkout_rate <= 0:
+            return
+        engine, rng, mu = self.sim.engine, self.rng, math.log(self.p.order_median)
+        points = str(self.p.points_per_redemption)
+        for _ in range(self.poisson_count(len(self.joined) * self.p.checkout_rate / 30)):
+            member = self.joined[rng.randrange(len(self.joined))]
+            amount = money(rng.lognormvariate(mu, self.p.order_sigma))
+            hold, pay = self.ids(2)
+            try:
+                engine.hold(hold, at, member, points)
+            except LoyaltyError as e:
+                self.sim.rejected[type(e).__name__] += 1
+                continue
+            failed = rng.random() < self.p.failed_payment_rate
+            if not failed:
+                try:
+                    engine.order(pay, at, member, amount, points, hold=hold)
+                except LoyaltyError as e:  # a cap on a small order, say: the hold goes back
+                    self.sim.rejected[type(e).__name__] += 1
+                    failed = True
+            if failed:
+                engine.release(self.ids(1)[0], at, hold)
+                self.sim.abandoned += 1
+                continue
+            self.placed.append((pay, Decimal(amount)))
+            self.sim.revenue += Decimal(amount)
+            self.sim.orders += 1
+            self.sim.checkouts += 1
+
     def survey_wave(self, at: int) -> None:
         asked = self.rng.sample(self.joined, k=int(len(self.joined) * self.p.survey_share))
         for member in asked:
@@ -286,6 +326,9 @@ class _Run:
             "campaign_cost": sum((engine.campaign_used(c) for c in self.campaigns), Decimal(0)),
         }
         row.update({f"tier:{name}": n for name, n in engine.tier_counts().items()})
+        if self.p.checkout_rate > 0:
+            row["checkouts"] = self.sim.checkouts
+            row["abandoned"] = self.sim.abandoned
         if self.rewards:
             row["redemptions"] = self.sim.redemptions - self.sim.cancellations
             row.update({f"stock:{name}": engine.stock_left(name) for name in self.limited})
@@ -299,6 +342,7 @@ class _Run:
         self.refunds(at)
         self.transfers(at)
         self.redemptions(at)
+        self.checkouts(at)
         if self.surveys and day == self.p.days // 2:
             self.survey_wave(at)
         last = day == self.p.days - 1
