@@ -633,6 +633,30 @@ static void checkout(void) {
   FAILS(loyalty_hold_str(e, 4, t0 + 60, 1, NULL, NULL), LOYALTY_NULL_POINTER);
   FAILS(loyalty_capture_str(e, 4, t0 + 120, 1, "200", "70.01", 3, NULL), LOYALTY_INSUFFICIENT_POINTS);
   FAILS(loyalty_capture(e, 4, t0 + 120, 1, 20000, 1000, 2, NULL), LOYALTY_UNKNOWN_HOLD);
+  /* Hostile values: each refused with its own result, and the state as it was. */
+  uint64_t digest = 0, now = 0;
+  OK(loyalty_state_digest(e, &digest));
+  FAILS(loyalty_hold(e, 4, t0 + 60, 1, -100, NULL), LOYALTY_INVALID_AMOUNT);
+  FAILS(loyalty_hold(e, 4, t0 + 60, 1, INT64_MAX, NULL), LOYALTY_INVALID_AMOUNT); /* beyond the limit */
+  FAILS(loyalty_hold_str(e, 4, t0 + 60, 1, "abc", NULL), LOYALTY_INVALID_AMOUNT);
+  FAILS(loyalty_hold_str(e, 4, t0 + 60, 1, "1.001", NULL), LOYALTY_INVALID_AMOUNT);
+  FAILS(loyalty_hold_str(e, 4, t0 + 60, 1, "\xff", NULL), LOYALTY_INVALID_UTF8);
+  FAILS(loyalty_hold(e, 4, t0 + 60, 9, 100, NULL), LOYALTY_UNKNOWN_MEMBER);
+  FAILS(loyalty_hold(e, 3, t0 + 60, 1, 100, NULL), LOYALTY_ID_CONFLICT);
+  FAILS(loyalty_release(e, 4, t0 + 60, 2, NULL), LOYALTY_UNKNOWN_HOLD);           /* an order's id */
+  FAILS(loyalty_release(e, 4, t0 + 60, UINT64_MAX, NULL), LOYALTY_UNKNOWN_HOLD);
+  FAILS(loyalty_capture(e, 4, t0 + 120, 1, 20000, 1000, 1, NULL), LOYALTY_UNKNOWN_HOLD); /* an enrolment's */
+  FAILS(loyalty_capture(e, 4, t0 + 120, 1, 20000, -1, 3, NULL), LOYALTY_INVALID_AMOUNT);
+  FAILS(loyalty_capture(e, 4, t0 + 120, 1, 0, 0, 3, NULL), LOYALTY_INVALID_AMOUNT);
+  FAILS(loyalty_capture_str(e, 4, t0 + 120, 1, NULL, "5", 3, NULL), LOYALTY_NULL_POINTER);
+  FAILS(loyalty_capture_str(e, 4, t0 + 120, 1, "200", "5.5.5", 3, NULL), LOYALTY_INVALID_AMOUNT);
+  FAILS(loyalty_order_offline(e, 4, t0 + 120, 1, 20000, 0, "", t0, NULL), LOYALTY_INVALID_INPUT);
+  FAILS(loyalty_order_offline(e, 4, t0 + 120, 1, 20000, 0, "\xff", t0, NULL), LOYALTY_INVALID_UTF8);
+  FAILS(loyalty_order_offline(e, 4, t0 + 120, 1, 20000, -5, "till", t0, NULL), LOYALTY_INVALID_AMOUNT);
+  FAILS(loyalty_order_offline(e, 4, t0 + 120, 9, 20000, 0, "till", t0, NULL), LOYALTY_UNKNOWN_MEMBER);
+  FAILS(loyalty_order_offline(e, 4, t0 + 120, 1, 20000, 0, "till", INT64_MAX, NULL), LOYALTY_INVALID_INPUT);
+  OK(loyalty_state_digest(e, &now));
+  CHECK(now == digest);
   OK(loyalty_capture_str(e, 4, t0 + 120, 1, "200", "50", 3, &out)); /* 20 back, 15 accrued */
   CHECK(out.points == 5000);
   OK(loyalty_member_get(e, 1, &m));
