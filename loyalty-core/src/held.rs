@@ -52,7 +52,7 @@ impl Engine {
 
     /// Opens hold `id` on `pieces` taken from member `m`'s lots at `at`: it times out after
     /// the ttl in force now, and each piece's expiry is in the time index.
-    pub(crate) fn open(&mut self, id: OpId, m: u32, at: i64, pieces: Vec<Lot>) {
+    pub(crate) fn start_hold(&mut self, id: OpId, m: u32, at: i64, pieces: Vec<Lot>) {
         let ttl = self.program.holds.unwrap_or_default().ttl_seconds;
         let times_out_at = at.saturating_add(ttl);
         let seq = self.next_hold_seq();
@@ -74,7 +74,7 @@ impl Engine {
     }
 
     /// Closes hold `id` and gives its pieces back; returns its member and what went back.
-    pub(crate) fn close(&mut self, id: OpId) -> Option<(u32, Decimal)> {
+    pub(crate) fn close_hold(&mut self, id: OpId) -> Option<(u32, Decimal)> {
         let hold = self.set_hold(id, None)?;
         let back = hold.points();
         self.give_back(hold.member, &hold.pieces);
@@ -143,6 +143,6 @@ impl Engine {
 
     /// The clock reached hold `id`'s time-out: it goes back, if still open.
     pub(crate) fn time_out(&mut self, id: OpId) {
-        self.close(id);
+        self.close_hold(id);
     }
 }

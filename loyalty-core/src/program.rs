@@ -796,7 +796,7 @@ impl Program {
     }
 
     /// Rounds a computed point amount to the program's points scale.
-    pub(crate) fn round_points(&self, v: Decimal) -> Decimal {
+    pub fn round_points(&self, v: Decimal) -> Decimal {
         crate::amount::at_scale(
             self.rounding.round(v, self.points_places()),
             self.points_places(),

@@ -43,16 +43,25 @@ fn u32_at(bytes: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(word)
 }
 
-/// The complete records of a journal, where each ends, and the CRC-32 of the journal up to
-/// each end (what a snapshot header names).
-#[derive(Default)]
-pub(crate) struct Scan {
-    pub(crate) records: Vec<JournalRecord>,
+/// The complete records of a journal (of [`JournalRecord`]s, or of a [`crate::Log`]'s entries),
+/// where each ends, and the CRC-32 of the journal up to each end (what a snapshot header names).
+pub(crate) struct Scan<T = JournalRecord> {
+    pub(crate) records: Vec<T>,
     pub(crate) ends: Vec<u64>,
     pub(crate) crcs: Vec<u32>,
 }
 
-impl Scan {
+impl<T> Default for Scan<T> {
+    fn default() -> Scan<T> {
+        Scan {
+            records: Vec::new(),
+            ends: Vec::new(),
+            crcs: Vec::new(),
+        }
+    }
+}
+
+impl<T> Scan<T> {
     /// The length the complete records span (anything after is a torn tail).
     pub(crate) fn good_len(&self) -> u64 {
         self.ends.last().copied().unwrap_or(0)
@@ -67,7 +76,11 @@ impl Scan {
 /// Reads the `len` bytes of `input` record by record (never more than one record in memory,
 /// never more than `len` bytes: a journal that is not a regular file cannot make it read
 /// forever). `path` names the file in errors.
-pub(crate) fn scan(mut input: impl Read, len: u64, path: &Path) -> Result<Scan, StoreError> {
+pub(crate) fn scan<T: serde::de::DeserializeOwned>(
+    mut input: impl Read,
+    len: u64,
+    path: &Path,
+) -> Result<Scan<T>, StoreError> {
     let mut scan = Scan::default();
     let mut at = 0_u64;
     let mut crc = 0_u32;

@@ -42,10 +42,12 @@ mod frame;
 mod inspect;
 #[cfg(test)]
 mod integrity_tests;
+mod log;
 mod snapshot_file;
 
 use frame::{frame, scan, Scan};
 pub use inspect::{inspect, Inspection};
+pub use log::Log;
 use loyalty_core::crc32_extend;
 
 const JOURNAL: &str = "journal.log";

@@ -50,7 +50,7 @@ impl Op for Hold {
             .member_mut(m)
             .ledger
             .take(points, |piece| pieces.push(piece));
-        engine.open(self.id, m, self.at, pieces);
+        engine.start_hold(self.id, m, self.at, pieces);
         Ok(Effect::Held {
             member: self.member,
             hold: self.id,

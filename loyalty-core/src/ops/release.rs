@@ -33,7 +33,7 @@ walk!(Release { hold: u64 });
 impl Op for Release {
     fn run(&self, engine: &mut Engine) -> Result<Effect, Error> {
         engine.open_hold(self.hold, None)?;
-        let (m, points) = engine.close(self.hold).unwrap_or_default();
+        let (m, points) = engine.close_hold(self.hold).unwrap_or_default();
         Ok(Effect::Released {
             member: engine.members[m as usize].id,
             hold: self.hold,

@@ -1,0 +1,95 @@
+//! Sync: the queued operations go to the centre, in order, through a transport the host
+//! supplies; the centre applies them as ordinary operations. A crash or a lost answer at any
+//! point is harmless: what was not acknowledged is sent again, and the centre answers a
+//! resent operation (same id, same content) with its first outcome and changes nothing.
+
+use std::fmt::Display;
+
+use loyalty_core::{Error, ErrorKind, OpId, Operation, Outcome};
+use loyalty_store::{Store, StoreError};
+
+use crate::terminal::Terminal;
+use crate::TerminalError;
+
+/// What a sync did.
+#[derive(Debug, Default)]
+pub struct SyncReport {
+    /// Operations the centre answered (applied, or refused for good).
+    pub answered: usize,
+    /// Those it refused, with why (an offline enrolment of someone who enrolled online since:
+    /// `MemberExists`). They are not sent again.
+    pub refused: Vec<(OpId, Error)>,
+}
+
+/// What a transport answers for a batch: one result per operation, in order.
+pub type Answers = Vec<Result<Outcome, Error>>;
+
+impl Terminal {
+    /// Sends every pending operation, in order, as one batch through `transport`, each at `now`
+    /// (the instant it reaches the centre; an offline sale keeps its `recorded_at`). What the
+    /// centre answered is marked in the queue; a transport that fails, or answers fewer
+    /// operations than it was sent, marks nothing (the batch goes again next time). A sale the
+    /// centre refuses because its clock is past `now` (`TimeWentBackwards`) stops the sync
+    /// there: it was not applied, and goes again with a later `now`.
+    pub fn sync<E: Display>(
+        &mut self,
+        now: i64,
+        transport: impl FnOnce(&[Operation]) -> Result<Answers, E>,
+    ) -> Result<SyncReport, TerminalError> {
+        let pending = self.pending_entries();
+        let batch: Vec<Operation> = pending
+            .iter()
+            .map(|(_, op)| {
+                let mut op = op.clone();
+                op.set_at(now);
+                op
+            })
+            .collect();
+        let seqs: Vec<u64> = pending.iter().map(|(seq, _)| *seq).collect();
+        if batch.is_empty() {
+            return Ok(SyncReport::default());
+        }
+        let answers = transport(&batch).map_err(|e| TerminalError::Transport(e.to_string()))?;
+        if answers.len() > batch.len() {
+            return Err(TerminalError::Transport(format!(
+                "{} answers for {} operations",
+                answers.len(),
+                batch.len()
+            )));
+        }
+        let mut report = SyncReport::default();
+        let mut through = None;
+        for ((op, seq), answer) in batch.iter().zip(&seqs).zip(answers) {
+            match answer {
+                Err(e) if e.kind() == ErrorKind::TimeWentBackwards => break,
+                Err(e) => report.refused.push((op.id().unwrap_or(0), e)),
+                Ok(_) => {}
+            }
+            report.answered += 1;
+            through = Some(*seq);
+        }
+        if let Some(through) = through {
+            self.acknowledge(through)?;
+        }
+        Ok(report)
+    }
+}
+
+/// A transport straight into a file store (a terminal in the back office, or a test): each
+/// operation applied in order; an I/O failure of the store fails the whole batch (what it
+/// applied before stays, and answers the same when sent again).
+pub fn into_store(
+    store: &mut Store,
+) -> impl FnOnce(&[Operation]) -> Result<Answers, StoreError> + '_ {
+    move |ops| {
+        let mut answers = Vec::with_capacity(ops.len());
+        for op in ops {
+            match store.apply(op) {
+                Ok(outcome) => answers.push(Ok(outcome)),
+                Err(StoreError::Engine(e)) => answers.push(Err(e)),
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(answers)
+    }
+}
