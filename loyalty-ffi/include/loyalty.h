@@ -188,6 +188,12 @@ typedef struct loyalty_provisional loyalty_provisional;
 typedef struct loyalty_store loyalty_store;
 
 /**
+ * A terminal working offline from its directory. Opaque; `loyalty_terminal_create` or
+ * `loyalty_terminal_open`, then `loyalty_terminal_free`. Not thread-safe.
+ */
+typedef struct loyalty_terminal loyalty_terminal;
+
+/**
  * A summary of what an accepted operation did, in minor units of points. Values too large for
  * `int64_t` saturate; `loyalty_outcome_json` gives the exact, complete outcome.
  */
@@ -314,6 +320,24 @@ typedef struct loyalty_nps_report {
   bool has_score;
   int64_t score_tenths;
 } loyalty_nps_report;
+
+/**
+ * What the cashier hands the customer for an offline sale, in minor units of points.
+ */
+typedef struct loyalty_receipt {
+  /**
+   * The id the sale goes to the centre under.
+   */
+  uint64_t id;
+  /**
+   * Points redeemed: final.
+   */
+  int64_t points_redeemed;
+  /**
+   * Points the sale should earn, from the cached program: an estimate.
+   */
+  int64_t points_earned_estimate;
+} loyalty_receipt;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1091,6 +1115,163 @@ enum loyalty_result loyalty_expiring(const struct loyalty_engine *engine,
                                      uint32_t *scale,
                                      bool *has_next,
                                      int64_t *next);
+
+/**
+ * The centre's side: the cache of every member of `engine` for a terminal, as JSON.
+ *
+ * # Safety
+ * `engine` must be a live handle; `buf` must point to `len` bytes, `written` to a `size_t`.
+ */
+enum loyalty_result loyalty_terminal_cache_json(const struct loyalty_engine *engine,
+                                                char *buf,
+                                                size_t len,
+                                                size_t *written);
+
+/**
+ * Sets up terminal `number` (≥ 1, unique in the shop) named `name` in directory `dir` from the
+ * centre's cache (`loyalty_terminal_cache_json`). A directory with a queue already is refused.
+ *
+ * # Safety
+ * `dir`, `name` and `cache_json` must be NUL-terminated strings; `out` must point to a
+ * `loyalty_terminal *`.
+ */
+enum loyalty_result loyalty_terminal_create(const char *dir,
+                                            uint16_t number,
+                                            const char *name,
+                                            const char *cache_json,
+                                            struct loyalty_terminal **out);
+
+/**
+ * Reopens terminal `number` from `dir` (after a restart or a crash: what was acknowledged is
+ * there). Another terminal's queue is `LOYALTY_INVALID_INPUT`; damage is `LOYALTY_CORRUPT`.
+ *
+ * # Safety
+ * `dir` must be a NUL-terminated string; `out` must point to a `loyalty_terminal *`.
+ */
+enum loyalty_result loyalty_terminal_open(const char *dir,
+                                          uint16_t number,
+                                          struct loyalty_terminal **out);
+
+/**
+ * Frees a terminal (its queue is on disk). NULL does nothing.
+ *
+ * # Safety
+ * `terminal` must come from `loyalty_terminal_create` or `_open` and not be used afterwards.
+ */
+void loyalty_terminal_free(struct loyalty_terminal *terminal);
+
+/**
+ * What `member` may spend offline now, into `*points` (minor units).
+ *
+ * # Safety
+ * `terminal` must be a live handle; `points` must point to an `int64_t`.
+ */
+enum loyalty_result loyalty_terminal_allowance(const struct loyalty_terminal *terminal,
+                                               uint64_t member,
+                                               int64_t *points);
+
+/**
+ * An offline sale of `amount` (minor units of money) paying `points` (minor units) within the
+ * member's allowance; queued durably before this returns; `*out` gets the receipt.
+ *
+ * # Safety
+ * `terminal` must be a live handle; `out` NULL or pointing to a `loyalty_receipt`.
+ */
+enum loyalty_result loyalty_terminal_order(struct loyalty_terminal *terminal,
+                                           int64_t at,
+                                           uint64_t member,
+                                           int64_t amount,
+                                           int64_t points,
+                                           struct loyalty_receipt *out);
+
+/**
+ * Enrols `member` offline (`referrer` NULL: none); `*id` gets the operation's id.
+ *
+ * # Safety
+ * `terminal` must be a live handle; `referrer` NULL or pointing to a `uint64_t`; `id` NULL or
+ * pointing to a `uint64_t`.
+ */
+enum loyalty_result loyalty_terminal_enroll(struct loyalty_terminal *terminal,
+                                            int64_t at,
+                                            uint64_t member,
+                                            const uint64_t *referrer,
+                                            uint64_t *id);
+
+/**
+ * Refunds `amount` (minor units of money) of `order`, a sale this terminal made.
+ *
+ * # Safety
+ * `terminal` must be a live handle; `id` NULL or pointing to a `uint64_t`.
+ */
+enum loyalty_result loyalty_terminal_refund(struct loyalty_terminal *terminal,
+                                            int64_t at,
+                                            uint64_t order,
+                                            int64_t amount,
+                                            uint64_t *id);
+
+/**
+ * How many operations wait for the centre, into `*count`.
+ *
+ * # Safety
+ * `terminal` must be a live handle; `count` must point to a `size_t`.
+ */
+enum loyalty_result loyalty_terminal_pending(const struct loyalty_terminal *terminal,
+                                             size_t *count);
+
+/**
+ * Syncs straight into a store (the back office's centre): every pending operation, in order,
+ * at `now`; `*answered` gets how many the store answered (applied, or refused for good).
+ *
+ * # Safety
+ * `terminal` and `store` must be live handles; `answered` NULL or pointing to a `size_t`.
+ */
+enum loyalty_result loyalty_terminal_sync_store(struct loyalty_terminal *terminal,
+                                                int64_t now,
+                                                struct loyalty_store *store,
+                                                size_t *answered);
+
+/**
+ * Syncs straight into an engine handle (a demo, a test, a centre in the same process): as
+ * `loyalty_terminal_sync_store`, without a journal.
+ *
+ * # Safety
+ * `terminal` and `engine` must be live handles; `answered` NULL or pointing to a `size_t`.
+ */
+enum loyalty_result loyalty_terminal_sync_engine(struct loyalty_terminal *terminal,
+                                                 int64_t now,
+                                                 struct loyalty_engine *engine,
+                                                 size_t *answered);
+
+/**
+ * The pending operations as a JSON array dated `now`, for a host that carries batches over its
+ * own network: the centre applies each (`loyalty_apply_json`), then the host calls
+ * `loyalty_terminal_acknowledge` with how many it answered.
+ *
+ * # Safety
+ * `terminal` must be a live handle; `buf` must point to `len` bytes, `written` to a `size_t`.
+ */
+enum loyalty_result loyalty_terminal_batch_json(const struct loyalty_terminal *terminal,
+                                                int64_t now,
+                                                char *buf,
+                                                size_t len,
+                                                size_t *written);
+
+/**
+ * Marks the first `count` pending operations as answered by the centre (durable on return).
+ *
+ * # Safety
+ * `terminal` must be a live handle.
+ */
+enum loyalty_result loyalty_terminal_acknowledge(struct loyalty_terminal *terminal, size_t count);
+
+/**
+ * Replaces the cache with one the centre exported after the last sync.
+ *
+ * # Safety
+ * `terminal` must be a live handle; `cache_json` a NUL-terminated string.
+ */
+enum loyalty_result loyalty_terminal_refresh(struct loyalty_terminal *terminal,
+                                             const char *cache_json);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -21,6 +21,12 @@ impl Handle for loyalty_store {
     const NAME: &'static str = "store";
 }
 
+impl loyalty_store {
+    pub(crate) fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+}
+
 impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Failure {
         match e {

@@ -21,6 +21,7 @@ mod durable;
 mod provisional;
 mod queries;
 mod result;
+mod terminal;
 
 use std::cell::RefCell;
 use std::ffi::c_char;
@@ -35,6 +36,7 @@ pub use durable::*;
 pub use provisional::*;
 pub use queries::*;
 pub use result::loyalty_result;
+pub use terminal::*;
 
 impl loyalty_result {
     fn from_kind(kind: ErrorKind) -> loyalty_result {

@@ -36,16 +36,7 @@ impl Terminal {
         now: i64,
         transport: impl FnOnce(&[Operation]) -> Result<Answers, E>,
     ) -> Result<SyncReport, TerminalError> {
-        let pending = self.pending_entries();
-        let batch: Vec<Operation> = pending
-            .iter()
-            .map(|(_, op)| {
-                let mut op = op.clone();
-                op.set_at(now);
-                op
-            })
-            .collect();
-        let seqs: Vec<u64> = pending.iter().map(|(seq, _)| *seq).collect();
+        let batch = self.batch(now);
         if batch.is_empty() {
             return Ok(SyncReport::default());
         }
@@ -58,20 +49,45 @@ impl Terminal {
             )));
         }
         let mut report = SyncReport::default();
-        let mut through = None;
-        for ((op, seq), answer) in batch.iter().zip(&seqs).zip(answers) {
+        for (op, answer) in batch.iter().zip(answers) {
             match answer {
                 Err(e) if e.kind() == ErrorKind::TimeWentBackwards => break,
                 Err(e) => report.refused.push((op.id().unwrap_or(0), e)),
                 Ok(_) => {}
             }
             report.answered += 1;
-            through = Some(*seq);
         }
-        if let Some(through) = through {
-            self.acknowledge(through)?;
-        }
+        self.acknowledge_first(report.answered)?;
         Ok(report)
+    }
+
+    /// The pending operations as a batch to send, each dated `now` (for a host that carries
+    /// batches itself: send it, then [`Terminal::acknowledge_first`] what the centre answered).
+    pub fn batch(&self, now: i64) -> Vec<Operation> {
+        self.pending_entries()
+            .iter()
+            .map(|(_, op)| {
+                let mut op = op.clone();
+                op.set_at(now);
+                op
+            })
+            .collect()
+    }
+
+    /// Marks the first `n` pending operations as answered by the centre (durable on return).
+    /// Mark only answers that came back: what is not marked is sent again, harmlessly.
+    pub fn acknowledge_first(&mut self, n: usize) -> Result<(), TerminalError> {
+        let Some(n) = n.checked_sub(1) else {
+            return Ok(());
+        };
+        let Some(&(through, _)) = self.pending_entries().get(n) else {
+            return Err(TerminalError::Transport(format!(
+                "{} answers for {} pending operations",
+                n + 1,
+                self.pending_entries().len()
+            )));
+        };
+        self.acknowledge(through)
     }
 }
 

@@ -689,6 +689,71 @@ static void checkout(void) {
   loyalty_engine_free(e);
 }
 
+/* docs/offline.md: a terminal sells offline within its allowance, survives a restart, and
+ * syncs into the centre once. */
+static void offline_terminal(void) {
+  char dir[] = "/tmp/loyalty-c-terminal-XXXXXX";
+  CHECK(mkdtemp(dir) != NULL);
+  char till_dir[256];
+  snprintf(till_dir, sizeof till_dir, "%s/till", dir);
+  loyalty_engine *centre = NULL;
+  OK(loyalty_engine_new("{\"name\": \"Bakery\", \"points_scale\": 2, \"tiers\": {\"levels\": [{\"name\": \"Regular\","
+                        " \"threshold\": \"0\", \"accrual_rate\": \"0.05\"}]}, \"offline\": {\"max_points_per_order\": \"30\"}}",
+                        &centre));
+  const int64_t t0 = 1767225600;
+  OK(loyalty_enroll(centre, 1, t0, 1, NULL, NULL));
+  OK(loyalty_order(centre, 2, t0, 1, 100000, 0, NULL)); /* 50.00 points */
+  char cache[4096], batch[4096];
+  size_t written = 0, pending = 0, answered = 0;
+  OK(loyalty_terminal_cache_json(centre, cache, sizeof cache, &written));
+  loyalty_terminal *till = NULL, *other = NULL;
+  OK(loyalty_terminal_create(till_dir, 2, "till-2", cache, &till));
+  FAILS(loyalty_terminal_create(till_dir, 2, "till-2", cache, &other), LOYALTY_INVALID_INPUT);
+  int64_t allowance = 0;
+  OK(loyalty_terminal_allowance(till, 1, &allowance));
+  CHECK(allowance == 3000); /* the per-sale limit */
+  loyalty_receipt receipt;
+  OK(loyalty_terminal_order(till, t0 + 3600, 1, 10000, 3000, &receipt));
+  CHECK(receipt.id == ((uint64_t)2 << 48) && receipt.points_redeemed == 3000 && receipt.points_earned_estimate == 350);
+  FAILS(loyalty_terminal_order(till, t0 + 3600, 1, 10000, 2001, NULL), LOYALTY_INSUFFICIENT_POINTS);
+  FAILS(loyalty_terminal_order(till, t0, 1, 100, 0, NULL), LOYALTY_TIME_WENT_BACKWARDS);
+  FAILS(loyalty_terminal_refund(till, t0 + 3600, 2, 100, NULL), LOYALTY_UNKNOWN_ORDER); /* sold online */
+  uint64_t enrolled = 0;
+  OK(loyalty_terminal_enroll(till, t0 + 3600, 9, NULL, &enrolled));
+  CHECK(enrolled == ((uint64_t)2 << 48) + 1);
+  /* A restart: the queue is on disk. */
+  loyalty_terminal_free(till);
+  till = NULL;
+  FAILS(loyalty_terminal_open(till_dir, 3, &other), LOYALTY_INVALID_INPUT);
+  OK(loyalty_terminal_open(till_dir, 2, &till));
+  OK(loyalty_terminal_pending(till, &pending));
+  CHECK(pending == 2);
+  OK(loyalty_terminal_batch_json(till, t0 + 7200, batch, sizeof batch, &written));
+  CHECK(strstr(batch, "\"recorded_at\":1767229200") != NULL && strlen(batch) == written);
+  FAILS(loyalty_terminal_acknowledge(till, 3), LOYALTY_IO); /* more answers than sent */
+  OK(loyalty_terminal_sync_engine(till, t0 + 7200, centre, &answered));
+  CHECK(answered == 2);
+  OK(loyalty_terminal_pending(till, &pending));
+  CHECK(pending == 0 && available(centre, 1) == 5000 - 3000 + 350);
+  OK(loyalty_terminal_cache_json(centre, cache, sizeof cache, &written));
+  OK(loyalty_terminal_refresh(till, cache));
+  OK(loyalty_terminal_allowance(till, 1, &allowance));
+  CHECK(allowance == 2350);
+  FAILS(loyalty_terminal_refresh(till, "{}"), LOYALTY_CORRUPT);
+  FAILS(loyalty_terminal_allowance(NULL, 1, &allowance), LOYALTY_NULL_POINTER);
+  loyalty_terminal_free(till);
+  loyalty_terminal_free(NULL);
+  loyalty_engine_free(centre);
+  const char *files[] = {"till/queue.log", "till/cache.json"};
+  char path[300];
+  for (size_t i = 0; i < 2; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+    CHECK(unlink(path) == 0);
+  }
+  CHECK(rmdir(till_dir) == 0);
+  CHECK(rmdir(dir) == 0);
+}
+
 /* What Rust and Python have beside operations: dry runs, provisional operations, outcomes by
  * id and of the last tick, the member list, a campaign's use. */
 static void plans_and_history(void) {
@@ -754,6 +819,7 @@ int main(void) {
   reward_catalogue();
   expiring_soon();
   checkout();
+  offline_terminal();
   clock_digest_and_tier_counts();
   qualifying_with_more_places();
   refunds_and_adjustments();

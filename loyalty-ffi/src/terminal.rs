@@ -1,0 +1,368 @@
+//! Offline terminals for C (`loyalty-terminal`, docs/offline.md): a terminal's queue and cache in
+//! a directory, offline sales within each member's allowance, and the sync, straight into a
+//! store or through the host's own network (`loyalty_terminal_batch_json`, then
+//! `loyalty_terminal_acknowledge`). Amounts are minor units at the cached program's scales.
+
+use std::ffi::c_char;
+use std::path::Path;
+
+use ::loyalty_terminal::{into_store, Cache, Terminal, TerminalError};
+use loyalty_core::Decimal;
+
+use crate::api::loyalty_engine;
+use crate::convert::{from_minor, put, text, to_minor};
+use crate::durable::loyalty_store;
+use crate::{guard, handle_mut, handle_ref, json, loyalty_result, write_str, Failure, Handle};
+
+/// A terminal working offline from its directory. Opaque; `loyalty_terminal_create` or
+/// `loyalty_terminal_open`, then `loyalty_terminal_free`. Not thread-safe.
+#[derive(Debug)]
+pub struct loyalty_terminal {
+    terminal: Terminal,
+}
+
+impl Handle for loyalty_terminal {
+    const NAME: &'static str = "terminal";
+}
+
+/// What the cashier hands the customer for an offline sale, in minor units of points.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct loyalty_receipt {
+    /// The id the sale goes to the centre under.
+    pub id: u64,
+    /// Points redeemed: final.
+    pub points_redeemed: i64,
+    /// Points the sale should earn, from the cached program: an estimate.
+    pub points_earned_estimate: i64,
+}
+
+impl From<TerminalError> for Failure {
+    fn from(e: TerminalError) -> Failure {
+        match e {
+            TerminalError::Engine(e) => e.into(),
+            TerminalError::Store(e) => e.into(),
+            e @ TerminalError::BadCache(_) => {
+                Failure::new(loyalty_result::LOYALTY_CORRUPT, e.to_string())
+            }
+            e @ TerminalError::BadTerminal(_) => {
+                Failure::new(loyalty_result::LOYALTY_INVALID_INPUT, e.to_string())
+            }
+            e => Failure::new(loyalty_result::LOYALTY_IO, e.to_string()),
+        }
+    }
+}
+
+impl loyalty_terminal {
+    fn points(&self, v: i64) -> Decimal {
+        from_minor(v, self.terminal.cache().program.points_scale as u32)
+    }
+
+    fn money(&self, v: i64) -> Decimal {
+        from_minor(v, self.terminal.cache().program.money_scale as u32)
+    }
+
+    fn minor_points(&self, v: Decimal, what: &str) -> Result<i64, Failure> {
+        to_minor(v, self.terminal.cache().program.points_scale as u32, what)
+    }
+}
+
+/// The centre's side: the cache of every member of `engine` for a terminal, as JSON.
+///
+/// # Safety
+/// `engine` must be a live handle; `buf` must point to `len` bytes, `written` to a `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_terminal_cache_json(
+    engine: *const loyalty_engine,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> loyalty_result {
+    guard(|| {
+        let h = unsafe { handle_ref(engine) }?;
+        unsafe { write_str(&Cache::export_all(h.engine()).to_json(), buf, len, written) }
+    })
+}
+
+/// Sets up terminal `number` (≥ 1, unique in the shop) named `name` in directory `dir` from the
+/// centre's cache (`loyalty_terminal_cache_json`). A directory with a queue already is refused.
+///
+/// # Safety
+/// `dir`, `name` and `cache_json` must be NUL-terminated strings; `out` must point to a
+/// `loyalty_terminal *`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_terminal_create(
+    dir: *const c_char,
+    number: u16,
+    name: *const c_char,
+    cache_json: *const c_char,
+    out: *mut *mut loyalty_terminal,
+) -> loyalty_result {
+    guard(|| {
+        let dir = unsafe { text(dir, "dir") }?;
+        let name = unsafe { text(name, "name") }?;
+        let cache = Cache::from_json(unsafe { text(cache_json, "cache_json") }?)?;
+        if out.is_null() {
+            return Err(Failure::null("out"));
+        }
+        let terminal = Terminal::create(Path::new(dir), number, name, &cache)?;
+        unsafe {
+            put(
+                out,
+                Box::into_raw(Box::new(loyalty_terminal { terminal })),
+                "out",
+            )
+        }
+    })
+}
+
+/// Reopens terminal `number` from `dir` (after a restart or a crash: what was acknowledged is
+/// there). Another terminal's queue is `LOYALTY_INVALID_INPUT`; damage is `LOYALTY_CORRUPT`.
+///
+/// # Safety
+/// `dir` must be a NUL-terminated string; `out` must point to a `loyalty_terminal *`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_terminal_open(
+    dir: *const c_char,
+    number: u16,
+    out: *mut *mut loyalty_terminal,
+) -> loyalty_result {
+    guard(|| {
+        let dir = unsafe { text(dir, "dir") }?;
+        if out.is_null() {
+            return Err(Failure::null("out"));
+        }
+        let terminal = Terminal::open(Path::new(dir), number)?;
+        unsafe {
+            put(
+                out,
+                Box::into_raw(Box::new(loyalty_terminal { terminal })),
+                "out",
+            )
+        }
+    })
+}
+
+/// Frees a terminal (its queue is on disk). NULL does nothing.
+///
+/// # Safety
+/// `terminal` must come from `loyalty_terminal_create` or `_open` and not be used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_terminal_free(terminal: *mut loyalty_terminal) {
+    // SAFETY: handles come from `Box::into_raw` in `loyalty_terminal_create` / `_open`.
+    unsafe { crate::free_boxed(terminal) }
+}
+
+/// What `member` may spend offline now, into `*points` (minor units).
+///
+/// # Safety
+/// `terminal` must be a live handle; `points` must point to an `int64_t`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_terminal_allowance(
+    terminal: *const loyalty_terminal,
+    member: u64,
+    points: *mut i64,
+) -> loyalty_result {
+    guard(|| {
+        let t = unsafe { handle_ref(terminal) }?;
+        let allowance = t.minor_points(t.terminal.allowance(member), "allowance")?;
+        unsafe { put(points, allowance, "points") }
+    })
+}
+
+/// An offline sale of `amount` (minor units of money) paying `points` (minor units) within the
+/// member's allowance; queued durably before this returns; `*out` gets the receipt.
+///
+/// # Safety
+/// `terminal` must be a live handle; `out` NULL or pointing to a `loyalty_receipt`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_terminal_order(
+    terminal: *mut loyalty_terminal,
+    at: i64,
+    member: u64,
+    amount: i64,
+    points: i64,
+    out: *mut loyalty_receipt,
+) -> loyalty_result {
+    guard(|| {
+        let t = unsafe { handle_mut(terminal) }?;
+        let (amount, points) = (t.money(amount), t.points(points));
+        let r = t.terminal.order(at, member, amount, points)?;
+        let receipt = loyalty_receipt {
+            id: r.id,
+            points_redeemed: t.minor_points(r.points_redeemed, "points_redeemed")?,
+            points_earned_estimate: t
+                .minor_points(r.points_earned_estimate, "points_earned_estimate")?,
+        };
+        if !out.is_null() {
+            unsafe { put(out, receipt, "out") }?;
+        }
+        Ok(())
+    })
+}
+
+/// Enrols `member` offline (`referrer` NULL: none); `*id` gets the operation's id.
+///
+/// # Safety
+/// `terminal` must be a live handle; `referrer` NULL or pointing to a `uint64_t`; `id` NULL or
+/// pointing to a `uint64_t`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_terminal_enroll(
+    terminal: *mut loyalty_terminal,
+    at: i64,
+    member: u64,
+    referrer: *const u64,
+    id: *mut u64,
+) -> loyalty_result {
+    guard(|| {
+        let t = unsafe { handle_mut(terminal) }?;
+        // SAFETY: NULL or a readable `uint64_t`.
+        let referrer = unsafe { referrer.as_ref() }.copied();
+        let queued = t.terminal.enroll(at, member, referrer)?;
+        if !id.is_null() {
+            unsafe { put(id, queued, "id") }?;
+        }
+        Ok(())
+    })
+}
+
+/// Refunds `amount` (minor units of money) of `order`, a sale this terminal made.
+///
+/// # Safety
+/// `terminal` must be a live handle; `id` NULL or pointing to a `uint64_t`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_terminal_refund(
+    terminal: *mut loyalty_terminal,
+    at: i64,
+    order: u64,
+    amount: i64,
+    id: *mut u64,
+) -> loyalty_result {
+    guard(|| {
+        let t = unsafe { handle_mut(terminal) }?;
+        let amount = t.money(amount);
+        let queued = t.terminal.refund(at, order, amount)?;
+        if !id.is_null() {
+            unsafe { put(id, queued, "id") }?;
+        }
+        Ok(())
+    })
+}
+
+/// How many operations wait for the centre, into `*count`.
+///
+/// # Safety
+/// `terminal` must be a live handle; `count` must point to a `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_terminal_pending(
+    terminal: *const loyalty_terminal,
+    count: *mut usize,
+) -> loyalty_result {
+    guard(|| {
+        let t = unsafe { handle_ref(terminal) }?;
+        unsafe { put(count, t.terminal.pending().count(), "count") }
+    })
+}
+
+/// Syncs straight into a store (the back office's centre): every pending operation, in order,
+/// at `now`; `*answered` gets how many the store answered (applied, or refused for good).
+///
+/// # Safety
+/// `terminal` and `store` must be live handles; `answered` NULL or pointing to a `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_terminal_sync_store(
+    terminal: *mut loyalty_terminal,
+    now: i64,
+    store: *mut loyalty_store,
+    answered: *mut usize,
+) -> loyalty_result {
+    guard(|| {
+        let t = unsafe { handle_mut(terminal) }?;
+        let s = unsafe { handle_mut(store) }?;
+        let report = t.terminal.sync(now, into_store(s.store_mut()))?;
+        if !answered.is_null() {
+            unsafe { put(answered, report.answered, "answered") }?;
+        }
+        Ok(())
+    })
+}
+
+/// Syncs straight into an engine handle (a demo, a test, a centre in the same process): as
+/// `loyalty_terminal_sync_store`, without a journal.
+///
+/// # Safety
+/// `terminal` and `engine` must be live handles; `answered` NULL or pointing to a `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_terminal_sync_engine(
+    terminal: *mut loyalty_terminal,
+    now: i64,
+    engine: *mut loyalty_engine,
+    answered: *mut usize,
+) -> loyalty_result {
+    guard(|| {
+        let t = unsafe { handle_mut(terminal) }?;
+        let centre = unsafe { handle_mut(engine) }?.engine_mut();
+        let transport = |ops: &[loyalty_core::Operation]| {
+            Ok::<_, std::convert::Infallible>(
+                ops.iter().map(|op| centre.apply(op)).collect::<Vec<_>>(),
+            )
+        };
+        let report = t.terminal.sync(now, transport)?;
+        if !answered.is_null() {
+            unsafe { put(answered, report.answered, "answered") }?;
+        }
+        Ok(())
+    })
+}
+
+/// The pending operations as a JSON array dated `now`, for a host that carries batches over its
+/// own network: the centre applies each (`loyalty_apply_json`), then the host calls
+/// `loyalty_terminal_acknowledge` with how many it answered.
+///
+/// # Safety
+/// `terminal` must be a live handle; `buf` must point to `len` bytes, `written` to a `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_terminal_batch_json(
+    terminal: *const loyalty_terminal,
+    now: i64,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> loyalty_result {
+    guard(|| {
+        let t = unsafe { handle_ref(terminal) }?;
+        let batch = json(&t.terminal.batch(now))?;
+        unsafe { write_str(&batch, buf, len, written) }
+    })
+}
+
+/// Marks the first `count` pending operations as answered by the centre (durable on return).
+///
+/// # Safety
+/// `terminal` must be a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_terminal_acknowledge(
+    terminal: *mut loyalty_terminal,
+    count: usize,
+) -> loyalty_result {
+    guard(|| {
+        let t = unsafe { handle_mut(terminal) }?;
+        Ok(t.terminal.acknowledge_first(count)?)
+    })
+}
+
+/// Replaces the cache with one the centre exported after the last sync.
+///
+/// # Safety
+/// `terminal` must be a live handle; `cache_json` a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_terminal_refresh(
+    terminal: *mut loyalty_terminal,
+    cache_json: *const c_char,
+) -> loyalty_result {
+    guard(|| {
+        let t = unsafe { handle_mut(terminal) }?;
+        let cache = Cache::from_json(unsafe { text(cache_json, "cache_json") }?)?;
+        Ok(t.terminal.refresh(&cache)?)
+    })
+}
