@@ -57,6 +57,13 @@ const ENGAGEMENT: &str = r#",
     "stamps": [{"name": "visits", "min_amount": "10", "card_size": 10, "reward_points": "5"}],
     "achievements": [{"name": "First", "orders": 1, "points": "5"}, {"name": "Big", "spend": "5000", "points": "50"}]"#;
 
+/// SPEC v3's sections, configured and never used by the orders (`--checkout`): what they cost
+/// when a shop turns them on.
+const CHECKOUT: &str = r#",
+    "holds": {"ttl_seconds": 900},
+    "offline": {"max_points_per_order": "50", "max_points_per_terminal": "500"},
+    "rewards": [{"name": "Mug", "points": "150", "stock": 25}, {"name": "Pass", "points": "400", "levels": ["Lion"]}]"#;
+
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
@@ -70,11 +77,13 @@ fn main() -> Result<(), loyalty::Error> {
     let members = arg("--members", 1_000_000).max(1);
     let orders = arg("--orders", 2_000_000);
     let engagement = std::env::args().any(|a| a == "--engagement");
-    let program = if engagement {
-        format!("{}{ENGAGEMENT}}}", &PLAIN[..PLAIN.len() - 1])
-    } else {
-        PLAIN.to_owned()
-    };
+    let mut program = PLAIN.to_owned();
+    if engagement {
+        program = format!("{}{ENGAGEMENT}}}", &program[..program.len() - 1]);
+    }
+    if std::env::args().any(|a| a == "--checkout") {
+        program = format!("{}{CHECKOUT}}}", &program[..program.len() - 1]);
+    }
 
     let empty = LIVE.load(Ordering::Relaxed);
     let mut engine = population(&program, members)?;
