@@ -9,6 +9,7 @@ mod errors;
 mod provisional;
 mod replica;
 mod store;
+mod terminal;
 mod types;
 
 use pyo3::prelude::*;
@@ -26,6 +27,7 @@ fn _loyalty(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<types::Nps>()?;
     m.add_class::<types::BatchResult>()?;
     m.add_class::<store::Store>()?;
+    m.add_class::<terminal::Terminal>()?;
     m.add_class::<provisional::Provisional>()?;
     m.add_class::<replica::Replica>()?;
     m.add_function(wrap_pyfunction!(store::statement, m)?)?;

@@ -34,7 +34,7 @@ pub(crate) fn records(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<Vec<
     Ok(out)
 }
 
-fn store_error(e: loyalty_store::StoreError) -> PyErr {
+pub(crate) fn store_error(e: loyalty_store::StoreError) -> PyErr {
     use loyalty_store::StoreError as E;
     match e {
         E::Engine(e) => error(&e),

@@ -8,7 +8,7 @@ use pyo3::types::PyDict;
 
 use crate::convert::decimal_out;
 
-fn d(py: Python<'_>, v: loyalty_core::Decimal) -> PyResult<Py<PyAny>> {
+pub(crate) fn d(py: Python<'_>, v: loyalty_core::Decimal) -> PyResult<Py<PyAny>> {
     decimal_out(py, v)
 }
 

@@ -52,6 +52,7 @@ __all__ = [
     "StoreCorrupt",
     "StoreForked",
     "StorePoisoned",
+    "Terminal",
     "TierChange",
     "TierTooLow",
     "TimeWentBackwards",
@@ -575,6 +576,41 @@ def statement(member: int, journal: Iterable[Union[str, Mapping[str, Any]]]) -> 
     """A member's statement from journal records (JSON lines or dicts): a list of dicts with
     `at`, `operation`, `id`, `what`, `available_change`, `pending_change`, `balance` (decimals as
     strings, exact)."""
+
+@final
+class Terminal:
+    """A point-of-sale terminal working offline from its directory (docs/offline.md): a
+    crash-safe queue of its sales and a cache of the program and balances from its last time
+    online. `Terminal(dir, number)` reopens one; `Terminal.create` sets one up."""
+    def __new__(cls, dir: str, number: int) -> "Terminal": ...
+    @staticmethod
+    def create(dir: str, number: int, name: str, cache: str) -> "Terminal":
+        """Sets up terminal `number` (≥ 1, unique in the shop) named `name` in `dir` from the
+        centre's `cache` (JSON, from `Terminal.cache_of`)."""
+    @staticmethod
+    def cache_of(engine: Engine) -> str:
+        """The centre's side: the cache of every member of `engine`, as JSON."""
+    @property
+    def number(self) -> int: ...
+    @property
+    def pending(self) -> int:
+        """How many operations wait for the centre."""
+    def allowance(self, member: int) -> Decimal:
+        """What `member` may spend offline now."""
+    def order(self, at: _Time, member: int, amount: _Amount, points: Optional[_Amount] = None) -> Tuple[int, Decimal, Decimal]:
+        """An offline sale, queued durably: `(id, points_redeemed, points_earned_estimate)`."""
+    def enroll(self, at: _Time, member: int, referrer: Optional[int] = None) -> int:
+        """Enrols `member` offline; the operation's id."""
+    def refund(self, at: _Time, order: int, amount: _Amount) -> int:
+        """Refunds `amount` of `order`, a sale this terminal made; the operation's id."""
+    def sync(self, now: _Time, centre: Engine) -> int:
+        """Sends every pending operation, at `now`, into `centre`; how many it answered."""
+    def batch(self, now: _Time) -> list[str]:
+        """The pending operations as JSON texts dated `now`, for a host that carries them."""
+    def acknowledge(self, n: int) -> None:
+        """Marks the first `n` pending operations as answered by the centre."""
+    def refresh(self, cache: str) -> None:
+        """Replaces the cache with one the centre exported after the last sync."""
 
 @final
 class Store:

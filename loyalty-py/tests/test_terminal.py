@@ -1,0 +1,51 @@
+"""Offline terminals from Python (docs/offline.md): sales within the allowance, a restart, a sync
+that applies each sale once, and the refusals, each changing nothing."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import loyalty
+
+T0 = 1_767_225_600
+PROGRAM = {"name": "Bakery", "tiers": {"levels": [{"name": "Regular", "threshold": "0", "accrual_rate": "0.05"}]},
+           "offline": {"max_points_per_order": "30", "max_points_per_terminal": "40"}}
+
+
+def test_an_offline_morning_syncs_once(tmp_path: Path) -> None:
+    centre = loyalty.Engine(PROGRAM)
+    centre.enroll(1, T0, 1)
+    centre.order(2, T0, 1, "1000")  # 50 points
+    till = loyalty.Terminal.create(str(tmp_path / "till"), 3, "till-3", loyalty.Terminal.cache_of(centre))
+    assert till.allowance(1) == Decimal("30.00")
+    sale, redeemed, estimate = till.order(T0 + 60, 1, "100", "30")
+    assert (sale, redeemed, estimate) == (3 << 48, Decimal("30.00"), Decimal("3.50"))
+    assert till.allowance(1) == Decimal("10.00")  # the terminal's 40, less the 30 spent
+    with pytest.raises(loyalty.InsufficientPoints):
+        till.order(T0 + 60, 1, "100", "11")
+    with pytest.raises(loyalty.TimeWentBackwards):
+        till.order(T0, 1, "100")
+    with pytest.raises(loyalty.UnknownOrder):
+        till.refund(T0 + 60, 2, "10")  # sold online
+    with pytest.raises(TypeError):
+        till.order(T0 + 60, 1, 10.5)
+    till.enroll(T0 + 60, 9, referrer=1)
+    assert till.pending == 2
+    del till
+    with pytest.raises(ValueError):
+        loyalty.Terminal(str(tmp_path / "till"), 4)  # another terminal's queue
+    till = loyalty.Terminal(str(tmp_path / "till"), 3)
+    assert [json.loads(op)["op"] for op in till.batch(T0 + 120)] == ["order", "enroll"]
+    assert till.sync(T0 + 120, centre) == 2
+    assert till.sync(T0 + 180, centre) == 0  # nothing pending: nothing sent twice
+    assert centre.member(1).available == Decimal("23.50")
+    assert centre.is_member(9)
+    till.refresh(loyalty.Terminal.cache_of(centre))
+    assert till.allowance(1) == Decimal("23.50")
+    with pytest.raises(loyalty.StoreCorrupt):
+        till.refresh("{}")
+    centre.verify()
