@@ -2,7 +2,8 @@
  * A tiny offline point-of-sale terminal: it links the loyalty engine statically, keeps the
  * program in memory, and runs a shift of sales: enrol a customer, sell, pay with points in two
  * phases (reserve the points, then capture them when the card payment goes through, or give them
- * back when it is declined), refund.
+ * back when it is declined), refund; then an afternoon offline: sales within each customer's
+ * allowance, queued on disk, synced once when the line is back.
  *
  * Build (scripts/test-c.sh does this):
  *   cargo build --release -p loyalty-ffi
@@ -12,8 +13,11 @@
  *   cc -std=c11 examples/pos_terminal.c \
  *      $(PKG_CONFIG_PATH=PREFIX/lib/pkgconfig pkg-config --cflags --libs loyalty) -o pos_terminal
  */
+#define _XOPEN_SOURCE 700 /* mkdtemp, unlink, rmdir */
 #include <inttypes.h>
 #include <stdio.h>
+#include <unistd.h>
+#include <stdlib.h>
 
 #include "loyalty.h"
 
@@ -22,7 +26,8 @@ static const char *PROGRAM =
     " \"tiers\": {\"levels\": ["
     "  {\"name\": \"Regular\", \"threshold\": \"0\", \"accrual_rate\": \"0.05\"},"
     "  {\"name\": \"Friend\", \"threshold\": \"200\", \"accrual_rate\": \"0.10\"}]},"
-    " \"redemption\": {\"max_share\": \"0.5\"}, \"holds\": {\"ttl_seconds\": 900}}";
+    " \"redemption\": {\"max_share\": \"0.5\"}, \"holds\": {\"ttl_seconds\": 900},"
+    " \"offline\": {\"max_points_per_order\": \"2\", \"max_points_per_terminal\": \"20\"}}";
 
 /* One till event: the terminal's own record of what happened at the counter. */
 /* RESERVE holds points while the card is charged; PAID captures the hold with the sale,
@@ -48,6 +53,56 @@ static void print_error(loyalty_result r) {
   size_t written = 0;
   if (loyalty_last_error_message(message, sizeof message, &written) != LOYALTY_OK) message[0] = '\0';
   printf("  refused: %s (%s)\n", loyalty_result_name(r), message);
+}
+
+/* The afternoon: the line to the centre is down. The till took a cache of balances at noon,
+ * sells within each customer's allowance, queues every sale on disk, and syncs when the line
+ * comes back (docs/offline.md). Here the centre is `engine`, in the same process. */
+static loyalty_result offline_afternoon(loyalty_engine *engine, int64_t noon) {
+  char dir[] = "/tmp/pos-terminal-XXXXXX";
+  if (mkdtemp(dir) == NULL) return LOYALTY_IO;
+  char till_dir[64], cache[8192], path[96];
+  snprintf(till_dir, sizeof till_dir, "%s/till", dir);
+  size_t written = 0, answered = 0;
+  loyalty_terminal *till = NULL;
+  loyalty_result r = loyalty_terminal_cache_json(engine, cache, sizeof cache, &written);
+  if (r == LOYALTY_OK) r = loyalty_terminal_create(till_dir, 1, "till-1", cache, &till);
+  if (r != LOYALTY_OK) return r;
+  printf("offline from %" PRId64 ": customer 501 may spend offline", noon);
+  int64_t allowance = 0;
+  if (loyalty_terminal_allowance(till, 501, &allowance) == LOYALTY_OK) {
+    printf(" %" PRId64 ".%02" PRId64 " points\n", allowance / 100, allowance % 100);
+  }
+  const int64_t spend[] = {200, 50, 100};
+  for (size_t i = 0; i < 3; i++) {
+    loyalty_receipt receipt;
+    r = loyalty_terminal_order(till, noon + 600 * (int64_t)(i + 1), 501, 2000, spend[i], &receipt);
+    if (r != LOYALTY_OK) {
+      print_error(r);
+      continue;
+    }
+    printf("  offline sale 20.00 paying %" PRId64 ".%02" PRId64 " in points; about %" PRId64 ".%02" PRId64
+           " to earn (an estimate)\n",
+           receipt.points_redeemed / 100, receipt.points_redeemed % 100, receipt.points_earned_estimate / 100,
+           receipt.points_earned_estimate % 100);
+  }
+  r = loyalty_terminal_sync_engine(till, noon + 7200, engine, &answered);
+  if (r == LOYALTY_OK) {
+    loyalty_member m;
+    if (loyalty_member_get(engine, 501, &m) == LOYALTY_OK) {
+      printf("back online: %zu sales synced once; customer 501 has %" PRId64 ".%02" PRId64 " points\n", answered,
+             m.available / 100, m.available % 100);
+    }
+  }
+  loyalty_terminal_free(till);
+  const char *files[] = {"till/queue.log", "till/cache.json"};
+  for (size_t i = 0; i < 2; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+    unlink(path);
+  }
+  rmdir(till_dir);
+  rmdir(dir);
+  return r;
 }
 
 int main(void) {
@@ -109,6 +164,8 @@ int main(void) {
              m.held / 100, m.held % 100, tier);
     }
   }
+  r = offline_afternoon(engine, opening + 4 * 3600);
+  if (r != LOYALTY_OK) print_error(r);
   loyalty_totals t;
   if (loyalty_totals_get(engine, &t) == LOYALTY_OK) {
     printf("end of shift: issued %" PRId64 ", redeemed %" PRId64 ", liability %" PRId64 " (hundredths of a point)\n", t.issued,
