@@ -159,17 +159,14 @@ impl Engine {
             Payer::Hold(h) => {
                 let held = self.open_hold(h, Some(buyer))?.points();
                 if positive(points) {
-                    let balance = (held, format!("hold {h} holds {held} points"));
-                    self.check_redemption(amount, points, spent_value, balance)?;
+                    let whose = || format!("hold {h} holds {held} points");
+                    self.check_redemption(amount, points, spent_value, (held, &whose))?;
                 }
             }
             Payer::Lots if positive(points) => {
                 let available = self.members[buyer as usize].ledger.available();
-                let balance = (
-                    available,
-                    format!("member {} has {available} points", o.member),
-                );
-                self.check_redemption(amount, points, spent_value, balance)?;
+                let whose = || format!("member {} has {available} points", o.member);
+                self.check_redemption(amount, points, spent_value, (available, &whose))?;
             }
             Payer::Lots | Payer::Overdraft => {}
         }
@@ -195,14 +192,14 @@ impl Engine {
     }
 
     /// SPEC 5.2's redemption rules for `points` worth `spent_value` on an order of `amount`,
-    /// paid from `balance` (the buyer's available points, or a hold's), described for the
-    /// message.
+    /// paid from `balance` (the buyer's available points, or a hold's) with what it is, in words,
+    /// for a refusal's message (written only then).
     fn check_redemption(
         &self,
         amount: Decimal,
         points: Decimal,
         spent_value: Decimal,
-        balance: (Decimal, String),
+        balance: (Decimal, &dyn Fn() -> String),
     ) -> Result<(), Error> {
         let p = &self.program;
         if points < p.redemption.min_points {
@@ -227,7 +224,7 @@ impl Engine {
         if points > balance {
             return fail(
                 ErrorKind::InsufficientPoints,
-                format!("{what}, cannot spend {points}"),
+                format!("{}, cannot spend {points}", what()),
             );
         }
         Ok(())
