@@ -94,7 +94,9 @@ impl Terminal {
             )));
         }
         fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-        if dir.join(QUEUE).exists() {
+        // An empty queue is a create that failed before its first entry: it may start again.
+        let queue_len = fs::metadata(dir.join(QUEUE)).map_or(0, |m| m.len());
+        if queue_len > 0 {
             return Err(TerminalError::BadTerminal(format!(
                 "{} already holds a terminal's queue: open it rather than create it",
                 dir.display()
