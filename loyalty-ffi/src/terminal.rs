@@ -102,16 +102,10 @@ pub unsafe extern "C" fn loyalty_terminal_create(
         let dir = unsafe { text(dir, "dir") }?;
         let name = unsafe { text(name, "name") }?;
         let cache = Cache::from_json(unsafe { text(cache_json, "cache_json") }?)?;
-        if out.is_null() {
-            return Err(Failure::null("out"));
-        }
-        let terminal = Terminal::create(Path::new(dir), number, name, &cache)?;
         unsafe {
-            put(
-                out,
-                Box::into_raw(Box::new(loyalty_terminal { terminal })),
-                "out",
-            )
+            hand_out(out, || {
+                Terminal::create(Path::new(dir), number, name, &cache)
+            })
         }
     })
 }
@@ -129,18 +123,24 @@ pub unsafe extern "C" fn loyalty_terminal_open(
 ) -> loyalty_result {
     guard(|| {
         let dir = unsafe { text(dir, "dir") }?;
-        if out.is_null() {
-            return Err(Failure::null("out"));
-        }
-        let terminal = Terminal::open(Path::new(dir), number)?;
-        unsafe {
-            put(
-                out,
-                Box::into_raw(Box::new(loyalty_terminal { terminal })),
-                "out",
-            )
-        }
+        unsafe { hand_out(out, || Terminal::open(Path::new(dir), number)) }
     })
+}
+
+/// Makes the terminal `make` gives (after checking `out`, so that a NULL `out` touches no
+/// directory) and writes its handle through `out`.
+///
+/// # Safety
+/// `out` NULL or pointing to a writable `loyalty_terminal *`.
+unsafe fn hand_out(
+    out: *mut *mut loyalty_terminal,
+    make: impl FnOnce() -> Result<Terminal, TerminalError>,
+) -> Result<(), Failure> {
+    if out.is_null() {
+        return Err(Failure::null("out"));
+    }
+    let handle = Box::into_raw(Box::new(loyalty_terminal { terminal: make()? }));
+    unsafe { put(out, handle, "out") }
 }
 
 /// Frees a terminal (its queue is on disk). NULL does nothing.
