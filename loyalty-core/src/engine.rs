@@ -164,7 +164,10 @@ impl Engine {
                     generation,
                 } => self.give_gifts(slot, year, generation, when),
                 Due::HeldExpire { hold } => self.expire_held(hold, when),
-                Due::TimeOut { hold, .. } => self.time_out(hold),
+                // A hold captured or released since is closed already: nothing happens.
+                Due::TimeOut { hold, .. } => {
+                    self.close_hold(hold);
+                }
                 Due::Expire { member } => self.expire(member, when),
                 Due::WindowLeave { member } => self.window_left(member, when),
                 Due::GraceEnd { member } => self.grace_ended(member, when),
@@ -261,13 +264,19 @@ impl Engine {
         if !positive(points) {
             return;
         }
-        let member = self.member_mut(m);
-        let paid_debt = member.ledger.credit(points, expires_at);
-        let id = member.id;
+        self.add_lot(m, points, expires_at);
+        let id = self.members[m as usize].id;
+        self.post(source, Account::Available(id), points);
+    }
+
+    /// Puts `points` into member `m`'s lots (paying debt first), with the lot's expiry in the
+    /// time index; posts nothing (see [`Engine::credit_lot`], and held points given back).
+    #[inline]
+    pub(crate) fn add_lot(&mut self, m: u32, points: Decimal, expires_at: Option<i64>) {
+        let paid_debt = self.member_mut(m).ledger.credit(points, expires_at);
         if let (Some(e), true) = (expires_at, paid_debt < points) {
             self.schedule_at(e, Due::Expire { member: m });
         }
-        self.post(source, Account::Available(id), points);
     }
 
     /// Credits an order's points (accrual, bonus, commission) to member `m`: pending until

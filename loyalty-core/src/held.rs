@@ -54,9 +54,8 @@ impl Engine {
     /// the ttl in force now, and each piece's expiry is in the time index.
     pub(crate) fn start_hold(&mut self, id: OpId, m: u32, at: i64, pieces: Vec<Lot>) {
         let ttl = self.program.holds.unwrap_or_default().ttl_seconds;
-        let times_out_at = at.saturating_add(ttl);
         let seq = self.next_hold_seq();
-        self.schedule_at(times_out_at, Due::TimeOut { seq, hold: id });
+        self.schedule_at(at.saturating_add(ttl), Due::TimeOut { seq, hold: id });
         let mut last = None;
         for e in pieces.iter().filter_map(|p| p.expires_at) {
             if last != Some(e) {
@@ -64,13 +63,7 @@ impl Engine {
                 last = Some(e);
             }
         }
-        let hold = OpenHold {
-            member: m,
-            seq,
-            times_out_at,
-            pieces,
-        };
-        self.set_hold(id, Some(hold));
+        self.set_hold(id, Some(OpenHold { member: m, pieces }));
     }
 
     /// Closes hold `id` and gives its pieces back; returns its member and what went back.
@@ -107,13 +100,7 @@ impl Engine {
     /// member's account.
     pub(crate) fn give_back(&mut self, m: u32, pieces: &[Lot]) {
         for piece in pieces {
-            let paid_debt = self
-                .member_mut(m)
-                .ledger
-                .credit(piece.points, piece.expires_at);
-            if let (Some(e), true) = (piece.expires_at, paid_debt < piece.points) {
-                self.schedule_at(e, Due::Expire { member: m });
-            }
+            self.add_lot(m, piece.points, piece.expires_at);
         }
     }
 
@@ -139,10 +126,5 @@ impl Engine {
             .fold(Decimal::ZERO, |s, p| add(s, p.points));
         self.set_hold(id, Some(hold));
         self.post(Account::Available(member), Account::Expired, expired);
-    }
-
-    /// The clock reached hold `id`'s time-out: it goes back, if still open.
-    pub(crate) fn time_out(&mut self, id: OpId) {
-        self.close_hold(id);
     }
 }

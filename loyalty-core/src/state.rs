@@ -176,16 +176,13 @@ impl From<SlotForm> for Slot {
     }
 }
 
-/// An open hold: its member and the points it keeps, as pieces earliest expiry first.
+/// An open hold: its member and the points it keeps, as pieces earliest expiry first. Its
+/// time-out and the order it was made in live in the time index (`Due::TimeOut`) alone.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct OpenHold {
     /// The member's position.
     pub member: u32,
-    /// The order holds were made in: time-outs at one instant follow it.
-    pub seq: u64,
-    /// When the clock releases it.
-    pub times_out_at: i64,
     /// What it keeps, earliest expiry first (empty once every piece expired).
     pub pieces: Vec<Lot>,
 }

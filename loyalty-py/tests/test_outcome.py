@@ -210,14 +210,7 @@ def test_hostile_redeem_and_cancel_fields_are_clear_errors_that_change_nothing()
         (lambda: e.cancel(10, T0, 2**64), loyalty.InvalidInput, "redemption"),
         (lambda: e.cancel(10, T0, "3"), TypeError, "redemption"),
     ]
-    for call, error, named in bad:
-        try:
-            call()
-        except error as why:
-            assert named in str(why), (named, str(why))
-        else:
-            raise AssertionError(f"{named}: no {error.__name__}")
-        assert e.state_digest() == digest
+    assert_refused(e, bad, digest)
     e.cancel(10, T0, 3)
     try:
         e.cancel(11, T0, 3)  # cancelled already
@@ -264,14 +257,7 @@ def test_hostile_checkout_fields_are_clear_errors_that_change_nothing() -> None:
         (lambda: e.order(10, T0, 1, "100", "5", offline=(7, T0)), TypeError, "terminal"),
         (lambda: e.order(10, T0, 1, "10", "11", offline=("till", T0)), loyalty.InvalidAmount, "11"),
     ]
-    for call, error, named in bad:
-        try:
-            call()
-        except error as why:
-            assert named in str(why), (named, str(why))
-        else:
-            raise AssertionError(f"{named}: no {error.__name__}")
-        assert e.state_digest() == digest
+    assert_refused(e, bad, digest)
     # A sale made offline is never refused for want of balance: the shortfall is debt.
     e.order(10, T0 + 5, 1, "100", "50", offline={"terminal": "till", "recorded_at": T0})
     # 50 cash at 3%, and the "First" order achievement's 2 points, paid on the debt.
@@ -280,3 +266,16 @@ def test_hostile_checkout_fields_are_clear_errors_that_change_nothing() -> None:
     e.tick(T0 + 600)  # hold 4 times out: its 30 points repay the debt
     assert (e.member(1).available, e.member(1).held) == (Decimal("3.50"), Decimal("0.00"))
     e.verify()
+
+
+def assert_refused(e: loyalty.Engine, bad: List[Any], digest: int) -> None:
+    """Each `(call, error, named)` raises `error` with `named` in its message, and the state is
+    as it was (`digest`)."""
+    for call, error, named in bad:
+        try:
+            call()
+        except error as why:
+            assert named in str(why), (named, str(why))
+        else:
+            raise AssertionError(f"{named}: no {error.__name__}")
+        assert e.state_digest() == digest

@@ -187,13 +187,10 @@ impl Terminal {
 
     /// Takes a queued operation into the terminal's counters.
     fn note(&mut self, seq: u64, op: &Operation, member: MemberId, spent: Decimal) {
+        // A queued operation is dated when the terminal made it (a batch re-dates copies).
+        self.last_at = self.last_at.max(op.at());
         if let Operation::Order(o) = op {
             self.sold.insert(o.id);
-            if let Some(offline) = &o.offline {
-                self.last_at = self.last_at.max(offline.recorded_at);
-            }
-        } else {
-            self.last_at = self.last_at.max(op.at());
         }
         if spent > Decimal::ZERO {
             self.spends.push((seq, member, spent));
