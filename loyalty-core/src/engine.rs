@@ -264,19 +264,22 @@ impl Engine {
         if !positive(points) {
             return;
         }
-        self.add_lot(m, points, expires_at);
-        let id = self.members[m as usize].id;
+        let id = self.add_lot(m, points, expires_at);
         self.post(source, Account::Available(id), points);
     }
 
     /// Puts `points` into member `m`'s lots (paying debt first), with the lot's expiry in the
     /// time index; posts nothing (see [`Engine::credit_lot`], and held points given back).
+    /// Returns the member's id.
     #[inline]
-    pub(crate) fn add_lot(&mut self, m: u32, points: Decimal, expires_at: Option<i64>) {
-        let paid_debt = self.member_mut(m).ledger.credit(points, expires_at);
+    pub(crate) fn add_lot(&mut self, m: u32, points: Decimal, expires_at: Option<i64>) -> MemberId {
+        let member = self.member_mut(m);
+        let paid_debt = member.ledger.credit(points, expires_at);
+        let id = member.id;
         if let (Some(e), true) = (expires_at, paid_debt < points) {
             self.schedule_at(e, Due::Expire { member: m });
         }
+        id
     }
 
     /// Credits an order's points (accrual, bonus, commission) to member `m`: pending until
