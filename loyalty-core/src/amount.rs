@@ -178,21 +178,29 @@ const POW10: [i128; 20] = {
     t
 };
 
-/// `a` against `b` by value. Mantissas that fit 64 bits are brought to one scale in 128-bit
-/// integers (exact), several times cheaper than `Decimal`'s general comparison.
+/// `a` against `b` by value. Magnitudes below 2^64 (every usual amount) are brought to one
+/// scale in 128-bit integers (exact: < 2^64 · 10^19 < 2^128), several times cheaper than
+/// `Decimal`'s general comparison.
 pub(crate) fn compare(a: Decimal, b: Decimal) -> core::cmp::Ordering {
-    let (sa, sb) = (a.scale(), b.scale());
-    if let (Ok(x), Ok(y)) = (i64::try_from(a.mantissa()), i64::try_from(b.mantissa())) {
-        let (x, y) = (i128::from(x), i128::from(y));
-        let shift = sa.abs_diff(sb) as usize;
-        // |x| < 2^63 and 10^19 < 2^64: the scaled side stays below 2^127.
-        if let Some(&up) = POW10.get(shift) {
-            return if sa >= sb {
-                x.cmp(&(y * up))
-            } else {
-                (x * up).cmp(&y)
-            };
+    use core::cmp::Ordering;
+    let (ua, ub) = (a.unpack(), b.unpack());
+    let shift = ua.scale.abs_diff(ub.scale) as usize;
+    if ua.hi == 0 && ub.hi == 0 && shift < POW10.len() {
+        let magnitude = |mid: u32, lo: u32| (u128::from(mid) << 32) | u128::from(lo);
+        let (mut x, mut y) = (magnitude(ua.mid, ua.lo), magnitude(ub.mid, ub.lo));
+        let up = POW10[shift].unsigned_abs();
+        if ua.scale > ub.scale {
+            y *= up;
+        } else {
+            x *= up;
         }
+        // A zero is neither side of the sign, whatever its flag says.
+        return match (ua.negative && x != 0, ub.negative && y != 0) {
+            (false, false) => x.cmp(&y),
+            (true, true) => y.cmp(&x),
+            (false, true) => Ordering::Greater,
+            (true, false) => Ordering::Less,
+        };
     }
     a.cmp(&b)
 }
@@ -463,6 +471,30 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// The edges of `compare`'s fast path: signed zeros, equal values at other scales, the
+    /// widest shift it takes and the 64-bit magnitude it stops at.
+    #[test]
+    fn compare_edges_agree_with_decimal() {
+        let mut negative_zero = Decimal::new(0, 2);
+        negative_zero.set_sign_negative(true);
+        let wide = Decimal::from_i128_with_scale(1_i128 << 64, 0);
+        let pairs = [
+            (negative_zero, Decimal::ZERO),
+            (negative_zero, d("-0.001")),
+            (d("-1.5"), d("-1.50")),
+            (d("2500"), d("2499.99")),
+            (d("-2500"), d("-2499.99")),
+            (d("1"), Decimal::new(1, 19)),
+            (d("1"), Decimal::new(1, 20)),
+            (wide, d("18446744073709551615")),
+            (-wide, d("-18446744073709551615")),
+        ];
+        for (a, b) in pairs {
+            assert_eq!(compare(a, b), a.cmp(&b), "{a} against {b}");
+            assert_eq!(compare(b, a), b.cmp(&a), "{b} against {a}");
         }
     }
 

@@ -780,11 +780,11 @@ impl Program {
 
     /// The index of the highest level whose threshold is at most `qualifying`.
     pub fn level_for(&self, qualifying: Decimal) -> usize {
-        self.tiers
-            .levels
-            .iter()
-            .rposition(|l| crate::amount::compare(l.threshold, qualifying).is_le())
-            .unwrap_or(0)
+        // Thresholds strictly increase and the first is 0 (checked when the program was
+        // read), so the levels reached are a prefix: a binary search finds its end.
+        let levels = &self.tiers.levels;
+        let above_first = levels.get(1..).unwrap_or_default();
+        above_first.partition_point(|l| crate::amount::compare(l.threshold, qualifying).is_le())
     }
 
     pub(crate) fn money_places(&self) -> u32 {
@@ -936,8 +936,20 @@ mod tests {
         assert_eq!(p.redemption, Redemption::default());
         assert_eq!(p.transfers, Transfers::default());
         assert_eq!(p.tiers.levels[1].threshold, Decimal::from(2500));
-        assert_eq!(p.level_for(Decimal::from(9999)), 1);
-        assert_eq!(p.level_for(Decimal::from(10000)), 2);
+        // Each boundary, either side: the level is the last threshold at most the total.
+        for (total, level) in [
+            ("-1", 0),
+            ("0", 0),
+            ("2499.99", 0),
+            ("2500", 1),
+            ("2500.00", 1),
+            ("9999.999", 1),
+            ("10000", 2),
+            ("79228162514264337593543950335", 2),
+        ] {
+            let total: Decimal = total.parse().unwrap_or_default();
+            assert_eq!(p.level_for(total), level, "{total}");
+        }
     }
 
     #[test]
