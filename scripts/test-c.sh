@@ -2,7 +2,8 @@
 # The C binding: the committed header matches the sources; the C tests and the POS example
 # build warning-free (-Wall -Wextra -Werror) against the static library and run clean under
 # valgrind; the example also builds from an installed tree (scripts/install-c.sh) through
-# pkg-config and through CMake, exactly as docs/c.md says; every scenario plays through the C API.
+# pkg-config and through CMake, exactly as docs/c.md says; C terminal processes sync exactly once
+# through kills; every scenario plays through the C API.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCENARIOS=${LOYALTY_SCENARIOS:-../shared/scenarios}
@@ -33,5 +34,12 @@ cmp build/pos_terminal.out build/pos_terminal_cmake.out
 strip -o build/libloyalty.stripped.a target/release/libloyalty.a 2>/dev/null || true
 strip -o build/pos_terminal.stripped build/pos_terminal
 echo "sizes: static library $(stat -c %s build/libloyalty.stripped.a) bytes stripped, pos_terminal $(stat -c %s build/pos_terminal.stripped) bytes stripped"
+
+# Terminal processes through the C API (issue 24): loyalty-terminal's simulation with C
+# terminals, killed with SIGKILL mid-sale and mid-sync (its Rust and PostgreSQL variants run
+# with the Rust tests).
+gcc "${CFLAGS[@]}" loyalty-ffi/tests/c/terminal_worker.c target/release/libloyalty.a "${LIBS[@]}" -o build/terminal_worker
+LOYALTY_TERMINAL_SIM=c LOYALTY_TERMINAL_C_WORKER="$PWD/build/terminal_worker" \
+  cargo test --locked -p loyalty-terminal --test processes
 
 python3 loyalty-ffi/tests/scenario_c_api.py target/release/libloyalty.so "$SCENARIOS"/*.json scenarios/*.json $(scripts/v3-scenarios.sh "$SCENARIOS")

@@ -339,6 +339,19 @@ typedef struct loyalty_receipt {
   int64_t points_earned_estimate;
 } loyalty_receipt;
 
+/**
+ * The host's transport for `loyalty_terminal_sync`: sends `batch_json` (`batch_len` bytes and a
+ * NUL, a JSON array of operations) to the centre, which applies each in order
+ * (`loyalty_apply_json`), and writes into `*answered` how many it answered: applied, or refused
+ * for good; stop counting at the first `LOYALTY_TIME_WENT_BACKWARDS` (that one and the rest go
+ * again). Returns 0 when the answers came back; anything else means they were lost, and
+ * nothing is marked sent.
+ */
+typedef int32_t (*loyalty_transport)(void *ctx,
+                                     const char *batch_json,
+                                     size_t batch_len,
+                                     size_t *answered);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1241,6 +1254,24 @@ enum loyalty_result loyalty_terminal_sync_engine(struct loyalty_terminal *termin
                                                  int64_t now,
                                                  struct loyalty_engine *engine,
                                                  size_t *answered);
+
+/**
+ * Syncs through the host's network: the pending operations, dated `now`, go to `transport`
+ * (with `ctx`) as one batch; what it says the centre answered is marked sent (durable on
+ * return) and `*answered` gets how many. A transport that fails is `LOYALTY_IO`, one that claims
+ * more answers than operations `LOYALTY_INVALID_INPUT`: nothing is marked, sync again (the
+ * centre answers a resent operation with its first outcome). With nothing pending the transport
+ * is not called.
+ *
+ * # Safety
+ * `terminal` must be a live handle; `transport` a function safe to call with `ctx`;
+ * `answered` NULL or pointing to a `size_t`.
+ */
+enum loyalty_result loyalty_terminal_sync(struct loyalty_terminal *terminal,
+                                          int64_t now,
+                                          loyalty_transport transport,
+                                          void *ctx,
+                                          size_t *answered);
 
 /**
  * The pending operations as a JSON array dated `now`, for a host that carries batches over its

@@ -1,9 +1,10 @@
 //! Offline terminals for C (`loyalty-terminal`, docs/offline.md): a terminal's queue and cache in
 //! a directory, offline sales within each member's allowance, and the sync, straight into a
-//! store or through the host's own network (`loyalty_terminal_batch_json`, then
-//! `loyalty_terminal_acknowledge`). Amounts are minor units at the cached program's scales.
+//! store, through the host's own network in one call (`loyalty_terminal_sync` with a transport
+//! callback), or in two (`loyalty_terminal_batch_json`, then `loyalty_terminal_acknowledge`).
+//! Amounts are minor units at the cached program's scales.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_void, CString};
 use std::path::Path;
 
 use ::loyalty_terminal::{into_store, Cache, Terminal, TerminalError};
@@ -315,6 +316,74 @@ pub unsafe extern "C" fn loyalty_terminal_sync_engine(
     })
 }
 
+/// The host's transport for `loyalty_terminal_sync`: sends `batch_json` (`batch_len` bytes and a
+/// NUL, a JSON array of operations) to the centre, which applies each in order
+/// (`loyalty_apply_json`), and writes into `*answered` how many it answered: applied, or refused
+/// for good; stop counting at the first `LOYALTY_TIME_WENT_BACKWARDS` (that one and the rest go
+/// again). Returns 0 when the answers came back; anything else means they were lost, and
+/// nothing is marked sent.
+pub type loyalty_transport = Option<
+    unsafe extern "C" fn(
+        ctx: *mut c_void,
+        batch_json: *const c_char,
+        batch_len: usize,
+        answered: *mut usize,
+    ) -> i32,
+>;
+
+/// Syncs through the host's network: the pending operations, dated `now`, go to `transport`
+/// (with `ctx`) as one batch; what it says the centre answered is marked sent (durable on
+/// return) and `*answered` gets how many. A transport that fails is `LOYALTY_IO`, one that claims
+/// more answers than operations `LOYALTY_INVALID_INPUT`: nothing is marked, sync again (the
+/// centre answers a resent operation with its first outcome). With nothing pending the transport
+/// is not called.
+///
+/// # Safety
+/// `terminal` must be a live handle; `transport` a function safe to call with `ctx`;
+/// `answered` NULL or pointing to a `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn loyalty_terminal_sync(
+    terminal: *mut loyalty_terminal,
+    now: i64,
+    transport: loyalty_transport,
+    ctx: *mut c_void,
+    answered: *mut usize,
+) -> loyalty_result {
+    guard(|| {
+        let t = unsafe { handle_mut(terminal) }?;
+        let send = transport.ok_or_else(|| Failure::null("transport"))?;
+        let batch = t.terminal.batch(now)?;
+        let mut count = 0;
+        if !batch.is_empty() {
+            // JSON escapes every control character: the text has no NUL inside.
+            let text = CString::new(json(&batch)?)
+                .map_err(|e| Failure::new(loyalty_result::LOYALTY_PANIC, e.to_string()))?;
+            let len = text.as_bytes().len();
+            let status = unsafe { send(ctx, text.as_ptr(), len, &raw mut count) };
+            if status != 0 {
+                return Err(Failure::new(
+                    loyalty_result::LOYALTY_IO,
+                    format!("the transport returned {status}: nothing was marked sent; sync again"),
+                ));
+            }
+            if count > batch.len() {
+                return Err(Failure::new(
+                    loyalty_result::LOYALTY_INVALID_INPUT,
+                    format!(
+                        "the transport says {count} answered of {} sent: nothing was marked sent",
+                        batch.len()
+                    ),
+                ));
+            }
+            t.terminal.acknowledge_first(count)?;
+        }
+        if !answered.is_null() {
+            unsafe { put(answered, count, "answered") }?;
+        }
+        Ok(())
+    })
+}
+
 /// The pending operations as a JSON array dated `now`, for a host that carries batches over its
 /// own network: the centre applies each (`loyalty_apply_json`), then the host calls
 /// `loyalty_terminal_acknowledge` with how many it answered.
@@ -331,7 +400,7 @@ pub unsafe extern "C" fn loyalty_terminal_batch_json(
 ) -> loyalty_result {
     guard(|| {
         let t = unsafe { handle_ref(terminal) }?;
-        let batch = json(&t.terminal.batch(now))?;
+        let batch = json(&t.terminal.batch(now)?)?;
         unsafe { write_str(&batch, buf, len, written) }
     })
 }

@@ -171,12 +171,8 @@ impl Terminal {
     /// then `acknowledge(n)` with how many the centre answered.
     fn batch(&self, now: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
         let now = time(now, "now")?;
-        Ok(self
-            .lock()
-            .batch(now)
-            .iter()
-            .map(loyalty_core::Operation::to_json)
-            .collect())
+        let batch = self.lock().batch(now).map_err(terminal_error)?;
+        Ok(batch.iter().map(loyalty_core::Operation::to_json).collect())
     }
 
     /// Marks the first `n` pending operations as answered by the centre.

@@ -39,6 +39,8 @@ def test_an_offline_morning_syncs_once(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         loyalty.Terminal(str(tmp_path / "till"), 4)  # another terminal's queue
     till = loyalty.Terminal(str(tmp_path / "till"), 3)
+    with pytest.raises(loyalty.TimeWentBackwards):
+        till.batch(T0)  # dated before the sale: the centre would refuse it for good
     assert [json.loads(op)["op"] for op in till.batch(T0 + 120)] == ["order", "enroll"]
     assert till.sync(T0 + 120, centre) == 2
     assert till.sync(T0 + 180, centre) == 0  # nothing pending: nothing sent twice
@@ -49,3 +51,19 @@ def test_an_offline_morning_syncs_once(tmp_path: Path) -> None:
     with pytest.raises(loyalty.StoreCorrupt):
         till.refresh("{}")
     centre.verify()
+
+
+def test_an_offline_refund_stays_within_the_sale(tmp_path: Path) -> None:
+    centre = loyalty.Engine(PROGRAM)
+    centre.enroll(1, T0, 1)
+    till = loyalty.Terminal.create(str(tmp_path / "till"), 5, "till-5", loyalty.Terminal.cache_of(centre))
+    sale, _, _ = till.order(T0 + 60, 1, "80")
+    till.refund(T0 + 60, sale, "50")
+    with pytest.raises(loyalty.RefundExceedsOrder):
+        till.refund(T0 + 60, sale, "30.01")  # 30 left
+    with pytest.raises(loyalty.InvalidAmount):
+        till.refund(T0 + 60, sale, "0")
+    till.refund(T0 + 60, sale, "30")
+    assert till.pending == 3
+    assert till.sync(T0 + 120, centre) == 3
+    assert (centre.member(1).available, centre.member(1).qualifying) == (Decimal("0.00"), Decimal("0.00"))

@@ -30,13 +30,14 @@ impl Terminal {
     /// centre answered is marked in the queue; a transport that fails, or answers fewer
     /// operations than it was sent, marks nothing (the batch goes again next time). A sale the
     /// centre refuses because its clock is past `now` (`TimeWentBackwards`) stops the sync
-    /// there: it was not applied, and goes again with a later `now`.
+    /// there: it was not applied, and goes again with a later `now`. A `now` before the
+    /// terminal's last operation is refused (`TimeWentBackwards`) and sends nothing.
     pub fn sync<E: Display>(
         &mut self,
         now: i64,
         transport: impl FnOnce(&[Operation]) -> Result<Answers, E>,
     ) -> Result<SyncReport, TerminalError> {
-        let batch = self.batch(now);
+        let batch = self.batch(now)?;
         if batch.is_empty() {
             return Ok(SyncReport::default());
         }
@@ -63,15 +64,16 @@ impl Terminal {
 
     /// The pending operations as a batch to send, each dated `now` (for a host that carries
     /// batches itself: send it, then [`Terminal::acknowledge_first`] what the centre answered).
-    pub fn batch(&self, now: i64) -> Vec<Operation> {
-        self.pending_entries()
-            .iter()
-            .map(|(_, op)| {
-                let mut op = op.clone();
-                op.set_at(now);
-                op
-            })
-            .collect()
+    /// A `now` before the terminal's last operation is `TimeWentBackwards`: the centre would
+    /// refuse a sale applied before it was made, for good.
+    pub fn batch(&self, now: i64) -> Result<Vec<Operation>, TerminalError> {
+        self.check_time(now)?;
+        let dated = |(_, op): &(u64, Operation)| {
+            let mut op = op.clone();
+            op.set_at(now);
+            op
+        };
+        Ok(self.pending_entries().iter().map(dated).collect())
     }
 
     /// Marks the first `n` pending operations as answered by the centre (durable on return).

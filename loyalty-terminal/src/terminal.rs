@@ -2,7 +2,7 @@
 //! it may still let a member spend. Every refusal happens before anything is queued; every
 //! accepted operation is durable in the queue before it is acknowledged to the cashier.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -69,8 +69,9 @@ pub struct Terminal {
     synced_through: Option<u64>,
     /// Points redeemed offline since the cache was refreshed: `(seq, member, points)`.
     spends: Vec<(u64, MemberId, Decimal)>,
-    /// Orders sold here (a refund offline must be of one of them).
-    sold: HashSet<OpId>,
+    /// Orders sold here, with what is left to refund of each (a refund offline must be of
+    /// one of them, within that).
+    sold: HashMap<OpId, Decimal>,
 }
 
 impl Terminal {
@@ -130,7 +131,7 @@ impl Terminal {
             last_at: i64::MIN,
             synced_through: None,
             spends: Vec::new(),
-            sold: HashSet::new(),
+            sold: HashMap::new(),
         };
         let mut entries = entries.into_iter();
         match entries.next() {
@@ -189,8 +190,16 @@ impl Terminal {
     fn note(&mut self, seq: u64, op: &Operation, member: MemberId, spent: Decimal) {
         // A queued operation is dated when the terminal made it (a batch re-dates copies).
         self.last_at = self.last_at.max(op.at());
-        if let Operation::Order(o) = op {
-            self.sold.insert(o.id);
+        match op {
+            Operation::Order(o) => {
+                self.sold.insert(o.id, o.amount);
+            }
+            Operation::Refund(r) => {
+                if let Some(left) = self.sold.get_mut(&r.order) {
+                    *left -= r.amount;
+                }
+            }
+            _ => {}
         }
         if spent > Decimal::ZERO {
             self.spends.push((seq, member, spent));
@@ -311,13 +320,26 @@ impl Terminal {
         })
     }
 
-    /// Refunds `amount` of `order`, a sale this terminal made.
+    /// Refunds `amount` of `order`, a sale this terminal made, within what its refunds queued
+    /// here left of it (`RefundExceedsOrder`: the centre would refuse it for good at the sync).
     pub fn refund(&mut self, at: i64, order: OpId, amount: Decimal) -> Result<OpId, TerminalError> {
         self.check_time(at)?;
-        if !self.sold.contains(&order) {
+        let Some(&left) = self.sold.get(&order) else {
             return Err(TerminalError::Engine(Error::new(
                 ErrorKind::UnknownOrder,
                 format!("order {order} was not sold at this terminal: refund it online"),
+            )));
+        };
+        if amount <= Decimal::ZERO {
+            return Err(TerminalError::Engine(Error::new(
+                ErrorKind::InvalidAmount,
+                format!("refund amount {amount} must be > 0"),
+            )));
+        }
+        if amount > left {
+            return Err(TerminalError::Engine(Error::new(
+                ErrorKind::RefundExceedsOrder,
+                format!("{amount} is more than the {left} left to refund of order {order}"),
             )));
         }
         let id = self.next_id()?;
@@ -325,7 +347,7 @@ impl Terminal {
         Ok(id)
     }
 
-    fn check_time(&self, at: i64) -> Result<(), TerminalError> {
+    pub(crate) fn check_time(&self, at: i64) -> Result<(), TerminalError> {
         if at < self.last_at {
             return Err(TerminalError::Engine(Error::new(
                 ErrorKind::TimeWentBackwards,

@@ -75,6 +75,13 @@ fn an_offline_morning_syncs_once_whatever_the_transport_loses() {
     till.enroll(T0 + HOUR, 77, Some(1)).unwrap();
     let own = till.order(T0 + 2 * HOUR, 77, d(40), d(0)).unwrap();
     till.refund(T0 + 2 * HOUR, own.id, d(40)).unwrap();
+    let twice = till.refund(T0 + 2 * HOUR, own.id, d(1)).unwrap_err();
+    assert_eq!(kind(&twice), Some(ErrorKind::RefundExceedsOrder), "{twice}");
+    // The refunds are in the queue: a restarted terminal remembers them.
+    drop(till);
+    let mut till = Terminal::open(&dir.join("till"), 4).unwrap();
+    let after_restart = till.refund(T0 + 2 * HOUR, own.id, d(1)).unwrap_err();
+    assert_eq!(kind(&after_restart), Some(ErrorKind::RefundExceedsOrder));
     let online = till.refund(T0 + 2 * HOUR, 11, d(10)).unwrap_err();
     assert_eq!(kind(&online), Some(ErrorKind::UnknownOrder), "{online}");
     let backwards = till.order(T0, 1, d(10), d(0)).unwrap_err();
@@ -345,5 +352,38 @@ fn eight_terminals_sync_exactly_once_through_a_bad_network() {
         "only {} sales",
         acknowledged.len()
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A sync dated before the terminal's last sale (its clock went back while it was offline)
+/// sends nothing: the centre would refuse the sale for good (recorded after it was applied).
+#[test]
+fn a_sync_dated_before_the_last_sale_sends_nothing_and_loses_nothing() {
+    let dir = scratch("sync-backwards");
+    let mut centre = centre(&dir, 1);
+    let cache = Cache::export_all(centre.engine());
+    let mut till = Terminal::create(&dir.join("till"), 2, "till-2", &cache).unwrap();
+    let sale = till.order(T0 + 2 * HOUR, 1, d(100), d(10)).unwrap();
+    let mut called = false;
+    let refused = till
+        .sync(T0 + HOUR, |_: &[Operation]| {
+            called = true;
+            Ok::<Answers, &str>(Vec::new())
+        })
+        .unwrap_err();
+    assert_eq!(
+        kind(&refused),
+        Some(ErrorKind::TimeWentBackwards),
+        "{refused}"
+    );
+    assert!(!called, "the transport was called");
+    assert_eq!(
+        kind(&till.batch(T0).unwrap_err()),
+        Some(ErrorKind::TimeWentBackwards)
+    );
+    assert_eq!(till.pending().count(), 1);
+    till.sync(T0 + 3 * HOUR, into_store(&mut centre)).unwrap();
+    let journal = centre.read_journal().unwrap();
+    assert!(journal.iter().any(|r| r.op.id() == Some(sale.id)));
     let _ = std::fs::remove_dir_all(&dir);
 }

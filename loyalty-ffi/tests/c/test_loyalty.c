@@ -689,6 +689,59 @@ static void checkout(void) {
   loyalty_engine_free(e);
 }
 
+/* A transport as a host writes one for loyalty_terminal_sync: here the network is a function
+ * call and the centre an engine handle; each operation of the batch's JSON array goes to
+ * loyalty_apply_json, and the answers are counted up to the first TIME_WENT_BACKWARDS. It can
+ * also lose the answers after the centre applied the batch, or claim more than it was sent. */
+struct transport {
+  loyalty_engine *centre;
+  int lose, over_claim, calls;
+};
+
+static int32_t apply_batch(void *ctx, const char *batch, size_t len, size_t *answered) {
+  struct transport *t = ctx;
+  t->calls++;
+  if (t->over_claim) {
+    *answered = 99;
+    return 0;
+  }
+  size_t n = 0, depth = 0, start = 0;
+  int in_string = 0, escaped = 0;
+  for (size_t i = 0; i < len; i++) {
+    char c = batch[i];
+    if (in_string) {
+      if (escaped) {
+        escaped = 0;
+      } else if (c == '\\') {
+        escaped = 1;
+      } else if (c == '"') {
+        in_string = 0;
+      }
+    } else if (c == '"') {
+      in_string = 1;
+    } else if (c == '{' && depth++ == 0) {
+      start = i;
+    } else if (c == '}' && --depth == 0) {
+      char op[1024];
+      size_t k = i - start + 1;
+      if (k >= sizeof op) {
+        return 2;
+      }
+      memcpy(op, batch + start, k);
+      op[k] = '\0';
+      if (loyalty_apply_json(t->centre, op, NULL) == LOYALTY_TIME_WENT_BACKWARDS) {
+        break;
+      }
+      n++;
+    }
+  }
+  if (t->lose) {
+    return 1; /* the centre applied them; the answers never came back */
+  }
+  *answered = n;
+  return 0;
+}
+
 /* docs/offline.md: a terminal sells offline within its allowance, survives a restart, and
  * syncs into the centre once. */
 static void offline_terminal(void) {
@@ -731,8 +784,25 @@ static void offline_terminal(void) {
   OK(loyalty_terminal_batch_json(till, t0 + 7200, batch, sizeof batch, &written));
   CHECK(strstr(batch, "\"recorded_at\":1767229200") != NULL && strlen(batch) == written);
   FAILS(loyalty_terminal_acknowledge(till, 3), LOYALTY_IO); /* more answers than sent */
+  /* Through the host's transport: a wrong count, no transport, a date before the last sale
+   * mark nothing sent and send nothing; answers lost after the centre applied the batch mark
+   * nothing sent, and the batch sent again is applied once. */
+  struct transport net = {centre, 0, 1, 0};
+  FAILS(loyalty_terminal_sync(till, t0 + 7200, apply_batch, &net, &answered), LOYALTY_INVALID_INPUT);
+  FAILS(loyalty_terminal_sync(till, t0 + 7200, NULL, &net, &answered), LOYALTY_NULL_POINTER);
+  FAILS(loyalty_terminal_sync(till, t0, apply_batch, &net, &answered), LOYALTY_TIME_WENT_BACKWARDS);
+  OK(loyalty_terminal_pending(till, &pending));
+  CHECK(pending == 2 && net.calls == 1 && available(centre, 1) == 5000);
+  net.over_claim = 0;
+  net.lose = 1;
+  FAILS(loyalty_terminal_sync(till, t0 + 7200, apply_batch, &net, &answered), LOYALTY_IO);
+  OK(loyalty_terminal_pending(till, &pending));
+  CHECK(pending == 2 && available(centre, 1) == 5000 - 3000 + 350);
+  net.lose = 0;
+  OK(loyalty_terminal_sync(till, t0 + 7200, apply_batch, &net, &answered));
+  CHECK(answered == 2 && net.calls == 3);
   OK(loyalty_terminal_sync_engine(till, t0 + 7200, centre, &answered));
-  CHECK(answered == 2);
+  CHECK(answered == 0); /* nothing pending: nothing sent */
   OK(loyalty_terminal_pending(till, &pending));
   CHECK(pending == 0 && available(centre, 1) == 5000 - 3000 + 350);
   OK(loyalty_terminal_cache_json(centre, cache, sizeof cache, &written));
