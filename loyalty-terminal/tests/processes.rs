@@ -257,7 +257,9 @@ impl Centre for PgCentre {
     }
     /// The whole batch in one transaction: `Journal::append_batch` is the transport.
     fn deliver(&mut self, batch: &[Operation]) -> Answers {
-        self.journal.append_batch(&mut self.client, batch, None).unwrap()
+        self.journal
+            .append_batch(&mut self.client, batch, None)
+            .unwrap()
     }
     fn engine(&self) -> &Engine {
         self.journal.engine()
