@@ -225,11 +225,12 @@ pub(crate) fn positive(d: Decimal) -> bool {
 pub fn add(a: Decimal, b: Decimal) -> Decimal {
     // The usual case, two non-negative amounts at one scale: their mantissas add exactly, as
     // `Decimal` would add them, at a fraction of the cost.
-    if a.scale() == b.scale() && !a.is_sign_negative() && !b.is_sign_negative() {
-        if let (Ok(x), Ok(y)) = (u64::try_from(a.mantissa()), u64::try_from(b.mantissa())) {
-            if let Some(sum) = x.checked_add(y) {
-                return Decimal::from_parts(sum as u32, (sum >> 32) as u32, 0, false, a.scale());
-            }
+    // Read from the parts: building two 128-bit mantissas costs more than the sum.
+    let (x, y) = (a.unpack(), b.unpack());
+    if x.scale == y.scale && !x.negative && !y.negative && x.hi == 0 && y.hi == 0 {
+        let magnitude = |mid: u32, lo: u32| (u64::from(mid) << 32) | u64::from(lo);
+        if let Some(sum) = magnitude(x.mid, x.lo).checked_add(magnitude(y.mid, y.lo)) {
+            return Decimal::from_parts(sum as u32, (sum >> 32) as u32, 0, false, x.scale);
         }
     }
     a.saturating_add(b)

@@ -84,6 +84,18 @@ fn an_offline_morning_syncs_once_whatever_the_transport_loses() {
     assert_eq!(kind(&after_restart), Some(ErrorKind::RefundExceedsOrder));
     let online = till.refund(T0 + 2 * HOUR, 11, d(10)).unwrap_err();
     assert_eq!(kind(&online), Some(ErrorKind::UnknownOrder), "{online}");
+    // Figures the centre would refuse for good are refused here, before anything is queued.
+    for (amount, points) in [("10.005", "0"), ("10", "0.001"), ("1e30", "0")] {
+        let amount = amount.parse().unwrap_or(Decimal::MAX);
+        let e = till
+            .order(T0 + 2 * HOUR, 1, amount, points.parse().unwrap())
+            .unwrap_err();
+        assert_eq!(kind(&e), Some(ErrorKind::InvalidAmount), "{e}");
+    }
+    let e = till
+        .refund(T0 + 2 * HOUR, sale.id, "0.001".parse().unwrap())
+        .unwrap_err();
+    assert_eq!(kind(&e), Some(ErrorKind::InvalidAmount), "{e}");
     let backwards = till.order(T0, 1, d(10), d(0)).unwrap_err();
     assert_eq!(kind(&backwards), Some(ErrorKind::TimeWentBackwards));
     assert_eq!(till.pending().count(), 6);
