@@ -1,7 +1,9 @@
 //! Compact idempotency records (issue 11). A retry must return the original outcome, but
 //! keeping every outcome costs hundreds of bytes per order. Most orders' outcomes follow from
-//! their order record (which a refund keeps anyway): the spend, the accrual, the commissions,
-//! and the postings they made, in order, and a level change of the buyer (two level indices).
+//! their order record (which a refund keeps anyway): the spend, the accrual, the campaign
+//! bonuses, the stamps, the commissions, and the postings they made, in order, and a level
+//! change of the buyer (two level indices). An order that filled a stamp card or unlocked an
+//! achievement is kept whole (its record does not hold those).
 //! For those, the order's entry keeps only its digest and a few flags; the outcome is rebuilt
 //! on a retry. Whether an order is such an order is decided when it is filed, by checking its
 //! outcome against what the record rebuilds, bit for bit (decimal scales included), so a
@@ -11,12 +13,14 @@ use std::borrow::Cow;
 
 use rust_decimal::Decimal;
 
-use crate::amount::{identical as same, positive};
+use crate::amount::{add, identical as same, positive};
 use crate::engine::Engine;
 use crate::ids::OpId;
-use crate::outcome::{Account, Commission, Effect, Ordered, Outcome, Posting, TierChange};
+use crate::outcome::{
+    Account, CampaignBonus, Commission, Effect, Ordered, Outcome, Posting, TierChange,
+};
 use crate::records::{Keep, Kept};
-use crate::state::OrderRecord;
+use crate::state::{Moved, OrderRecord};
 
 fn same_postings(a: &[Posting], b: impl Iterator<Item = Posting>) -> bool {
     let mut b = b;
@@ -91,12 +95,9 @@ impl Engine {
         let Effect::Ordered(o) = &outcome.effect else {
             return None;
         };
-        // What no record rebuilds, seen before decoding the record.
-        let engaged = !o.campaign_bonuses.is_empty()
-            || !o.stamps.is_empty()
-            || !o.achievements.is_empty()
-            || !o.stamp_rewards.is_zero();
-        if engaged || o.tier_changes.len() > 1 {
+        // What no record rebuilds, seen before decoding the record: a full stamp card's
+        // reward and unlocked achievements (campaign bonuses and stamps are in the record).
+        if !o.achievements.is_empty() || !o.stamp_rewards.is_zero() || o.tier_changes.len() > 1 {
             return None;
         }
         let record = &self.records.order(o.order)?;
@@ -168,11 +169,19 @@ impl Engine {
             tier_changes: _,
         } = o;
         let id = |m: u32| self.members[m as usize].id;
-        campaign_bonuses.is_empty()
-            && stamps.is_empty()
-            && achievements.is_empty()
+        let (bonuses, cards) = r
+            .extras
+            .as_ref()
+            .map_or((&[][..], &[][..]), |e| (&e.bonuses[..], &e.stamps[..]));
+        achievements.is_empty()
             && same(*stamp_rewards, Decimal::ZERO)
-            && r.extras.is_none()
+            && campaign_bonuses.len() == bonuses.len()
+            && campaign_bonuses
+                .iter()
+                .zip(bonuses)
+                .all(|(c, (name, b))| c.campaign == *name && same(c.points, b.total))
+            && stamps.len() == cards.len()
+            && stamps.iter().zip(cards).all(|(s, mark)| *s == mark.card)
             && *member == id(r.buyer)
             && same(*cash, r.cash.total)
             && same(*points_spent, r.points.total)
@@ -186,9 +195,20 @@ impl Engine {
                 })
     }
 
-    /// The effect of a plain order, from its record.
+    /// The effect of an order, from its record (its campaign bonuses and stamps included).
     fn ordered(&self, id: OpId, r: &OrderRecord, tier: Option<(u8, u8)>) -> Ordered {
+        let extras = r.extras.as_deref();
         Ordered {
+            campaign_bonuses: extras.map_or_else(Vec::new, |e| {
+                let bonus = |(campaign, b): &(String, Moved)| CampaignBonus {
+                    campaign: campaign.clone(),
+                    points: b.total,
+                };
+                e.bonuses.iter().map(bonus).collect()
+            }),
+            stamps: extras.map_or_else(Vec::new, |e| {
+                e.stamps.iter().map(|mark| mark.card.clone()).collect()
+            }),
             tier_changes: tier
                 .and_then(|t| self.tier_change(r, t))
                 .into_iter()
@@ -211,8 +231,9 @@ impl Engine {
         }
     }
 
-    /// The postings of a plain order, in the order it made them: points spent, the buyer's
-    /// accrual, each commission (credited as pending points or available ones).
+    /// The postings of an order, in the order it made them: points spent, the buyer's accrual
+    /// with the campaign bonuses, each commission (credited as pending points or available
+    /// ones).
     fn order_postings<'a>(
         &'a self,
         r: &'a OrderRecord,
@@ -233,7 +254,13 @@ impl Engine {
             to: Account::Redeemed,
             points: r.points.total,
         });
-        let own = positive(r.accrual.total).then(|| credit(r.buyer, r.accrual.total));
+        let bonuses = r.extras.as_ref().map_or(Decimal::ZERO, |e| {
+            e.bonuses
+                .iter()
+                .fold(Decimal::ZERO, |s, (_, b)| add(s, b.total))
+        });
+        let own = add(r.accrual.total, bonuses);
+        let own = positive(own).then(|| credit(r.buyer, own));
         let commissions = r
             .commissions
             .iter()
