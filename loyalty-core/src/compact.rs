@@ -2,8 +2,9 @@
 //! keeping every outcome costs hundreds of bytes per order. Most orders' outcomes follow from
 //! their order record (which a refund keeps anyway): the spend, the accrual, the campaign
 //! bonuses, the stamps, the commissions, and the postings they made, in order, and a level
-//! change of the buyer (two level indices). An order that filled a stamp card or unlocked an
-//! achievement is kept whole (its record does not hold those).
+//! change of the buyer (two level indices); an order with campaign bonuses or stamps keeps its
+//! filled cards' reward and its achievements in its record too. (An order with achievements
+//! but neither bonuses nor stamps is kept whole: its record keeps no extras, as before.)
 //! For those, the order's entry keeps only its digest and a few flags; the outcome is rebuilt
 //! on a retry. Whether an order is such an order is decided when it is filed, by checking its
 //! outcome against what the record rebuilds, bit for bit (decimal scales included), so a
@@ -15,12 +16,12 @@ use rust_decimal::Decimal;
 
 use crate::amount::{add, identical as same, positive};
 use crate::engine::Engine;
-use crate::ids::OpId;
+use crate::ids::{MemberId, OpId};
 use crate::outcome::{
-    Account, CampaignBonus, Commission, Effect, Ordered, Outcome, Posting, TierChange,
+    Account, CampaignBonus, Commission, Effect, Ordered, Outcome, Posting, TierChange, Unlocked,
 };
 use crate::records::{Keep, Kept};
-use crate::state::{Moved, OrderRecord};
+use crate::state::{Moved, OrderExtras, OrderRecord};
 
 fn same_postings(a: &[Posting], b: impl Iterator<Item = Posting>) -> bool {
     let mut b = b;
@@ -28,6 +29,27 @@ fn same_postings(a: &[Posting], b: impl Iterator<Item = Posting>) -> bool {
         b.next()
             .is_some_and(|q| p.from == q.from && p.to == q.to && same(p.points, q.points))
     }) && b.next().is_none()
+}
+
+/// Whether `o`'s campaign bonuses, stamps, card reward and achievements (all the buyer's) are
+/// what its record's extras `e` rebuild.
+fn same_extras(o: &Ordered, e: &OrderExtras, buyer: MemberId) -> bool {
+    same(o.stamp_rewards, e.rewarded)
+        && o.achievements.len() == e.unlocked.len()
+        && o.achievements
+            .iter()
+            .zip(&e.unlocked)
+            .all(|(a, (name, points))| {
+                a.member == buyer && a.achievement == *name && same(a.points, *points)
+            })
+        && o.campaign_bonuses.len() == e.bonuses.len()
+        && (o.campaign_bonuses.iter().zip(&e.bonuses))
+            .all(|(c, (name, b))| c.campaign == *name && same(c.points, b.total))
+        && o.stamps.len() == e.stamps.len()
+        && o.stamps
+            .iter()
+            .zip(&e.stamps)
+            .all(|(s, mark)| *s == mark.card)
 }
 
 impl Engine {
@@ -95,12 +117,10 @@ impl Engine {
         let Effect::Ordered(o) = &outcome.effect else {
             return None;
         };
-        // What no record rebuilds, seen before decoding the record: a full stamp card's
-        // reward and unlocked achievements (campaign bonuses and stamps are in the record).
-        if !o.achievements.is_empty() || !o.stamp_rewards.is_zero() || o.tier_changes.len() > 1 {
+        if o.tier_changes.len() > 1 {
             return None;
         }
-        let record = &self.records.order(o.order)?;
+        let record = &self.records.order_read(o.order)?;
         let tier = match o.tier_changes.as_slice() {
             [] => None,
             [change] => Some(self.level_change(change, record)?),
@@ -114,8 +134,16 @@ impl Engine {
             .postings
             .iter()
             .any(|p| matches!(p.to, Account::Pending(_)));
-        same_postings(&outcome.postings, self.order_postings(record, pending))
-            .then_some((pending, tier))
+        let postings = self.order_postings(record, pending);
+        let same = if record.extras.is_none() {
+            same_postings(&outcome.postings, postings)
+        } else {
+            same_postings(
+                &outcome.postings,
+                postings.chain(self.extra_postings(record)),
+            )
+        };
+        same.then_some((pending, tier))
     }
 
     /// The level indices of the buyer's `change`, if the program's levels name it exactly.
@@ -154,6 +182,7 @@ impl Engine {
     /// Whether [`Engine::ordered`] rebuilds `o` from `r` bit for bit (decimal scales
     /// included), level changes aside (see [`Engine::level_change`]). Every field is named, so
     /// a field added to `Ordered` must be decided here.
+    #[inline(never)]
     fn rebuilt_exactly(&self, o: &Ordered, r: &OrderRecord) -> bool {
         let Ordered {
             order: _,
@@ -169,19 +198,16 @@ impl Engine {
             tier_changes: _,
         } = o;
         let id = |m: u32| self.members[m as usize].id;
-        let (bonuses, cards) = r
-            .extras
-            .as_ref()
-            .map_or((&[][..], &[][..]), |e| (&e.bonuses[..], &e.stamps[..]));
-        achievements.is_empty()
-            && same(*stamp_rewards, Decimal::ZERO)
-            && campaign_bonuses.len() == bonuses.len()
-            && campaign_bonuses
-                .iter()
-                .zip(bonuses)
-                .all(|(c, (name, b))| c.campaign == *name && same(c.points, b.total))
-            && stamps.len() == cards.len()
-            && stamps.iter().zip(cards).all(|(s, mark)| *s == mark.card)
+        let extras_match = match r.extras.as_deref() {
+            None => {
+                campaign_bonuses.is_empty()
+                    && stamps.is_empty()
+                    && achievements.is_empty()
+                    && same(*stamp_rewards, Decimal::ZERO)
+            }
+            Some(e) => same_extras(o, e, id(r.buyer)),
+        };
+        extras_match
             && *member == id(r.buyer)
             && same(*cash, r.cash.total)
             && same(*points_spent, r.points.total)
@@ -209,6 +235,15 @@ impl Engine {
             stamps: extras.map_or_else(Vec::new, |e| {
                 e.stamps.iter().map(|mark| mark.card.clone()).collect()
             }),
+            stamp_rewards: extras.map_or(Decimal::ZERO, |e| e.rewarded),
+            achievements: extras.map_or_else(Vec::new, |e| {
+                let unlocked = |(name, points): &(String, Decimal)| Unlocked {
+                    member: self.members[r.buyer as usize].id,
+                    achievement: name.clone(),
+                    points: *points,
+                };
+                e.unlocked.iter().map(unlocked).collect()
+            }),
             tier_changes: tier
                 .and_then(|t| self.tier_change(r, t))
                 .into_iter()
@@ -231,9 +266,9 @@ impl Engine {
         }
     }
 
-    /// The postings of an order, in the order it made them: points spent, the buyer's accrual
-    /// with the campaign bonuses, each commission (credited as pending points or available
-    /// ones).
+    /// The postings of an order up to its commissions, in the order it made them: points
+    /// spent, the buyer's accrual with the campaign bonuses, each commission (credited as
+    /// pending points or available ones).
     fn order_postings<'a>(
         &'a self,
         r: &'a OrderRecord,
@@ -254,12 +289,14 @@ impl Engine {
             to: Account::Redeemed,
             points: r.points.total,
         });
-        let bonuses = r.extras.as_ref().map_or(Decimal::ZERO, |e| {
-            e.bonuses
+        // As the order added them: the accrual, plus the bonuses' sum when it had some.
+        let own = r.extras.as_ref().map_or(r.accrual.total, |e| {
+            let bonuses = e
+                .bonuses
                 .iter()
-                .fold(Decimal::ZERO, |s, (_, b)| add(s, b.total))
+                .fold(Decimal::ZERO, |s, (_, b)| add(s, b.total));
+            add(r.accrual.total, bonuses)
         });
-        let own = add(r.accrual.total, bonuses);
         let own = positive(own).then(|| credit(r.buyer, own));
         let commissions = r
             .commissions
@@ -269,12 +306,36 @@ impl Engine {
         spent.into_iter().chain(own).chain(commissions)
     }
 
+    /// The postings an order with extras made after its commissions: the filled cards'
+    /// reward, then each achievement's points, each as a lot of the buyer's.
+    fn extra_postings<'a>(&'a self, r: &'a OrderRecord) -> impl Iterator<Item = Posting> + 'a {
+        let buyer = self.members[r.buyer as usize].id;
+        let lot = move |points: Decimal| Posting {
+            from: Account::Issued,
+            to: Account::Available(buyer),
+            points,
+        };
+        let extras = r.extras.as_deref();
+        let reward = extras.map(|e| e.rewarded);
+        let unlocked = extras
+            .into_iter()
+            .flat_map(|e| e.unlocked.iter().map(|(_, points)| *points));
+        reward
+            .into_iter()
+            .chain(unlocked)
+            .filter(|p| positive(*p))
+            .map(lot)
+    }
+
     /// The outcome of order `id`, filed compactly.
     fn rebuild(&self, id: OpId, pending: bool, tier: Option<(u8, u8)>) -> Option<Outcome> {
-        let record = &self.records.order(id)?;
+        let record = &self.records.order_read(id)?;
         Some(Outcome {
             effect: Effect::Ordered(Box::new(self.ordered(id, record, tier))),
-            postings: self.order_postings(record, pending).collect(),
+            postings: self
+                .order_postings(record, pending)
+                .chain(self.extra_postings(record))
+                .collect(),
         })
     }
 }

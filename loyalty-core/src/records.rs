@@ -12,6 +12,7 @@
 
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
+use std::borrow::Cow;
 
 use crate::amount::plain_zero;
 use crate::ids::IdMap;
@@ -395,6 +396,19 @@ impl Records {
     pub fn order(&self, id: OpId) -> Option<OrderRecord> {
         let (slot, _) = self.order_at(id)?;
         Some(self.decode(slot))
+    }
+
+    /// As [`Records::order`], borrowing a wide record rather than copying its names (a retry
+    /// or a filing reads it only).
+    pub fn order_read(&self, id: OpId) -> Option<Cow<'_, OrderRecord>> {
+        let (slot, _) = self.order_at(id)?;
+        let row = self.orders.get(slot);
+        if row.scales == WIDE {
+            if let Some(record) = self.wide.get(&(slot as u32)) {
+                return Some(Cow::Borrowed(record));
+            }
+        }
+        Some(Cow::Owned(row.decode()))
     }
 
     /// (For loading a snapshot.)

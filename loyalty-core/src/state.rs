@@ -93,12 +93,32 @@ pub(crate) struct OrderRecord {
 }
 
 /// The v2 part of an order record.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct OrderExtras {
     /// Campaign name → bonus.
     pub bonuses: Vec<(String, Moved)>,
     pub stamps: Vec<StampMark>,
+    /// The points of the stamp cards the order filled, and the achievements it unlocked
+    /// (name, points): what else its outcome said, so that a retry rebuilds it. Not state.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Decimal::is_zero")
+    )]
+    pub rewarded: Decimal,
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub unlocked: Vec<(String, Decimal)>,
+}
+
+/// Hashed as it was before `rewarded` and `unlocked` (the outcome's, not state): state digests
+/// of every state written before stay as they were.
+impl Hash for OrderExtras {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        (&self.bonuses, &self.stamps).hash(h);
+    }
 }
 
 /// A stamp an order earned, and what could take it back.

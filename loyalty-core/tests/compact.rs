@@ -156,43 +156,41 @@ fn a_level_change_is_filed_compactly_and_keeps_its_names() {
     assert!(err.to_string().contains("operation 2"), "{err}");
 }
 
-/// An order with campaign bonuses and stamps is filed compactly too (its record holds both):
-/// no outcome in the snapshot, and every retry — after a refund took its stamp and bonus back,
-/// after a `configure` renamed the campaign and the card, after JSON and binary snapshots —
-/// returns the outcome of then. An order whose card filled (a reward) or that unlocked an
-/// achievement is kept whole.
+/// An order with campaign bonuses or stamps is filed compactly (its record holds them, with a
+/// filled card's reward and the achievements it unlocked): no outcome in the snapshot, and
+/// every retry — after a refund took its stamp and bonus back, after a `configure` renamed the
+/// campaign, the card and the achievement, after JSON and binary snapshots — returns the
+/// outcome of then. An order that unlocked an achievement with neither bonus nor stamp keeps its
+/// outcome whole (its record keeps no extras, as before).
 #[test]
 fn an_order_with_bonuses_and_stamps_is_filed_compactly_and_answers_as_then() {
     let program = |campaign: &str, card: &str| {
         loyalty_core::Program::from_json(&format!(
             r#"{{"tiers": {{"levels": [{{"name": "A", "threshold": "0", "accrual_rate": "0.05", "referral_rates": ["0.01"]}}]}},
-              "campaigns": [{{"name": "{campaign}", "from": 0, "to": 1000000, "multiplier": "2"}},
-                            {{"name": "Extra", "from": 0, "to": 1000000, "bonus_rate": "0.015"}}],
+              "campaigns": [{{"name": "{campaign}", "from": 0, "to": 1000, "multiplier": "2"}},
+                            {{"name": "Extra", "from": 0, "to": 1000, "bonus_rate": "0.015"}}],
               "stamps": [{{"name": "{card}", "min_amount": "10", "card_size": 3, "reward_points": "5"}}],
-              "achievements": [{{"name": "Big", "spend": "1000", "points": "7"}}]}}"#
+              "achievements": [{{"name": "Big {card}", "spend": "1000", "points": "7"}},
+                               {{"name": "Fifth", "orders": 5, "points": "3.5"}}]}}"#
         ))
         .unwrap()
     };
     let mut engine = Engine::new(program("Spring", "visits")).unwrap();
-    let op = |text: String| Operation::from_json(&text).unwrap();
+    let op = |text: &str| Operation::from_json(text).unwrap();
     engine
-        .apply(&op(
-            r#"{"op": "enroll", "id": 1, "at": 0, "member": 1}"#.into()
-        ))
+        .apply(&op(r#"{"op": "enroll", "id": 1, "at": 0, "member": 1}"#))
         .unwrap();
-    engine
-        .apply(&op(
-            r#"{"op": "enroll", "id": 2, "at": 0, "member": 2, "referrer": 1}"#.into(),
-        ))
-        .unwrap();
-    let orders: Vec<Operation> = ["33.33", "50", "20", "2000"]
+    let referred = r#"{"op": "enroll", "id": 2, "at": 0, "member": 2, "referrer": 1}"#;
+    engine.apply(&op(referred)).unwrap();
+    // The fifth is after the campaigns and below the card's minimum: an achievement alone.
+    let sales = [(5, "33.33"), (6, "50"), (7, "20"), (8, "2000"), (2000, "5")];
+    let orders: Vec<Operation> = sales
         .iter()
         .enumerate()
-        .map(|(i, amount)| {
-            op(format!(
-                r#"{{"op": "order", "id": {}, "at": {}, "member": 2, "amount": "{amount}"}}"#,
-                10 + i,
-                5 + i
+        .map(|(i, (at, amount))| {
+            op(&format!(
+                r#"{{"op": "order", "id": {}, "at": {at}, "member": 2, "amount": "{amount}"}}"#,
+                10 + i
             ))
         })
         .collect();
@@ -200,35 +198,31 @@ fn an_order_with_bonuses_and_stamps_is_filed_compactly_and_answers_as_then() {
         .iter()
         .map(|o| json(&engine.apply(o).unwrap()))
         .collect();
-    assert!(
-        firsts[0].contains(r#""campaign":"Spring""#)
-            && firsts[0].contains(r#""stamps":["visits"]"#),
-        "{}",
-        firsts[0]
-    );
-    assert!(
-        firsts[2].contains(r#""stamp_rewards":"5"#),
-        "the third stamp fills the card: {}",
-        firsts[2]
-    );
-    assert!(
-        firsts[3].contains(r#""achievement":"Big""#),
-        "{}",
-        firsts[3]
-    );
+    let says = |i: usize, what: &str| assert!(firsts[i].contains(what), "{what}: {}", firsts[i]);
+    says(0, r#""campaign":"Spring""#);
+    says(0, r#""stamps":["visits"]"#);
+    says(2, r#""stamp_rewards":"5"#); // the third stamp fills the card
+    says(3, r#""achievement":"Big visits""#);
+    says(4, r#""achievement":"Fifth""#);
+    assert!(!firsts[4].contains("Spring"), "{}", firsts[4]);
 
     let snapshot: Value = serde_json::from_str(&engine.snapshot_json()).unwrap();
     let applied = &snapshot["engine"]["applied"];
-    for (id, whole) in [(10, false), (11, false), (12, true), (13, true)] {
+    for (id, whole) in [
+        (10, false),
+        (11, false),
+        (12, false),
+        (13, false),
+        (14, true),
+    ] {
         let entry = &applied[id.to_string()];
         assert_eq!(entry.get("outcome").is_some(), whole, "order {id}: {entry}");
     }
-    let refund =
-        op(r#"{"op": "refund", "id": 20, "at": 20, "order": 10, "amount": "33.33"}"#.into());
-    engine.apply(&refund).unwrap();
+    let refund = r#"{"op": "refund", "id": 20, "at": 2001, "order": 10, "amount": "33.33"}"#;
+    engine.apply(&op(refund)).unwrap();
     let rename = Operation::Configure(Box::new(loyalty_core::Configure::new(
         21,
-        21,
+        2002,
         program("Autumn", "coffees"),
     )));
     engine.apply(&rename).unwrap();
@@ -237,11 +231,8 @@ fn an_order_with_bonuses_and_stamps_is_filed_compactly_and_answers_as_then() {
     for mut e in [engine, from_json, from_bytes] {
         for (order, first) in orders.iter().zip(&firsts) {
             assert_eq!(&json(&e.outcome(order.id().unwrap()).unwrap()), first);
-            assert_eq!(
-                &json(&e.apply(order).unwrap()),
-                first,
-                "the names and figures of then"
-            );
+            let again = json(&e.apply(order).unwrap());
+            assert_eq!(&again, first, "the names and figures of then");
         }
     }
 }

@@ -3,7 +3,7 @@ use rust_decimal::Decimal;
 use crate::amount::{add, check_scale, mul, positive};
 use crate::engine::Engine;
 use crate::error::{fail, Error, ErrorKind};
-use crate::outcome::{Account, CampaignBonus, Commission, Ordered};
+use crate::outcome::{Account, CampaignBonus, Commission, Ordered, Unlocked};
 use crate::program::Basis;
 use crate::state::{Moved, OrderExtras, OrderRecord, StampMark};
 use super::kind::{walk, Op};
@@ -277,7 +277,7 @@ impl Engine {
         let mut achievements = Vec::new();
         self.unlock_achievements(buyer, o.at, &mut achievements);
         let tier_changes = self.tier_changes_since(levels_before);
-        self.file_order(o, &plan, marks);
+        self.file_order(o, &plan, marks, stamp_rewards, &achievements);
         let stamps = self.stamp_names(&plan.stamps);
         let commissions = plan
             .commissions
@@ -349,8 +349,16 @@ impl Engine {
         }
     }
 
-    /// Files the order's record, which refunds and retries read.
-    fn file_order(&mut self, o: &Order, plan: &Plan, marks: Vec<StampMark>) {
+    /// Files the order's record, which refunds and retries read. An order with campaign
+    /// bonuses or stamps keeps them, with its card rewards and achievements, in its extras.
+    fn file_order(
+        &mut self,
+        o: &Order,
+        plan: &Plan,
+        marks: Vec<StampMark>,
+        rewarded: Decimal,
+        unlocked: &[Unlocked],
+    ) {
         let extras = (!plan.bonuses.is_empty() || !marks.is_empty()).then(|| {
             Box::new(OrderExtras {
                 bonuses: plan
@@ -359,6 +367,11 @@ impl Engine {
                     .map(|(n, b)| (n.clone(), Moved::new(*b)))
                     .collect(),
                 stamps: marks,
+                rewarded,
+                unlocked: unlocked
+                    .iter()
+                    .map(|u| (u.achievement.clone(), u.points))
+                    .collect(),
             })
         });
         self.put_order(
