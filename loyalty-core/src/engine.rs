@@ -63,7 +63,8 @@ pub struct Engine {
     /// Windowed qualifying contributions, kept only while `tiers.window_days` is set.
     pub(crate) windows: IdMap<u32, Vec<crate::state::Contribution>>,
     /// Campaign name → bonus points given (kept across `configure`).
-    pub(crate) budgets_used: HashMap<String, Decimal>,
+    /// Campaign name → budget used (a fast hasher: names are the shop's, read every order).
+    pub(crate) budgets_used: IdMap<String, Decimal>,
     /// Members by birthday slot (see [`crate::calendar::MonthDay::slot`]), each with the
     /// last birthday year they were gifted for.
     pub(crate) birthdays: Vec<Slot>,
@@ -108,7 +109,7 @@ impl Engine {
             schedule: Schedule::default(),
             sent_today: IdMap::default(),
             windows: IdMap::default(),
-            budgets_used: HashMap::new(),
+            budgets_used: IdMap::default(),
             birthdays: Vec::new(),
             gift_generation: 0,
             answers: Vec::new(),

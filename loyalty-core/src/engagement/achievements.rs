@@ -1,3 +1,4 @@
+use crate::amount::compare;
 use crate::engine::Engine;
 use crate::outcome::{Account, Unlocked};
 use crate::program::Condition;
@@ -19,7 +20,7 @@ impl Engine {
             let holds = match a.condition() {
                 Condition::Orders(n) => u64::from(member.orders) >= n,
                 Condition::Referrals(n) => u64::from(member.referrals) >= n,
-                Condition::Spend(s) => member.spend >= s,
+                Condition::Spend(s) => compare(member.spend, s).is_ge(),
             };
             if !holds {
                 continue;

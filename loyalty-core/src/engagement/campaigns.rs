@@ -1,6 +1,6 @@
 use rust_decimal::Decimal;
 
-use crate::amount::{add, check_scale, mul};
+use crate::amount::{add, check_scale, compare, mul, positive};
 use crate::engine::Engine;
 use crate::error::{fail, Error, ErrorKind};
 use crate::ids::MemberId;
@@ -73,7 +73,7 @@ impl Engine {
             );
             // cash(S) = C × amount(S) ÷ amount: multiplied first, divided only when S is not
             // the whole order (then the quotient is exact before rounding).
-            let mut bonus = if matching == amount {
+            let mut bonus = if compare(matching, amount).is_eq() {
                 self.program.round_points(mul(cash, factor)?)
             } else {
                 let num = mul(mul(cash, matching)?, factor)?;
@@ -84,7 +84,7 @@ impl Engine {
                 let used = self.budgets_used.get(&c.name).copied().unwrap_or_default();
                 bonus = bonus.min((budget - used).max(Decimal::ZERO));
             }
-            if bonus > Decimal::ZERO {
+            if positive(bonus) {
                 out.push((c.name.clone(), bonus));
             }
         }

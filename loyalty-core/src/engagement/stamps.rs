@@ -1,6 +1,6 @@
 use rust_decimal::Decimal;
 
-use crate::amount::add;
+use crate::amount::{add, compare, positive};
 use crate::engine::Engine;
 use crate::line::Line;
 use crate::state::Extras;
@@ -22,7 +22,7 @@ impl Engine {
                 .clone()
                 .filter(|(cat, _)| category_matches(wanted, *cat))
                 .fold(Decimal::ZERO, |s, (_, a)| add(s, a));
-            if matching > Decimal::ZERO && matching >= card.min_amount {
+            if positive(matching) && compare(matching, card.min_amount).is_ge() {
                 out.push((i, matching));
             }
         }
