@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use loyalty_terminal::{Cache, Terminal as CoreTerminal, TerminalError};
-use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
 use crate::convert::{amount as decimal, error, id, time};
@@ -37,6 +37,53 @@ pub struct Terminal {
 impl Terminal {
     fn lock(&self) -> MutexGuard<'_, CoreTerminal> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Terminal {
+    /// `sync` straight into an engine of this process.
+    fn sync_into(&self, now: i64, centre: &Engine) -> PyResult<usize> {
+        let mut engine = centre.lock();
+        let transport = |ops: &[loyalty_core::Operation]| {
+            Ok::<_, std::convert::Infallible>(
+                ops.iter().map(|op| engine.apply(op)).collect::<Vec<_>>(),
+            )
+        };
+        let report = self.lock().sync(now, transport).map_err(terminal_error)?;
+        Ok(report.answered)
+    }
+
+    /// `sync` through the host's function. The terminal is not locked while it runs (it may
+    /// take long, or call back into this terminal); the batch's own ids say what to mark.
+    fn sync_through(&self, now: i64, transport: &Bound<'_, PyAny>) -> PyResult<usize> {
+        if !transport.is_callable() {
+            return Err(PyTypeError::new_err(format!(
+                "centre must be an Engine or a function taking a batch, not {}",
+                transport.get_type().name()?
+            )));
+        }
+        let batch = self.lock().batch(now).map_err(terminal_error)?;
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let texts: Vec<String> = batch.iter().map(loyalty_core::Operation::to_json).collect();
+        let answers: Vec<Bound<'_, PyAny>> = transport.call1((texts,))?.extract()?;
+        if answers.len() > batch.len() {
+            return Err(PyValueError::new_err(format!(
+                "the transport returned {} answers for {} operations: nothing was marked sent",
+                answers.len(),
+                batch.len()
+            )));
+        }
+        // A refusal for the centre's clock, and what follows it, were not applied.
+        let answered = answers
+            .iter()
+            .position(PyAnyMethods::is_instance_of::<errors::TimeWentBackwards>)
+            .unwrap_or(answers.len());
+        self.lock()
+            .acknowledge_batch(&batch, answered)
+            .map_err(terminal_error)?;
+        Ok(answered)
     }
 }
 
@@ -153,18 +200,18 @@ impl Terminal {
             .map_err(terminal_error)
     }
 
-    /// Sends every pending operation, at `now`, straight into `centre` (an `Engine`); the number
-    /// of operations it answered (applied, or refused for good).
-    fn sync(&self, now: &Bound<'_, PyAny>, centre: &Engine) -> PyResult<usize> {
+    /// Sends every pending operation, at `now`, to `centre`: an `Engine` (applied straight), or
+    /// the host's transport, a function taking the batch (a list of JSON texts) and returning
+    /// one result per operation the centre answered, in order: its outcome, or the exception
+    /// the centre raised for it (a `TimeWentBackwards` and what follows were not applied and go
+    /// again). An exception raised by the function means the answers were lost: nothing is
+    /// marked sent. Returns how many operations were answered.
+    fn sync(&self, now: &Bound<'_, PyAny>, centre: &Bound<'_, PyAny>) -> PyResult<usize> {
         let now = time(now, "now")?;
-        let mut engine = centre.lock();
-        let transport = |ops: &[loyalty_core::Operation]| {
-            Ok::<_, std::convert::Infallible>(
-                ops.iter().map(|op| engine.apply(op)).collect::<Vec<_>>(),
-            )
-        };
-        let report = self.lock().sync(now, transport).map_err(terminal_error)?;
-        Ok(report.answered)
+        match centre.cast::<Engine>() {
+            Ok(engine) => self.sync_into(now, engine.get()),
+            Err(_) => self.sync_through(now, centre),
+        }
     }
 
     /// The pending operations as JSON texts dated `now`, for a host that carries them itself;

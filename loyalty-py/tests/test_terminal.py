@@ -67,3 +67,44 @@ def test_an_offline_refund_stays_within_the_sale(tmp_path: Path) -> None:
     assert till.pending == 3
     assert till.sync(T0 + 120, centre) == 3
     assert (centre.member(1).available, centre.member(1).qualifying) == (Decimal("0.00"), Decimal("0.00"))
+
+
+def test_a_sync_through_the_hosts_transport_marks_only_what_was_answered(tmp_path: Path) -> None:
+    centre = loyalty.Engine(PROGRAM)
+    centre.enroll(1, T0, 1)
+    centre.order(2, T0, 1, "1000")  # 50 points
+    till = loyalty.Terminal.create(str(tmp_path / "till"), 6, "till-6", loyalty.Terminal.cache_of(centre))
+    till.order(T0 + 60, 1, "100", "30")
+    till.enroll(T0 + 60, 9)
+
+    def lost(batch: list[str]) -> list[object]:
+        for op in batch:  # the centre applied them; the answers never came back
+            centre.apply(json.loads(op))
+        raise ConnectionError("the answers were lost")
+
+    with pytest.raises(ConnectionError):
+        till.sync(T0 + 120, lost)
+    assert till.pending == 2 and centre.member(1).available == Decimal("23.50")
+
+    def behind(batch: list[str]) -> list[object]:
+        return [loyalty.TimeWentBackwards("the centre's clock is ahead")] * len(batch)
+
+    assert till.sync(T0 + 120, behind) == 0
+    with pytest.raises(ValueError):
+        till.sync(T0 + 120, lambda batch: [None] * (len(batch) + 1))
+    with pytest.raises(TypeError):
+        till.sync(T0 + 120, "centre")  # type: ignore[arg-type]
+    assert till.pending == 2
+
+    def network(batch: list[str]) -> list[object]:
+        answers: list[object] = []
+        for op in batch:
+            try:
+                answers.append(centre.apply(json.loads(op)))
+            except loyalty.LoyaltyError as e:
+                answers.append(e)
+        return answers
+
+    assert till.sync(T0 + 180, network) == 2  # sent again: the centre answers as the first time
+    assert till.pending == 0 and centre.member(1).available == Decimal("23.50")
+    assert till.sync(T0 + 240, network) == 0

@@ -91,6 +91,34 @@ impl Terminal {
         };
         self.acknowledge(through)
     }
+
+    /// Marks sent the first `answered` operations of `batch` (as [`Terminal::batch`] gave it),
+    /// by their ids: what a sync that ran concurrently marked already stays marked, and an
+    /// operation queued since the batch was taken is never marked by it.
+    pub fn acknowledge_batch(
+        &mut self,
+        batch: &[Operation],
+        answered: usize,
+    ) -> Result<(), TerminalError> {
+        let Some(last) = answered.checked_sub(1) else {
+            return Ok(());
+        };
+        let Some(id) = batch.get(last).and_then(Operation::id) else {
+            return Err(TerminalError::Transport(format!(
+                "{answered} answers for {} operations",
+                batch.len()
+            )));
+        };
+        let through = self
+            .pending_entries()
+            .iter()
+            .find(|(_, op)| op.id() == Some(id))
+            .map(|(seq, _)| *seq);
+        match through {
+            Some(seq) => self.acknowledge(seq),
+            None => Ok(()), // marked already
+        }
+    }
 }
 
 /// A transport straight into a file store (a terminal in the back office, or a test): each

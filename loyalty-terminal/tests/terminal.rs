@@ -399,3 +399,27 @@ fn a_sync_dated_before_the_last_sale_sends_nothing_and_loses_nothing() {
     assert!(journal.iter().any(|r| r.op.id() == Some(sale.id)));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A host that takes a batch, sends it, and marks it by its ids: a sale queued meanwhile is not
+/// marked by it, and a batch marked twice (two syncs that raced) marks nothing more.
+#[test]
+fn a_batch_is_marked_by_its_ids() {
+    let dir = scratch("ack-batch");
+    let mut centre = centre(&dir, 2);
+    let cache = Cache::export_all(centre.engine());
+    let mut till = Terminal::create(&dir.join("till"), 3, "till-3", &cache).unwrap();
+    till.order(T0 + HOUR, 1, d(50), d(0)).unwrap();
+    till.order(T0 + HOUR, 2, d(50), d(0)).unwrap();
+    let batch = till.batch(T0 + 2 * HOUR).unwrap();
+    let answers = into_store(&mut centre)(&batch).unwrap();
+    let late = till.order(T0 + 2 * HOUR, 1, d(20), d(0)).unwrap(); // queued meanwhile
+    till.acknowledge_batch(&batch, answers.len()).unwrap();
+    till.acknowledge_batch(&batch, answers.len()).unwrap();
+    let pending: Vec<_> = till.pending().filter_map(Operation::id).collect();
+    assert_eq!(pending, [late.id]);
+    assert!(matches!(
+        till.acknowledge_batch(&batch, 3),
+        Err(TerminalError::Transport(_))
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -603,8 +603,12 @@ class Terminal:
         """Enrols `member` offline; the operation's id."""
     def refund(self, at: _Time, order: int, amount: _Amount) -> int:
         """Refunds `amount` of `order`, a sale this terminal made; the operation's id."""
-    def sync(self, now: _Time, centre: Engine) -> int:
-        """Sends every pending operation, at `now`, into `centre`; how many it answered."""
+    def sync(self, now: _Time, centre: Union[Engine, Callable[[list[str]], Sequence[object]]]) -> int:
+        """Sends every pending operation, at `now`, to `centre`: an `Engine`, or the host's
+        transport, a function taking the batch (JSON texts) and returning one result per
+        operation the centre answered (its outcome, or the exception it raised; a
+        `TimeWentBackwards` and what follows go again). An exception from the function means
+        the answers were lost: nothing is marked sent. Returns how many were answered."""
     def batch(self, now: _Time) -> list[str]:
         """The pending operations as JSON texts dated `now`, for a host that carries them."""
     def acknowledge(self, n: int) -> None:
