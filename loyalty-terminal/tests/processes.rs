@@ -609,8 +609,9 @@ impl<C: Centre> Sim<C> {
     fn refresh(&mut self, t: usize, through: Option<u64>) {
         let cache = Cache::export_all(self.centre.engine());
         self.process(t).say(&format!("refresh {}", cache.to_json()));
-        // A refresh that may have happened ends the period in the count: splitting a period in
-        // two only makes the limit check stricter.
+        // A refresh that may have happened (the terminal may be killed before it did) ends the
+        // period in the count: a period counted in two parts only weakens the limit check on
+        // it, while a refresh left out would join two periods and fail it wrongly.
         if let Some(through) = through {
             self.tills[t].period_ends.push(through);
         }
