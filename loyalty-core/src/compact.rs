@@ -1,14 +1,14 @@
 //! Compact idempotency records (issue 11). A retry must return the original outcome, but
 //! keeping every outcome costs hundreds of bytes per order. Most orders' outcomes follow from
-//! their order record (which a refund keeps anyway): the spend, the accrual, the campaign
-//! bonuses, the stamps, the commissions, and the postings they made, in order, and a level
-//! change of the buyer (two level indices); an order with campaign bonuses or stamps keeps its
-//! filled cards' reward and its achievements in its record too. (An order with achievements
-//! but neither bonuses nor stamps is kept whole: its record keeps no extras, as before.)
-//! For those, the order's entry keeps only its digest and a few flags; the outcome is rebuilt
-//! on a retry. Whether an order is such an order is decided when it is filed, by checking its
-//! outcome against what the record rebuilds, bit for bit (decimal scales included), so a
-//! rebuilt outcome is always exactly the one returned the first time.
+//! their order record (which a refund keeps anyway): the spend, the accrual, the commissions,
+//! the campaign bonuses and stamps, the postings they made, in order, and a level change of the
+//! buyer (two level indices); a record with campaign bonuses or stamps also keeps the order's
+//! card reward and achievements. For such orders the entry keeps only its digest and a few
+//! flags; the outcome is rebuilt on a retry. Whether an order is such an order is decided when
+//! it is filed, by checking its outcome against what the record rebuilds, bit for bit (decimal
+//! scales included), so a rebuilt outcome is always exactly the one returned the first time.
+//! (An order that unlocked achievements with neither bonuses nor stamps has no extras in its
+//! record, as before, so its outcome is kept whole.)
 
 use std::borrow::Cow;
 
@@ -135,7 +135,7 @@ impl Engine {
             .iter()
             .any(|p| matches!(p.to, Account::Pending(_)));
         let postings = self.order_postings(record, pending);
-        let same = if record.extras.is_none() {
+        let matched = if record.extras.is_none() {
             same_postings(&outcome.postings, postings)
         } else {
             same_postings(
@@ -143,7 +143,7 @@ impl Engine {
                 postings.chain(self.extra_postings(record)),
             )
         };
-        same.then_some((pending, tier))
+        matched.then_some((pending, tier))
     }
 
     /// The level indices of the buyer's `change`, if the program's levels name it exactly.
