@@ -1264,8 +1264,8 @@ enum loyalty_result loyalty_terminal_sync_engine(struct loyalty_terminal *termin
  * is not called.
  *
  * # Safety
- * `terminal` must be a live handle; `transport` a function safe to call with `ctx`;
- * `answered` NULL or pointing to a `size_t`.
+ * `terminal` must be a live handle; `transport` a function safe to call with `ctx`, which does
+ * not use this terminal while it runs; `answered` NULL or pointing to a `size_t`.
  */
 enum loyalty_result loyalty_terminal_sync(struct loyalty_terminal *terminal,
                                           int64_t now,

@@ -339,8 +339,8 @@ pub type loyalty_transport = Option<
 /// is not called.
 ///
 /// # Safety
-/// `terminal` must be a live handle; `transport` a function safe to call with `ctx`;
-/// `answered` NULL or pointing to a `size_t`.
+/// `terminal` must be a live handle; `transport` a function safe to call with `ctx`, which does
+/// not use this terminal while it runs; `answered` NULL or pointing to a `size_t`.
 #[no_mangle]
 pub unsafe extern "C" fn loyalty_terminal_sync(
     terminal: *mut loyalty_terminal,
@@ -375,7 +375,7 @@ pub unsafe extern "C" fn loyalty_terminal_sync(
                     ),
                 ));
             }
-            t.terminal.acknowledge_first(count)?;
+            t.terminal.acknowledge_batch(&batch, count)?;
         }
         if !answered.is_null() {
             unsafe { put(answered, count, "answered") }?;
