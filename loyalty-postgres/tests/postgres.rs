@@ -17,7 +17,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{connect, fresh_name, program, server, T0};
+use common::{connect, fresh_name, program, server, Rng, T0};
 use loyalty_core::{
     Adjust, Engine, Enroll, ErrorKind, JournalRecord, Operation, Order, Outcome, Refund,
 };
@@ -27,18 +27,6 @@ use rust_decimal::Decimal;
 const WRITERS: u64 = 4;
 const OPS: u64 = 2_500;
 const KILLS: u64 = 50;
-
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
-    }
-}
 
 fn rows(client: &mut postgres::Client, name: &str) -> Vec<JournalRecord> {
     client

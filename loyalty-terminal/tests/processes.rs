@@ -24,6 +24,8 @@
 #[path = "../../loyalty-postgres/tests/common/mod.rs"]
 mod pg;
 
+use pg::Rng;
+
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -274,21 +276,6 @@ impl Centre for PgCentre {
 
 // ---------------------------------------------------------------------------------------------
 // The simulation.
-
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
 
 enum Flavour {
     Rust,
