@@ -91,7 +91,7 @@ mod tiers;
 mod txn;
 mod undo;
 
-pub use amount::{at_scale, parse_decimal, Rounding, MAX_AMOUNT, MAX_RATE};
+pub use amount::{at_scale, check_scale, parse_decimal, Rounding, MAX_AMOUNT, MAX_RATE};
 #[cfg(feature = "serde")]
 pub use binary::BINARY_VERSION;
 pub use calendar::MonthDay;

@@ -787,11 +787,13 @@ impl Program {
         above_first.partition_point(|l| crate::amount::compare(l.threshold, qualifying).is_le())
     }
 
-    pub(crate) fn money_places(&self) -> u32 {
+    /// The decimal places of money (the money scale, as a count of places).
+    pub fn money_places(&self) -> u32 {
         self.money_scale.clamp(0, 8) as u32
     }
 
-    pub(crate) fn points_places(&self) -> u32 {
+    /// The decimal places of points (the points scale, as a count of places).
+    pub fn points_places(&self) -> u32 {
         self.points_scale.clamp(0, 8) as u32
     }
 

@@ -7,7 +7,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use loyalty_core::{
-    Decimal, Enroll, Error, ErrorKind, MemberId, Offline, OpId, Operation, Order, Refund,
+    check_scale, Decimal, Enroll, Error, ErrorKind, MemberId, Offline, OpId, Operation, Order,
+    Refund,
 };
 use loyalty_store::Log;
 use serde::{Deserialize, Serialize};
@@ -286,8 +287,10 @@ impl Terminal {
                 "amount {amount} must be > 0 and points {points} ≥ 0"
             )));
         }
-        fits("amount", amount, program.money_scale)?;
-        fits("points", points, program.points_scale)?;
+        // What the centre would refuse for good at the sync, and so lose: too many places, or
+        // beyond MAX_AMOUNT.
+        check_scale(amount, program.money_places(), "amount")?;
+        check_scale(points, program.points_places(), "points")?;
         if points * program.point_value > amount {
             return Err(bad(format!(
                 "{points} points are worth more than the amount {amount}"
@@ -338,7 +341,7 @@ impl Terminal {
                 format!("refund amount {amount} must be > 0"),
             )));
         }
-        fits("amount", amount, self.cache.program.money_scale)?;
+        check_scale(amount, self.cache.program.money_places(), "amount")?;
         if amount > left {
             return Err(TerminalError::Engine(Error::new(
                 ErrorKind::RefundExceedsOrder,
@@ -421,22 +424,6 @@ impl Terminal {
         }
         Ok(())
     }
-}
-
-/// Refuses what the centre would refuse for good at the sync, and so lose: a figure with more
-/// places than the program's scale, or beyond [`loyalty_core::MAX_AMOUNT`].
-fn fits(what: &str, value: Decimal, scale: i64) -> Result<(), TerminalError> {
-    let places = i64::from(value.normalize().scale());
-    if places > scale || value.abs() > loyalty_core::MAX_AMOUNT {
-        return Err(TerminalError::Engine(Error::new(
-            ErrorKind::InvalidAmount,
-            format!(
-                "{what} {value} must have at most {scale} places and be at most {}",
-                loyalty_core::MAX_AMOUNT
-            ),
-        )));
-    }
-    Ok(())
 }
 
 /// Writes the cache file whole or not at all: a temporary file, synced, renamed into place.

@@ -535,7 +535,7 @@ impl<C: Centre> Sim<C> {
             self.stats.answers_lost += 1;
             return assert!(self.process(t).hear().starts_with("failed "));
         }
-        let answers = self.deliver(&batch);
+        let answers = self.centre.deliver(&batch);
         if self.rng.chance(30) {
             self.stash.push((batch.clone(), true));
         }
@@ -570,14 +570,10 @@ impl<C: Centre> Sim<C> {
         }
     }
 
-    fn deliver(&mut self, batch: &[Operation]) -> Answers {
-        self.centre.deliver(batch)
-    }
-
     fn deliver_stashed(&mut self) {
         let i = self.rng.below(self.stash.len() as u64) as usize;
         let (batch, again) = self.stash.swap_remove(i);
-        for answer in self.deliver(&batch) {
+        for answer in self.centre.deliver(&batch) {
             // Every operation of an old batch was applied already (its first outcome comes
             // back) or is now refused as too old for the centre's clock: never applied twice.
             if let Err(e) = answer {
@@ -628,7 +624,7 @@ impl<C: Centre> Sim<C> {
                     break;
                 };
                 let batch: Vec<Operation> = serde_json::from_str(batch).unwrap();
-                let answers = self.deliver(&batch);
+                let answers = self.centre.deliver(&batch);
                 let line = match self.flavour {
                     Flavour::Rust => format!("answers {}", answers_to(&answers)),
                     Flavour::C(_) => format!("answered {}", answered(&answers)),
