@@ -17,6 +17,7 @@ use rust_decimal::Decimal;
 use crate::amount::{add, identical as same, positive};
 use crate::engine::Engine;
 use crate::ids::{MemberId, OpId};
+use crate::name::Name;
 use crate::outcome::{
     Account, CampaignBonus, Commission, Effect, Ordered, Outcome, Posting, TierChange, Unlocked,
 };
@@ -226,7 +227,7 @@ impl Engine {
         let extras = r.extras.as_deref();
         Ordered {
             campaign_bonuses: extras.map_or_else(Vec::new, |e| {
-                let bonus = |(campaign, b): &(String, Moved)| CampaignBonus {
+                let bonus = |(campaign, b): &(Name, Moved)| CampaignBonus {
                     campaign: campaign.clone(),
                     points: b.total,
                 };
@@ -237,7 +238,7 @@ impl Engine {
             }),
             stamp_rewards: extras.map_or(Decimal::ZERO, |e| e.rewarded),
             achievements: extras.map_or_else(Vec::new, |e| {
-                let unlocked = |(name, points): &(String, Decimal)| Unlocked {
+                let unlocked = |(name, points): &(Name, Decimal)| Unlocked {
                     member: self.members[r.buyer as usize].id,
                     achievement: name.clone(),
                     points: *points,

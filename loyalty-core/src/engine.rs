@@ -9,6 +9,7 @@ use crate::amount::{add, positive, sub};
 use crate::calendar::DAY;
 use crate::error::{Error, ErrorKind, InvariantError};
 use crate::ids::IdMap;
+use crate::name::Name;
 
 use crate::catalogue::OpenRedemption;
 use crate::ids::{MemberId, OpId};
@@ -64,7 +65,7 @@ pub struct Engine {
     pub(crate) windows: IdMap<u32, Vec<crate::state::Contribution>>,
     /// Campaign name → bonus points given (kept across `configure`).
     /// Campaign name → budget used (a fast hasher: names are the shop's, read every order).
-    pub(crate) budgets_used: IdMap<String, Decimal>,
+    pub(crate) budgets_used: IdMap<Name, Decimal>,
     /// Members by birthday slot (see [`crate::calendar::MonthDay::slot`]), each with the
     /// last birthday year they were gifted for.
     pub(crate) birthdays: Vec<Slot>,

@@ -12,6 +12,7 @@ use crate::catalogue::OpenRedemption;
 use crate::engine::{ticked, Engine};
 use crate::ids::IdMap;
 use crate::ids::{MemberId, OpId};
+use crate::name::Name;
 use crate::outcome::{Outcome, Totals};
 use crate::positions::Positions;
 use crate::program::Program;
@@ -53,7 +54,7 @@ struct EngineOut<'a> {
     schedule: &'a Schedule,
     sent_today: &'a IdMap<u32, (i64, Decimal)>,
     windows: &'a IdMap<u32, Vec<Contribution>>,
-    budgets_used: &'a IdMap<String, Decimal>,
+    budgets_used: &'a IdMap<Name, Decimal>,
     birthdays: &'a [Slot],
     gift_generation: u32,
     answers: &'a [Answer],
@@ -88,7 +89,7 @@ struct EngineIn {
     schedule: Schedule,
     sent_today: IdMap<u32, (i64, Decimal)>,
     windows: IdMap<u32, Vec<Contribution>>,
-    budgets_used: IdMap<String, Decimal>,
+    budgets_used: IdMap<Name, Decimal>,
     birthdays: Vec<Slot>,
     gift_generation: u32,
     answers: Vec<Answer>,

@@ -54,6 +54,7 @@ mod catalogue;
 mod compact;
 mod crc;
 mod digest;
+mod engaged;
 mod engagement;
 mod engine;
 #[cfg(feature = "serde")]
@@ -67,6 +68,7 @@ mod ids;
 mod journal;
 mod ledger;
 mod line;
+mod name;
 mod offline;
 mod ops;
 mod outcome;
@@ -103,6 +105,7 @@ pub use ids::{MemberId, OpId};
 #[cfg(feature = "serde")]
 pub use journal::{statement, JournalRecord, StatementLine, JOURNAL_VERSION, SNAPSHOT_VERSION};
 pub use line::Line;
+pub use name::Name;
 pub use offline::{Offline, OfflineLimits, MAX_TERMINAL_CHARS};
 // Every kind of operations!, its struct and `Operation`, and `KINDS`: a glob, so that a new
 // kind is not one more line here.

@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 
 use crate::amount::add;
 use crate::ids::{MemberId, OpId};
+use crate::name::Name;
 
 /// An account of the double-entry ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -76,7 +77,7 @@ pub struct Commission {
 #[non_exhaustive]
 pub struct CampaignBonus {
     /// The campaign's name.
-    pub campaign: String,
+    pub campaign: Name,
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
     /// The bonus points (or, in a refund, clawed back).
     pub points: Decimal,
@@ -90,7 +91,7 @@ pub struct Unlocked {
     /// The member who unlocked it.
     pub member: MemberId,
     /// The achievement's name.
-    pub achievement: String,
+    pub achievement: Name,
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
     /// The points it paid.
     pub points: Decimal,
@@ -119,7 +120,7 @@ pub struct Ordered {
     /// Commissions paid up the referral chain.
     pub commissions: Vec<Commission>,
     /// Stamp cards that earned a stamp.
-    pub stamps: Vec<String>,
+    pub stamps: Vec<Name>,
     /// Points for completed stamp cards.
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_decimal"))]
     pub stamp_rewards: Decimal,
@@ -150,7 +151,7 @@ pub struct Refunded {
     /// Commissions clawed back.
     pub commissions_clawed: Vec<Commission>,
     /// Stamp cards whose stamp was taken back.
-    pub stamps_taken: Vec<String>,
+    pub stamps_taken: Vec<Name>,
     /// Levels that changed.
     pub tier_changes: Vec<TierChange>,
 }

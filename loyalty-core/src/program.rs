@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use crate::amount::{Rounding, MAX_AMOUNT, MAX_RATE};
 use crate::catalogue::Reward;
 use crate::error::{fail, Error, ErrorKind};
+use crate::name::Name;
 
 /// A loyalty program: levels, rates and limits. Build one with [`Program::from_json`] (which
 /// validates it) or in code followed by [`Program::validate`].
@@ -314,7 +315,7 @@ impl Default for Transfers {
 #[non_exhaustive]
 pub struct Campaign {
     /// Unique name; the budget's use is kept under it across `configure`.
-    pub name: String,
+    pub name: Name,
     /// First second of the campaign.
     pub from: i64,
     /// First second after the campaign.
@@ -366,7 +367,7 @@ pub struct Birthday {
 #[non_exhaustive]
 pub struct StampCard {
     /// Unique name.
-    pub name: String,
+    pub name: Name,
     /// The category whose lines earn stamps (`None`: all lines).
     #[cfg_attr(feature = "serde", serde(default))]
     pub category: Option<String>,
@@ -387,7 +388,7 @@ pub struct StampCard {
 #[non_exhaustive]
 pub struct Achievement {
     /// Unique name.
-    pub name: String,
+    pub name: Name,
     /// Unlocks at this many accepted orders.
     #[cfg_attr(
         feature = "serde",

@@ -5,6 +5,7 @@
 use rust_decimal::Decimal;
 
 use crate::ids::{MemberId, OpId};
+use crate::name::Name;
 use crate::outcome::{CampaignBonus, Commission, Effect, MemberKind, TierChange, Unlocked};
 
 impl Effect {
@@ -127,7 +128,7 @@ impl Effect {
     }
 
     /// Stamp cards an order stamped, or a refund took a stamp from.
-    pub fn stamps(&self) -> &[String] {
+    pub fn stamps(&self) -> &[Name] {
         match self {
             Effect::Ordered(o) => &o.stamps,
             Effect::Refunded(r) => &r.stamps_taken,

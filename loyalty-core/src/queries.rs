@@ -7,6 +7,7 @@ use crate::calendar::DAY;
 use crate::engine::Engine;
 use crate::error::{fail, Error, ErrorKind};
 use crate::ids::MemberId;
+use crate::name::Name;
 use crate::outcome::{Expiring, MemberView, TierChange, Totals};
 
 /// The longest look ahead of [`Engine::expiring`]: 100 years.
@@ -37,9 +38,11 @@ impl Engine {
             next_tier: next.map(|l| l.name.clone()),
             to_next: next.map(|l| at_scale(sub(l.threshold, qualifying), qs)),
             stamps: extras
-                .map(|e| e.stamps.iter().cloned().collect())
+                .map(|e| e.stamps.iter().map(|(n, c)| (n.to_string(), *c)).collect())
                 .unwrap_or_default(),
-            achievements: extras.map(|e| e.achievements.clone()).unwrap_or_default(),
+            achievements: extras
+                .map(|e| e.achievements.iter().map(Name::to_string).collect())
+                .unwrap_or_default(),
             orders: u64::from(member.orders),
             referrals: u64::from(member.referrals),
         })

@@ -15,11 +15,12 @@ use smallvec::SmallVec;
 use std::borrow::Cow;
 
 use crate::amount::plain_zero;
+use crate::engaged::{EngagedRow, Names};
 use crate::ids::IdMap;
 use crate::ids::OpId;
 use crate::outcome::Outcome;
 use crate::positions::Positions;
-use crate::state::{Moved, OrderRecord};
+use crate::state::{Moved, OrderExtras, OrderRecord};
 
 /// A filed order whose record is gone (a snapshot checked at load cannot have one).
 pub(crate) fn lost(id: OpId) -> crate::error::Error {
@@ -80,6 +81,8 @@ struct Row {
 const NO_REFERRER: u32 = u32::MAX;
 /// The record of this slot is kept whole, in `wide`.
 const WIDE: u32 = u32::MAX;
+/// In a row's `scales` (other than `WIDE`): the record's extras are in an engaged row.
+const ENGAGED: u32 = 1 << 30;
 
 /// An order: its id, digest and filing state, and its record in the usual case (see the module
 /// docs). 80 bytes: the fields are laid out flat so that no padding sits between them.
@@ -128,7 +131,8 @@ impl OrderRow {
         }
     }
 
-    /// Stores `r` in the row when it fits; `false` (the row marked wide) when it does not.
+    /// Stores `r` in the row when it fits, its extras aside; `false` (the row marked wide) when
+    /// it does not.
     fn store(&mut self, r: &OrderRecord) -> bool {
         self.scales = WIDE;
         let Some((referrer, parts)) = Self::parts(r) else {
@@ -145,9 +149,9 @@ impl OrderRow {
         true
     }
 
-    /// The referrer and the five figures of `r`, if it fits a row.
+    /// The referrer and the five figures of `r`, if they fit a row (its extras aside).
     fn parts(r: &OrderRecord) -> Option<(u32, [(i64, u32); 5])> {
-        if !plain_zero(r.refunded) || r.extras.is_some() || r.commissions.len() > 1 {
+        if !plain_zero(r.refunded) || r.commissions.len() > 1 {
             return None;
         }
         let (referrer, commission) = match r.commissions.first() {
@@ -277,6 +281,10 @@ pub(crate) struct Records {
     orders: Chunks<OrderRow>,
     /// Records that do not fit their order's row, by slot.
     wide: IdMap<u32, OrderRecord>,
+    /// The extras of records that fit their row with an engaged row, in slot order.
+    engaged: Chunks<EngagedRow>,
+    /// The names engaged rows refer to.
+    names: Names,
     /// Outcomes kept whole, by operation id.
     whole: IdMap<OpId, Box<Outcome>>,
 }
@@ -401,14 +409,13 @@ impl Records {
     /// As [`Records::order`], borrowing a wide record rather than copying its names (a retry
     /// or a filing reads it only).
     pub fn order_read(&self, id: OpId) -> Option<Cow<'_, OrderRecord>> {
-        let (slot, _) = self.order_at(id)?;
-        let row = self.orders.get(slot);
+        let (slot, row) = self.order_at(id)?;
         if row.scales == WIDE {
             if let Some(record) = self.wide.get(&(slot as u32)) {
                 return Some(Cow::Borrowed(record));
             }
         }
-        Some(Cow::Owned(row.decode()))
+        Some(Cow::Owned(self.decode(slot)))
     }
 
     /// (For loading a snapshot.)
@@ -424,7 +431,57 @@ impl Records {
                 return record.clone();
             }
         }
-        row.decode()
+        let mut record = row.decode();
+        if row.scales & ENGAGED != 0 {
+            if let Some(at) = self.engaged_at(slot) {
+                let extras = self.engaged.get(at).decode(&self.names);
+                record.extras = Some(Box::new(extras));
+            }
+        }
+        record
+    }
+
+    /// Where slot `slot`'s engaged row is, if it has one.
+    fn engaged_at(&self, slot: usize) -> Option<usize> {
+        let slot = u32::try_from(slot).ok()?;
+        // Usually the newest order's (being filed, or retried right after).
+        let last = self.engaged.len().checked_sub(1)?;
+        match self.engaged.get(last).slot.cmp(&slot) {
+            core::cmp::Ordering::Equal => return Some(last),
+            core::cmp::Ordering::Less => return None,
+            core::cmp::Ordering::Greater => {}
+        }
+        // Rows are in slot order: the first whose slot is not below `slot`.
+        let (mut low, mut high) = (0, last);
+        while low < high {
+            let mid = low + (high - low) / 2;
+            if self.engaged.get(mid).slot < slot {
+                low = mid + 1;
+            } else {
+                high = mid;
+            }
+        }
+        (low < self.engaged.len() && self.engaged.get(low).slot == slot).then_some(low)
+    }
+
+    /// Keeps extras `e` of the record in slot `slot` in an engaged row, if they fit one and
+    /// the slot can have one (it has one already, or is newer than every slot that has).
+    fn engage(&mut self, slot: usize, e: &OrderExtras) -> bool {
+        let Ok(slot32) = u32::try_from(slot) else {
+            return false;
+        };
+        let Some(row) = EngagedRow::encode(slot32, e, &mut self.names) else {
+            return false;
+        };
+        if let Some(at) = self.engaged_at(slot) {
+            *self.engaged.get_mut(at) = row;
+        } else if self.engaged.len() == 0 || self.engaged.get(self.engaged.len() - 1).slot < slot32
+        {
+            self.engaged.push(row);
+        } else {
+            return false;
+        }
+        true
     }
 
     /// The orders filed compactly with a level change, whose outcome names levels.
@@ -459,9 +516,19 @@ impl Records {
                 slot
             }
         };
-        if self.orders.get_mut(slot).store(&record) {
+        let fits = self.orders.get_mut(slot).store(&record)
+            && record
+                .extras
+                .as_deref()
+                .is_none_or(|e| self.engage(slot, e));
+        let row = self.orders.get_mut(slot);
+        if fits {
+            if record.extras.is_some() {
+                row.scales |= ENGAGED;
+            }
             self.wide.remove(&(slot as u32));
         } else {
+            row.scales = WIDE;
             self.wide.insert(slot as u32, record);
         }
     }
@@ -518,6 +585,12 @@ impl Records {
                 let (rows, orders) = (&self.rows, &self.orders);
                 self.index.remove(id, |p| key(rows, orders, p));
                 self.wide.remove(&(slot as u32));
+                if self
+                    .engaged_at(slot)
+                    .is_some_and(|at| at + 1 == self.engaged.len())
+                {
+                    self.engaged.pop();
+                }
                 if slot + 1 == self.orders.len() {
                     self.orders.pop();
                 } else {
@@ -683,6 +756,62 @@ mod tests {
         assert!(table.order(99).is_some());
         table.remove_order(99);
         assert!(table.order(99).is_none());
+    }
+
+    fn engaged(bonus: &str) -> OrderRecord {
+        let mut r = record(&[(1, 1, "1.00")]);
+        r.extras = Some(Box::new(OrderExtras {
+            bonuses: [(crate::name::Name::from("Spring"), Moved::new(d(bonus)))]
+                .into_iter()
+                .collect(),
+            rewarded: d("0.0"),
+            ..OrderExtras::default()
+        }));
+        r
+    }
+
+    #[test]
+    fn engagement_records_come_back_exactly_from_an_engaged_row_or_kept_whole() {
+        let mut table = Records::default();
+        table.put_order(1, engaged("3.00"));
+        table.put_order(2, engaged("4.5"));
+        assert_eq!(table.engaged.len(), 2);
+        assert!(table.wide.is_empty(), "both fit an engaged row");
+        // A refund's record (a refunded amount) is kept whole; its engaged row is not read.
+        let mut refunded = engaged("3.00");
+        refunded.refunded = d("1.00");
+        table.put_order(1, refunded.clone());
+        assert_eq!(table.wide.len(), 1);
+        // A newer order whose extras do not fit an engaged row is kept whole too.
+        let mut two = engaged("1");
+        if let Some(e) = two.extras.as_mut() {
+            e.bonuses
+                .push((crate::name::Name::from("Summer"), Moved::new(d("2"))));
+        }
+        table.put_order(3, two.clone());
+        table.put_order(4, engaged("7"));
+        for (id, r) in [
+            (1, &refunded),
+            (2, &engaged("4.5")),
+            (3, &two),
+            (4, &engaged("7")),
+        ] {
+            let back = table.order(id).unwrap_or_else(|| record(&[]));
+            assert!(same(&back, r), "{back:?} ≠ {r:?}");
+            let read = table.order_read(id).map(Cow::into_owned);
+            assert!(read.is_some_and(|read| same(&read, r)));
+        }
+        // The newest order taken back frees its engaged row; an older one's stays unread.
+        table.remove(4);
+        assert_eq!(table.engaged.len(), 2);
+        table.put_order(5, engaged("8"));
+        assert!(table
+            .order(5)
+            .is_some_and(|back| same(&back, &engaged("8"))));
+        assert!(table.order(4).is_none());
+        assert!(table
+            .order(2)
+            .is_some_and(|back| same(&back, &engaged("4.5"))));
     }
 
     /// The layout budget of issue 11: what one member and one order cost at rest.

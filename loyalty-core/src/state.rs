@@ -5,11 +5,13 @@
 use core::hash::{Hash, Hasher};
 
 use rust_decimal::Decimal;
+use smallvec::SmallVec;
 
 use crate::amount::{add, sub};
 
 use crate::ids::{MemberId, OpId};
 use crate::ledger::{Ledger, Lot};
+use crate::name::Name;
 
 /// A point amount and how much of it refunds have moved so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -37,9 +39,9 @@ impl Moved {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct Extras {
     /// Stamp card name → count.
-    pub stamps: Vec<(String, i64)>,
+    pub stamps: SmallVec<[(Name, i64); 1]>,
     /// Achievement names in unlock order.
-    pub achievements: Vec<String>,
+    pub achievements: SmallVec<[Name; 2]>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,8 +99,8 @@ pub(crate) struct OrderRecord {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct OrderExtras {
     /// Campaign name → bonus.
-    pub bonuses: Vec<(String, Moved)>,
-    pub stamps: Vec<StampMark>,
+    pub bonuses: SmallVec<[(Name, Moved); 1]>,
+    pub stamps: SmallVec<[StampMark; 1]>,
     /// The points of the stamp cards the order filled, and the achievements it unlocked
     /// (name, points): what else its outcome said, so that a retry rebuilds it. Not state.
     #[cfg_attr(
@@ -108,9 +110,9 @@ pub(crate) struct OrderExtras {
     pub rewarded: Decimal,
     #[cfg_attr(
         feature = "serde",
-        serde(default, skip_serializing_if = "Vec::is_empty")
+        serde(default, skip_serializing_if = "SmallVec::is_empty")
     )]
-    pub unlocked: Vec<(String, Decimal)>,
+    pub unlocked: SmallVec<[(Name, Decimal); 1]>,
 }
 
 /// Hashed as it was before `rewarded` and `unlocked` (the outcome's, not state): state digests
@@ -125,7 +127,7 @@ impl Hash for OrderExtras {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct StampMark {
-    pub card: String,
+    pub card: Name,
     pub matching: Decimal,
     pub min_amount: Decimal,
     pub taken: bool,

@@ -13,6 +13,7 @@ use crate::catalogue::OpenRedemption;
 use crate::engine::Engine;
 use crate::error::{fail, Error, ErrorKind};
 use crate::ids::{MemberId, OpId};
+use crate::name::Name;
 use crate::outcome::Outcome;
 use crate::program::Program;
 use crate::records::{Keep, Kept};
@@ -278,18 +279,18 @@ impl Engine {
     /// Changes campaign `name`'s budget use.
     pub(crate) fn change_budget_use(
         &mut self,
-        name: &str,
+        name: &Name,
         change: impl FnOnce(Decimal) -> Decimal,
     ) {
         if self.recording() {
             let before = self.budgets_used.get(name).copied();
-            self.txn.log.push(Before::Budget(name.to_owned(), before));
+            self.txn.log.push(Before::Budget(name.clone(), before));
         }
         if let Some(used) = self.budgets_used.get_mut(name) {
             *used = change(*used);
         } else {
             self.budgets_used
-                .insert(name.to_owned(), change(Decimal::ZERO));
+                .insert(name.clone(), change(Decimal::ZERO));
         }
     }
 

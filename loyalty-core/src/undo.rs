@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 
 use crate::catalogue::OpenRedemption;
 use crate::ids::{IdMap, OpId};
+use crate::name::Name;
 use crate::outcome::{Outcome, Totals};
 use crate::program::Program;
 use crate::records::Keep;
@@ -53,7 +54,7 @@ pub(crate) enum Before {
     Refiled(OpId, u64, Keep),
     SentToday(u32, Option<(i64, Decimal)>),
     LastReward(u32, Option<i64>),
-    Budget(String, Option<Decimal>),
+    Budget(Name, Option<Decimal>),
     RewardUse(String, Option<u64>),
     Redemption(OpId, Option<OpenRedemption>),
     Hold(OpId, Option<OpenHold>),

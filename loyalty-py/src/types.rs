@@ -188,7 +188,7 @@ impl Outcome {
             .effect
             .campaign_bonuses()
             .iter()
-            .map(|b| Ok((b.campaign.clone(), d(py, b.points)?)))
+            .map(|b| Ok((b.campaign.to_string(), d(py, b.points)?)))
             .collect()
     }
 
@@ -224,7 +224,12 @@ impl Outcome {
     /// Stamp cards that earned a stamp (order) or lost one (refund).
     #[getter]
     fn stamps(&self) -> Vec<String> {
-        self.inner.effect.stamps().to_vec()
+        self.inner
+            .effect
+            .stamps()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
     }
 
     /// Points for completed stamp cards.
@@ -240,7 +245,7 @@ impl Outcome {
             .effect
             .achievements()
             .iter()
-            .map(|a| Ok((a.member, a.achievement.clone(), d(py, a.points)?)))
+            .map(|a| Ok((a.member, a.achievement.to_string(), d(py, a.points)?)))
             .collect()
     }
 

@@ -5,6 +5,7 @@ use crate::engine::Engine;
 use crate::error::{fail, Error, ErrorKind};
 use crate::ids::MemberId;
 use crate::line::Line;
+use crate::name::Name;
 use crate::ops::check_lines;
 use crate::ops::Order;
 use crate::program::{Campaign, Level};
@@ -48,7 +49,7 @@ impl Engine {
         level: &Level,
         amount: Decimal,
         cash: Decimal,
-    ) -> Result<Vec<(String, Decimal)>, Error> {
+    ) -> Result<Vec<(Name, Decimal)>, Error> {
         let mut out = Vec::new();
         if self.program.campaigns.is_empty() || cash.is_zero() {
             return Ok(out);

@@ -3,6 +3,7 @@ use rust_decimal::Decimal;
 use crate::amount::{add, compare, positive};
 use crate::engine::Engine;
 use crate::line::Line;
+use crate::name::Name;
 use crate::state::Extras;
 
 use super::campaigns::{category_matches, lines_of};
@@ -35,12 +36,12 @@ impl Engine {
     }
 
     /// Member `m`'s count on the card named `card`.
-    pub(crate) fn stamp_count(&mut self, m: u32, card: &str) -> &mut i64 {
+    pub(crate) fn stamp_count(&mut self, m: u32, card: &Name) -> &mut i64 {
         let stamps = &mut self.extras(m).stamps;
         let at = if let Some(at) = stamps.iter().position(|(name, _)| name == card) {
             at
         } else {
-            stamps.push((card.to_owned(), 0));
+            stamps.push((card.clone(), 0));
             stamps.len() - 1
         };
         &mut stamps[at].1

@@ -1,5 +1,7 @@
 use rust_decimal::Decimal;
+use smallvec::SmallVec;
 
+use crate::name::Name;
 use crate::amount::{add, check_scale, mul, positive};
 use crate::engine::Engine;
 use crate::error::{fail, Error, ErrorKind};
@@ -129,7 +131,7 @@ struct Plan {
     /// `(referrer, depth, K)`: usually one or two, inline.
     commissions: Commissions,
     /// `(campaign, B)`.
-    bonuses: Vec<(String, Decimal)>,
+    bonuses: Vec<(Name, Decimal)>,
     /// `(stamp card index, matching amount)`.
     stamps: Vec<(usize, Decimal)>,
 }
@@ -355,7 +357,7 @@ impl Engine {
         &mut self,
         o: &Order,
         plan: &Plan,
-        marks: Vec<StampMark>,
+        marks: SmallVec<[StampMark; 1]>,
         rewarded: Decimal,
         unlocked: &[Unlocked],
     ) {
@@ -400,8 +402,8 @@ impl Engine {
         m: u32,
         stamps: &[(usize, Decimal)],
         at: i64,
-    ) -> (Vec<StampMark>, Decimal) {
-        let mut marks = Vec::new();
+    ) -> (SmallVec<[StampMark; 1]>, Decimal) {
+        let mut marks = SmallVec::new();
         let mut reward = Decimal::ZERO;
         for &(card_index, matching) in stamps {
             let card = &self.program.stamps[card_index];
@@ -435,7 +437,7 @@ impl Engine {
         (marks, reward)
     }
 
-    fn stamp_names(&self, stamps: &[(usize, Decimal)]) -> Vec<String> {
+    fn stamp_names(&self, stamps: &[(usize, Decimal)]) -> Vec<Name> {
         stamps
             .iter()
             .map(|(i, _)| self.program.stamps[*i].name.clone())
