@@ -415,6 +415,9 @@ impl Records {
                 return Some(Cow::Borrowed(record));
             }
         }
+        if row.scales & ENGAGED == 0 {
+            return Some(Cow::Owned(row.decode()));
+        }
         Some(Cow::Owned(self.decode(slot)))
     }
 
@@ -516,19 +519,20 @@ impl Records {
                 slot
             }
         };
-        let fits = self.orders.get_mut(slot).store(&record)
-            && record
-                .extras
-                .as_deref()
-                .is_none_or(|e| self.engage(slot, e));
-        let row = self.orders.get_mut(slot);
+        let mut fits = self.orders.get_mut(slot).store(&record);
         if fits {
-            if record.extras.is_some() {
-                row.scales |= ENGAGED;
+            if let Some(e) = record.extras.as_deref() {
+                fits = self.engage(slot, e);
+                let row = self.orders.get_mut(slot);
+                row.scales = if fits { row.scales | ENGAGED } else { WIDE };
             }
-            self.wide.remove(&(slot as u32));
+        }
+        if fits {
+            // A known order's record may have been wide (a refund taken back); a new one's not.
+            if !self.wide.is_empty() {
+                self.wide.remove(&(slot as u32));
+            }
         } else {
-            row.scales = WIDE;
             self.wide.insert(slot as u32, record);
         }
     }
