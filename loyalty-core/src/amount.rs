@@ -205,6 +205,27 @@ pub(crate) fn compare(a: Decimal, b: Decimal) -> core::cmp::Ordering {
     a.cmp(&b)
 }
 
+/// `floor(d)` for a non-negative `d` whose mantissa fits 64 bits (every usual total).
+pub(crate) fn whole_part(d: Decimal) -> Option<u64> {
+    let u = d.unpack();
+    if u.negative || u.hi != 0 {
+        return None;
+    }
+    let mantissa = (u64::from(u.mid) << 32) | u64::from(u.lo);
+    // A 64-bit mantissa is below 10^20: at 20 places or more it is a fraction.
+    Some(match POW10.get(u.scale as usize) {
+        Some(p) => mantissa / p.unsigned_abs() as u64,
+        None => 0,
+    })
+}
+
+/// `d` as a whole number, when it is one written without places (`2500`, not `2500.00`) and
+/// non-negative below 2^64.
+pub(crate) fn as_whole(d: Decimal) -> Option<u64> {
+    let u = d.unpack();
+    (u.scale == 0 && !u.negative && u.hi == 0).then(|| (u64::from(u.mid) << 32) | u64::from(u.lo))
+}
+
 /// The same decimal, bit for bit: value, scale and sign (`1.0 ≠ 1.00` here, unlike `==`).
 pub(crate) fn identical(a: Decimal, b: Decimal) -> bool {
     a.serialize() == b.serialize()
@@ -231,6 +252,39 @@ pub fn add(a: Decimal, b: Decimal) -> Decimal {
         let magnitude = |mid: u32, lo: u32| (u64::from(mid) << 32) | u64::from(lo);
         if let Some(sum) = magnitude(x.mid, x.lo).checked_add(magnitude(y.mid, y.lo)) {
             return Decimal::from_parts(sum as u32, (sum >> 32) as u32, 0, false, x.scale);
+        }
+    }
+    add_across_scales(a, b)
+}
+
+/// `a + b` when the scales differ (a total that starts as a plain `0`, a cash total with more
+/// places than an accrual). Two non-negative amounts below 2^64: `Decimal` returns the other
+/// operand whole when one is zero, else brings the one with fewer places to the other's scale
+/// and adds the mantissas; when that sum fits 96 bits it is exact, and so is this.
+#[inline(never)]
+fn add_across_scales(a: Decimal, b: Decimal) -> Decimal {
+    let (x, y) = (a.unpack(), b.unpack());
+    let shift = x.scale.abs_diff(y.scale) as usize;
+    if !x.negative && !y.negative && x.hi == 0 && y.hi == 0 && shift < POW10.len() {
+        let magnitude = |mid: u32, lo: u32| (u128::from(mid) << 32) | u128::from(lo);
+        let (mut left, mut right) = (magnitude(x.mid, x.lo), magnitude(y.mid, y.lo));
+        if left == 0 {
+            return b;
+        }
+        if right == 0 {
+            return a;
+        }
+        let up = POW10[shift].unsigned_abs();
+        if x.scale > y.scale {
+            right *= up;
+        } else {
+            left *= up;
+        }
+        // Below 2^64 · 10^19 each: the sum cannot overflow 128 bits.
+        let sum = left + right;
+        if sum >> 96 == 0 {
+            let part = |shift: u32| (sum >> shift) as u32;
+            return Decimal::from_parts(part(0), part(32), part(64), false, x.scale.max(y.scale));
         }
     }
     a.saturating_add(b)
@@ -342,6 +396,33 @@ mod tests {
         assert!(message("abc").contains("not a decimal number"));
         assert!(message("1.2.3").contains("not a decimal number"));
         assert!(message("1e5").contains("not a decimal number"));
+    }
+
+    /// Sums across scales, plain zeros and the edges of the fast path, as `Decimal` adds them.
+    #[test]
+    fn sums_across_scales_are_decimals_own() {
+        let big = Decimal::from(u64::MAX);
+        let pairs = [
+            (d("0"), d("12.50")),
+            (d("12.50"), d("0")),
+            (d("0.00"), d("3")),
+            (d("1.5"), d("2.25")),
+            (d("100"), d("0.001")),
+            (big, d("0.1")),
+            (big, big),
+            (big, Decimal::new(1, 19)),
+            (big, Decimal::new(1, 20)),
+            (Decimal::MAX, d("1")),
+            (d("-0"), d("0.00")),
+            (d("-1.5"), d("2")),
+        ];
+        for (a, b) in pairs {
+            assert_eq!(
+                add(a, b).serialize(),
+                a.saturating_add(b).serialize(),
+                "{a} + {b}"
+            );
+        }
     }
 
     #[test]

@@ -785,7 +785,13 @@ impl Program {
         // read), so the levels reached are a prefix: a binary search finds its end.
         let levels = &self.tiers.levels;
         let above_first = levels.get(1..).unwrap_or_default();
-        above_first.partition_point(|l| crate::amount::compare(l.threshold, qualifying).is_le())
+        // A whole-number threshold T is reached when T ≤ floor(total): one division for the
+        // total instead of a comparison across scales per threshold.
+        let whole = crate::amount::whole_part(qualifying);
+        above_first.partition_point(|l| match (whole, crate::amount::as_whole(l.threshold)) {
+            (Some(total), Some(threshold)) => threshold <= total,
+            _ => crate::amount::compare(l.threshold, qualifying).is_le(),
+        })
     }
 
     /// The decimal places of money (the money scale, as a count of places).
@@ -952,6 +958,59 @@ mod tests {
         ] {
             let total: Decimal = total.parse().unwrap_or_default();
             assert_eq!(p.level_for(total), level, "{total}");
+        }
+    }
+
+    /// The whole-number shortcut finds the level a comparison of values finds, for thresholds
+    /// with and without places and totals of every scale on both sides of each.
+    #[test]
+    fn levels_by_whole_part_agree_with_comparing_values() {
+        let p = Program::from_json(
+            r#"{"tiers": {"levels": [
+            {"name": "A", "threshold": "0", "accrual_rate": "0.01"},
+            {"name": "B", "threshold": "99.5", "accrual_rate": "0.01"},
+            {"name": "C", "threshold": 100, "accrual_rate": "0.01"},
+            {"name": "D", "threshold": "100.00000001", "accrual_rate": "0.01"},
+            {"name": "E", "threshold": "999999999999999.5", "accrual_rate": "0.01"},
+            {"name": "F", "threshold": "1000000000000000", "accrual_rate": "0.01"}]}}"#,
+        )
+        .unwrap();
+        let by_value = |total: Decimal| {
+            p.tiers
+                .levels
+                .iter()
+                .rposition(|l| l.threshold <= total)
+                .unwrap_or(0)
+        };
+        let mut totals: Vec<Decimal> = [
+            "-5",
+            "0",
+            "99",
+            "99.49",
+            "99.5",
+            "99.500",
+            "99.99",
+            "100",
+            "100.0",
+            "100.00000001",
+            "100.000000009",
+            "100.1",
+            "999999999999999.4",
+            "999999999999999.5",
+            "1000000000000000",
+            "18446744073709551615",
+            "18446744073709551616",
+            "79228162514264337593543950335",
+        ]
+        .iter()
+        .map(|t| t.parse().unwrap())
+        .collect();
+        for scale in 0..=28 {
+            totals.push(Decimal::from_i128_with_scale(10_000_000_001, scale));
+            totals.push(Decimal::from_i128_with_scale(i128::from(u64::MAX), scale));
+        }
+        for total in totals {
+            assert_eq!(p.level_for(total), by_value(total), "{total}");
         }
     }
 
