@@ -308,6 +308,34 @@ pub fn at_scale(value: Decimal, scale: u32) -> Decimal {
 /// [`MAX_AMOUNT`]; returns it written at exactly `scale` places (sums of values at one scale
 /// stay on `rust_decimal`'s fast path). `what` names the field in the error.
 pub fn check_scale(value: Decimal, scale: u32, what: &str) -> Result<Decimal, Error> {
+    // The usual input: non-negative, written with at most `scale` places, a 64-bit mantissa.
+    // Written at `scale` places it is the same mantissa times a power of ten, and within the
+    // limit when that mantissa is at most 10^15 at its own scale.
+    let u = value.unpack();
+    if !u.negative && u.hi == 0 && u.scale <= scale {
+        let mantissa = (u64::from(u.mid) << 32) | u64::from(u.lo);
+        let (own, up) = (
+            POW10.get(u.scale as usize),
+            POW10.get((scale - u.scale) as usize),
+        );
+        if let (Some(own), Some(up)) = (own, up) {
+            let within = i128::from(mantissa) <= 1_000_000_000_000_000 * own;
+            if let (true, Some(at)) = (within, mantissa.checked_mul(up.unsigned_abs() as u64)) {
+                return Ok(Decimal::from_parts(
+                    at as u32,
+                    (at >> 32) as u32,
+                    0,
+                    false,
+                    scale,
+                ));
+            }
+        }
+    }
+    check_scale_normalized(value, scale, what)
+}
+
+/// [`check_scale`] for any input, through `normalize`.
+fn check_scale_normalized(value: Decimal, scale: u32, what: &str) -> Result<Decimal, Error> {
     let normalized = value.normalize();
     if normalized.scale() > scale {
         return Err(Error::new(
@@ -516,6 +544,22 @@ mod tests {
         assert!(check_scale(d("1000000000000000.01"), 2, "amount").is_err());
         assert_eq!(check_scale(d("12"), 0, "amount").ok(), Some(d("12")));
         assert!(check_scale(d("12.5"), 0, "amount").is_err());
+        // The limit, either side, at every scale of the input and of the program.
+        for (input, within) in [
+            ("1000000000000000", true),
+            ("1000000000000000.00", true),
+            ("999999999999999.99", true),
+            ("1000000000000000.01", false),
+            ("1000000000000001", false),
+            ("-1000000000000000", true),
+        ] {
+            for places in 2..=8 {
+                let checked = check_scale(d(input), places, "amount");
+                assert_eq!(checked.is_ok(), within, "{input} at {places}");
+                let general = check_scale_normalized(d(input), places, "amount");
+                assert_eq!(checked.ok(), general.ok(), "{input} at {places}");
+            }
+        }
     }
 
     #[test]
@@ -603,6 +647,14 @@ mod tests {
                 let want = v.round_dp_with_strategy(places, mode.strategy());
                 proptest::prop_assert_eq!(mode.round(v, places).serialize(), want.serialize(), "{} {:?}", v, mode);
             }
+        }
+
+        /// An input checked on the fast path comes out as through `normalize`, bit for bit.
+        #[test]
+        fn scale_checks_agree_with_normalizing(v in any_decimal(), places in 0_u32..=8) {
+            let fast = check_scale(v, places, "x").map(|d| d.serialize());
+            let general = check_scale_normalized(v, places, "x").map(|d| d.serialize());
+            proptest::prop_assert_eq!(fast.ok(), general.ok(), "{}", v);
         }
 
         /// The fast paths give what `Decimal` gives, bit for bit (scale and sign included).
