@@ -57,7 +57,7 @@ impl Names {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct EngagedRow {
     /// The order's slot in the order array (rows are kept in slot order).
-    pub slot: u32,
+    slot: u32,
     /// Mantissas of the campaign bonus, the stamp's matching and least amounts, the card
     /// reward and the achievement's points.
     figures: [u32; 5],
@@ -73,6 +73,12 @@ fn compact(d: Decimal) -> Option<(u32, u32)> {
         return None;
     }
     Some((u32::try_from(d.mantissa()).ok()?, d.scale()))
+}
+
+impl crate::side_rows::SideRow for EngagedRow {
+    fn slot(&self) -> u32 {
+        self.slot
+    }
 }
 
 impl EngagedRow {

@@ -19,6 +19,10 @@
 //!   [`Effect`], [`MemberView`], [`Totals`], [`Summary`], …), the program's parts, and the
 //!   operations, which callers build with `new` and `with_` setters ([`Order::new`]
 //!   `(…).with_points(…)`) or from their JSON form ([`Operation::from_json`]).
+//! - Campaign, stamp card and achievement names are [`Name`]s in the program and in outcomes:
+//!   text shared rather than copied (an engagement order names them in its plan, outcome,
+//!   record and the member's cards), which derefs to `&str` and compares, hashes, prints and
+//!   serializes exactly as the `String` it replaced.
 //! - One error type, [`Error`], whose [`ErrorKind`] is a SPEC name; [`Engine::verify`] returns
 //!   an [`InvariantError`], since a broken invariant is a bug, not bad input.
 //! - The SPEC section 7 scenario player is test support behind the `scenario` feature.
@@ -86,6 +90,7 @@ mod schedule;
 mod serde_decimal;
 #[cfg(feature = "serde")]
 mod shared;
+mod side_rows;
 mod state;
 #[cfg(feature = "serde")]
 mod structure;

@@ -2,11 +2,12 @@
 //! refund or a retry needs.
 //!
 //! An order is one entry of 80 bytes: its id, its digest, how its outcome is kept, and its
-//! record in the usual case (no refund yet, no campaign or stamp, at most one commission, every
-//! figure a non-negative decimal whose mantissa fits 64 bits). Orders are appended to a chunked
-//! array in filing order (no allocation per order, no doubling spike); a record that does not
-//! fit is kept whole beside its entry (`wide`), so every record decodes to exactly what was
-//! stored, decimal scales included. Any other operation is a row of 24 bytes (id, digest, and
+//! record in the usual case (no refund yet, at most one commission, every figure a
+//! non-negative decimal whose mantissa fits 64 bits). Orders are appended to a chunked array in
+//! filing order (no allocation per order, no doubling spike). An engagement order's extras
+//! (campaign bonus, stamp, card reward, achievement) are a 36-byte engaged row of their own in
+//! the usual case (`engaged.rs`); a record that fits neither is kept whole beside its entry
+//! (`wide`), so every record decodes to exactly what was stored, decimal scales included. Any other operation is a row of 24 bytes (id, digest, and
 //! a member for a plain enrolment) in a dense array of its own; whole outcomes are kept
 //! aside. One hash index of 4-byte positions finds both.
 
@@ -20,7 +21,8 @@ use crate::ids::IdMap;
 use crate::ids::OpId;
 use crate::outcome::Outcome;
 use crate::positions::Positions;
-use crate::state::{Moved, OrderExtras, OrderRecord};
+use crate::side_rows::{Deeper, SideRows};
+use crate::state::{Moved, OrderRecord};
 
 /// A filed order whose record is gone (a snapshot checked at load cannot have one).
 pub(crate) fn lost(id: OpId) -> crate::error::Error {
@@ -83,6 +85,10 @@ const NO_REFERRER: u32 = u32::MAX;
 const WIDE: u32 = u32::MAX;
 /// In a row's `scales` (other than `WIDE`): the record's extras are in an engaged row.
 const ENGAGED: u32 = 1 << 30;
+/// In a row's `scales` (other than `WIDE`): the record's depth-2 commission is in a deeper row.
+const DEEPER: u32 = 1 << 29;
+/// Either side row.
+const SIDE: u32 = ENGAGED | DEEPER;
 
 /// An order: its id, digest and filing state, and its record in the usual case (see the module
 /// docs). 80 bytes: the fields are laid out flat so that no padding sits between them.
@@ -151,7 +157,9 @@ impl OrderRow {
 
     /// The referrer and the five figures of `r`, if they fit a row (its extras aside).
     fn parts(r: &OrderRecord) -> Option<(u32, [(i64, u32); 5])> {
-        if !plain_zero(r.refunded) || r.commissions.len() > 1 {
+        // A depth-2 commission after the first goes to a side row (`Records::put_order`).
+        let one_or_two = matches!(r.commissions.as_slice(), [] | [_] | [_, (_, 2, _)]);
+        if !plain_zero(r.refunded) || !one_or_two {
             return None;
         }
         let (referrer, commission) = match r.commissions.first() {
@@ -198,7 +206,7 @@ const CHUNK: usize = 1 << 12;
 
 /// An append-mostly array in fixed chunks.
 #[derive(Debug, Clone)]
-struct Chunks<T> {
+pub(crate) struct Chunks<T> {
     chunks: Vec<Vec<T>>,
 }
 
@@ -209,13 +217,13 @@ impl<T> Default for Chunks<T> {
 }
 
 impl<T> Chunks<T> {
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.chunks
             .last()
             .map_or(0, |c| (self.chunks.len() - 1) * CHUNK + c.len())
     }
 
-    fn push(&mut self, value: T) -> usize {
+    pub(crate) fn push(&mut self, value: T) -> usize {
         if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
             self.chunks.push(Vec::with_capacity(CHUNK));
         }
@@ -226,7 +234,7 @@ impl<T> Chunks<T> {
         at
     }
 
-    fn pop(&mut self) {
+    pub(crate) fn pop(&mut self) {
         if let Some(chunk) = self.chunks.last_mut() {
             chunk.pop();
             if chunk.is_empty() {
@@ -235,11 +243,11 @@ impl<T> Chunks<T> {
         }
     }
 
-    fn get(&self, i: usize) -> &T {
+    pub(crate) fn get(&self, i: usize) -> &T {
         &self.chunks[i / CHUNK][i % CHUNK]
     }
 
-    fn get_mut(&mut self, i: usize) -> &mut T {
+    pub(crate) fn get_mut(&mut self, i: usize) -> &mut T {
         &mut self.chunks[i / CHUNK][i % CHUNK]
     }
 
@@ -282,7 +290,9 @@ pub(crate) struct Records {
     /// Records that do not fit their order's row, by slot.
     wide: IdMap<u32, OrderRecord>,
     /// The extras of records that fit their row with an engaged row, in slot order.
-    engaged: Chunks<EngagedRow>,
+    engaged: SideRows<EngagedRow>,
+    /// The depth-2 commissions of records that fit their row with a deeper row.
+    deeper: SideRows<Deeper>,
     /// The names engaged rows refer to.
     names: Names,
     /// Outcomes kept whole, by operation id.
@@ -415,7 +425,7 @@ impl Records {
                 return Some(Cow::Borrowed(record));
             }
         }
-        if row.scales & ENGAGED == 0 {
+        if row.scales & SIDE == 0 {
             return Some(Cow::Owned(row.decode()));
         }
         Some(Cow::Owned(self.decode(slot)))
@@ -435,56 +445,21 @@ impl Records {
             }
         }
         let mut record = row.decode();
-        if row.scales & ENGAGED != 0 {
-            if let Some(at) = self.engaged_at(slot) {
-                let extras = self.engaged.get(at).decode(&self.names);
-                record.extras = Some(Box::new(extras));
+        if row.scales & SIDE != 0 {
+            let slot = slot as u32;
+            if row.scales & ENGAGED != 0 {
+                if let Some(engaged) = self.engaged.get(slot) {
+                    record.extras = Some(Box::new(engaged.decode(&self.names)));
+                }
+            }
+            if row.scales & DEEPER != 0 {
+                if let Some(deeper) = self.deeper.get(slot) {
+                    let k = Moved::new(deeper.points());
+                    record.commissions.push((deeper.referrer, 2, k));
+                }
             }
         }
         record
-    }
-
-    /// Where slot `slot`'s engaged row is, if it has one.
-    fn engaged_at(&self, slot: usize) -> Option<usize> {
-        let slot = u32::try_from(slot).ok()?;
-        // Usually the newest order's (being filed, or retried right after).
-        let last = self.engaged.len().checked_sub(1)?;
-        match self.engaged.get(last).slot.cmp(&slot) {
-            core::cmp::Ordering::Equal => return Some(last),
-            core::cmp::Ordering::Less => return None,
-            core::cmp::Ordering::Greater => {}
-        }
-        // Rows are in slot order: the first whose slot is not below `slot`.
-        let (mut low, mut high) = (0, last);
-        while low < high {
-            let mid = low + (high - low) / 2;
-            if self.engaged.get(mid).slot < slot {
-                low = mid + 1;
-            } else {
-                high = mid;
-            }
-        }
-        (low < self.engaged.len() && self.engaged.get(low).slot == slot).then_some(low)
-    }
-
-    /// Keeps extras `e` of the record in slot `slot` in an engaged row, if they fit one and
-    /// the slot can have one (it has one already, or is newer than every slot that has).
-    fn engage(&mut self, slot: usize, e: &OrderExtras) -> bool {
-        let Ok(slot32) = u32::try_from(slot) else {
-            return false;
-        };
-        let Some(row) = EngagedRow::encode(slot32, e, &mut self.names) else {
-            return false;
-        };
-        if let Some(at) = self.engaged_at(slot) {
-            *self.engaged.get_mut(at) = row;
-        } else if self.engaged.len() == 0 || self.engaged.get(self.engaged.len() - 1).slot < slot32
-        {
-            self.engaged.push(row);
-        } else {
-            return false;
-        }
-        true
     }
 
     /// The orders filed compactly with a level change, whose outcome names levels.
@@ -519,14 +494,7 @@ impl Records {
                 slot
             }
         };
-        let mut fits = self.orders.get_mut(slot).store(&record);
-        if fits {
-            if let Some(e) = record.extras.as_deref() {
-                fits = self.engage(slot, e);
-                let row = self.orders.get_mut(slot);
-                row.scales = if fits { row.scales | ENGAGED } else { WIDE };
-            }
-        }
+        let fits = self.orders.get_mut(slot).store(&record) && self.put_side_rows(slot, &record);
         if fits {
             // A known order's record may have been wide (a refund taken back); a new one's not.
             if !self.wide.is_empty() {
@@ -535,6 +503,32 @@ impl Records {
         } else {
             self.wide.insert(slot as u32, record);
         }
+    }
+
+    /// Keeps the part of `r` that its row (slot `slot`, just stored) does not hold, its extras
+    /// and its depth-2 commission, in side rows; `false` (the row marked wide) when a part fits
+    /// none.
+    fn put_side_rows(&mut self, slot: usize, r: &OrderRecord) -> bool {
+        let slot32 = slot as u32;
+        let mut side = 0;
+        if let Some(e) = r.extras.as_deref() {
+            let row = EngagedRow::encode(slot32, e, &mut self.names);
+            if !row.is_some_and(|row| self.engaged.put(row)) {
+                self.orders.get_mut(slot).scales = WIDE;
+                return false;
+            }
+            side |= ENGAGED;
+        }
+        if let Some(&(referrer, _, k)) = r.commissions.get(1) {
+            let row = Deeper::new(slot32, referrer, k.total).filter(|_| plain_zero(k.moved));
+            if !row.is_some_and(|row| self.deeper.put(row)) {
+                self.orders.get_mut(slot).scales = WIDE;
+                return false;
+            }
+            side |= DEEPER;
+        }
+        self.orders.get_mut(slot).scales |= side;
+        true
     }
 
     /// Sets the digest and flags of `id`'s entry: its order's, or a row (added if need be).
@@ -589,12 +583,8 @@ impl Records {
                 let (rows, orders) = (&self.rows, &self.orders);
                 self.index.remove(id, |p| key(rows, orders, p));
                 self.wide.remove(&(slot as u32));
-                if self
-                    .engaged_at(slot)
-                    .is_some_and(|at| at + 1 == self.engaged.len())
-                {
-                    self.engaged.pop();
-                }
+                self.engaged.pop(slot as u32);
+                self.deeper.pop(slot as u32);
                 if slot + 1 == self.orders.len() {
                     self.orders.pop();
                 } else {
@@ -617,6 +607,7 @@ impl Records {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::OrderExtras;
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap_or_default()
@@ -654,7 +645,13 @@ mod tests {
             (record(&[]), true),
             (record(&[(1, 1, "1.00")]), true),
             (record(&[(1, 2, "1.00")]), false),
-            (record(&[(1, 1, "1.00"), (0, 2, "0.5")]), false),
+            (record(&[(1, 1, "1.00"), (0, 2, "0.5")]), true),
+            (record(&[(1, 1, "1.00"), (0, 3, "0.5")]), false),
+            (
+                record(&[(1, 1, "1.00"), (0, 2, "0.5"), (2, 3, "0.1")]),
+                false,
+            ),
+            (record(&[(1, 1, "1.00"), (0, 2, "-0.5")]), true),
             (refunded, false),
             (huge, false),
         ];

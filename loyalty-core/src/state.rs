@@ -89,8 +89,8 @@ pub(crate) struct OrderRecord {
     pub cash: Moved,
     /// The accrual X, and how much was clawed back.
     pub accrual: Moved,
-    /// `(referrer, depth, K)`: usually one, kept inline.
-    pub commissions: smallvec::SmallVec<[(u32, u32, Moved); 1]>,
+    /// `(referrer, depth, K)`: usually one or two, kept inline.
+    pub commissions: smallvec::SmallVec<[(u32, u32, Moved); 2]>,
     pub extras: Option<Box<OrderExtras>>,
 }
 
