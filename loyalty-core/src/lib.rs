@@ -55,6 +55,7 @@ mod apply;
 mod binary;
 mod calendar;
 mod catalogue;
+mod chunks;
 mod compact;
 mod crc;
 mod digest;

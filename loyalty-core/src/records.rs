@@ -16,6 +16,7 @@ use smallvec::SmallVec;
 use std::borrow::Cow;
 
 use crate::amount::plain_zero;
+use crate::chunks::Chunks;
 use crate::engaged::{EngagedRow, Names};
 use crate::ids::IdMap;
 use crate::ids::OpId;
@@ -197,62 +198,6 @@ impl OrderRow {
             commissions,
             extras: None,
         }
-    }
-}
-
-/// Rows per chunk of the order array: appending never moves what is stored, and at most one
-/// chunk is partly empty.
-const CHUNK: usize = 1 << 12;
-
-/// An append-mostly array in fixed chunks.
-#[derive(Debug, Clone)]
-pub(crate) struct Chunks<T> {
-    chunks: Vec<Vec<T>>,
-}
-
-impl<T> Default for Chunks<T> {
-    fn default() -> Self {
-        Chunks { chunks: Vec::new() }
-    }
-}
-
-impl<T> Chunks<T> {
-    pub(crate) fn len(&self) -> usize {
-        self.chunks
-            .last()
-            .map_or(0, |c| (self.chunks.len() - 1) * CHUNK + c.len())
-    }
-
-    pub(crate) fn push(&mut self, value: T) -> usize {
-        if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
-            self.chunks.push(Vec::with_capacity(CHUNK));
-        }
-        let at = self.len();
-        if let Some(chunk) = self.chunks.last_mut() {
-            chunk.push(value);
-        }
-        at
-    }
-
-    pub(crate) fn pop(&mut self) {
-        if let Some(chunk) = self.chunks.last_mut() {
-            chunk.pop();
-            if chunk.is_empty() {
-                self.chunks.pop();
-            }
-        }
-    }
-
-    pub(crate) fn get(&self, i: usize) -> &T {
-        &self.chunks[i / CHUNK][i % CHUNK]
-    }
-
-    pub(crate) fn get_mut(&mut self, i: usize) -> &mut T {
-        &mut self.chunks[i / CHUNK][i % CHUNK]
-    }
-
-    fn iter(&self) -> impl Iterator<Item = &T> {
-        self.chunks.iter().flatten()
     }
 }
 
@@ -823,16 +768,5 @@ mod tests {
         assert_eq!(size_of::<OrderRow>(), 80);
         assert_eq!(size_of::<crate::ledger::Ledger>(), 64);
         assert!(size_of::<crate::state::Member>() <= 136);
-    }
-
-    #[test]
-    fn chunks_cross_their_boundary() {
-        let mut c = Chunks::default();
-        for i in 0..=CHUNK {
-            assert_eq!(c.push(i), i);
-        }
-        assert_eq!(*c.get(CHUNK), CHUNK);
-        c.pop();
-        assert_eq!((c.len(), c.chunks.len()), (CHUNK, 1));
     }
 }

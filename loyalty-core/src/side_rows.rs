@@ -4,7 +4,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::records::Chunks;
+use crate::chunks::Chunks;
 
 /// A row of one order slot.
 pub(crate) trait SideRow: Copy {
