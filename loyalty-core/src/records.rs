@@ -2,13 +2,14 @@
 //! refund or a retry needs.
 //!
 //! An order is one entry of 80 bytes: its id, its digest, how its outcome is kept, and its
-//! record in the usual case (no refund yet, at most one commission, every figure a
-//! non-negative decimal whose mantissa fits 64 bits). Orders are appended to a chunked array in
-//! filing order (no allocation per order, no doubling spike). An engagement order's extras
-//! (campaign bonus, stamp, card reward, achievement) are a 36-byte engaged row of their own in
-//! the usual case (`engaged.rs`); a record that fits neither is kept whole beside its entry
-//! (`wide`), so every record decodes to exactly what was stored, decimal scales included. Any other operation is a row of 24 bytes (id, digest, and
-//! a member for a plain enrolment) in a dense array of its own; whole outcomes are kept
+//! record in the usual case (no refund yet, every figure a non-negative decimal whose mantissa
+//! fits 64 bits). Orders are appended to a chunked array in filing order (no allocation per
+//! order, no doubling spike). What only some orders have sits in side rows beside the entry
+//! (`side_rows.rs`): a depth-2 commission (24 bytes), an engagement order's extras (campaign
+//! bonus, stamp, card reward, achievement: 36 bytes, `engaged.rs`). A record that fits none
+//! of these is kept whole beside its entry (`wide`), so every record decodes to exactly what
+//! was stored, decimal scales included. Any other operation is a row of 24 bytes (id, digest,
+//! and a member for a plain enrolment) in a dense array of its own; whole outcomes are kept
 //! aside. One hash index of 4-byte positions finds both.
 
 use rust_decimal::Decimal;
