@@ -340,11 +340,14 @@ impl Player {
             )),
             _ => None,
         };
+        // With the points each side holds: a hold that times out as the clock moves to the
+        // transfer's instant gives its points back first (holding and releasing post nothing).
         let (from_before, to_before) = match op {
-            Operation::Transfer(t) => {
-                (balances(&self.engine, t.from), balances(&self.engine, t.to))
-            }
-            _ => (Decimal::ZERO, Decimal::ZERO),
+            Operation::Transfer(t) => (
+                (balances(&self.engine, t.from), held(&self.engine, t.from)),
+                (balances(&self.engine, t.to), held(&self.engine, t.to)),
+            ),
+            _ => Default::default(),
         };
         // A dry run says exactly what applying will do, and changes nothing.
         let planned = self.engine.plan(op);
@@ -415,11 +418,17 @@ impl Player {
                             && (p.to == Account::Available(t.to) || p.to == Account::Fees)
                     };
                     if outcome.postings.iter().filter(own).count() == outcome.postings.len() {
+                        let released = |m: u64, (available, held_before): (Decimal, Decimal)| {
+                            available + held_before - held(&self.engine, m)
+                        };
                         prop_assert_eq!(
                             balances(&self.engine, t.from),
-                            from_before - *points - *fee
+                            released(t.from, from_before) - *points - *fee
                         );
-                        prop_assert_eq!(balances(&self.engine, t.to), to_before + *points);
+                        prop_assert_eq!(
+                            balances(&self.engine, t.to),
+                            released(t.to, to_before) + *points
+                        );
                     }
                 }
                 if let (Operation::Order(o), Some((m, available, held_before))) = (op, buyer) {
