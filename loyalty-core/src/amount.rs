@@ -226,6 +226,15 @@ pub(crate) fn as_whole(d: Decimal) -> Option<u64> {
     (u.scale == 0 && !u.negative && u.hi == 0).then(|| (u64::from(u.mid) << 32) | u64::from(u.lo))
 }
 
+/// A non-negative `d` as its mantissa and scale, when the mantissa fits `T` (the compact
+/// rows of the operation table keep figures so, and decode them to exactly `d`).
+pub(crate) fn mantissa_and_scale<T: TryFrom<i128>>(d: Decimal) -> Option<(T, u32)> {
+    if d.is_sign_negative() {
+        return None;
+    }
+    Some((T::try_from(d.mantissa()).ok()?, d.scale()))
+}
+
 /// The same decimal, bit for bit: value, scale and sign (`1.0 ≠ 1.00` here, unlike `==`).
 pub(crate) fn identical(a: Decimal, b: Decimal) -> bool {
     a.serialize() == b.serialize()

@@ -13,7 +13,7 @@
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
 
-use crate::amount::plain_zero;
+use crate::amount::{mantissa_and_scale, plain_zero};
 use crate::ids::IdMap;
 use crate::name::Name;
 use crate::state::{Moved, OrderExtras, StampMark};
@@ -69,10 +69,7 @@ pub(crate) struct EngagedRow {
 
 /// `d` as a mantissa and scale, when it is non-negative and the mantissa fits 32 bits.
 fn compact(d: Decimal) -> Option<(u32, u32)> {
-    if d.is_sign_negative() {
-        return None;
-    }
-    Some((u32::try_from(d.mantissa()).ok()?, d.scale()))
+    mantissa_and_scale(d)
 }
 
 impl crate::side_rows::SideRow for EngagedRow {

@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use smallvec::SmallVec;
 use std::borrow::Cow;
 
-use crate::amount::plain_zero;
+use crate::amount::{mantissa_and_scale, plain_zero};
 use crate::chunks::Chunks;
 use crate::engaged::{EngagedRow, Names};
 use crate::ids::IdMap;
@@ -113,10 +113,7 @@ struct OrderRow {
 
 /// `d` as a mantissa and scale, when it is non-negative and the mantissa fits 64 bits.
 fn compact(d: Decimal) -> Option<(i64, u32)> {
-    if d.is_sign_negative() {
-        return None;
-    }
-    Some((i64::try_from(d.mantissa()).ok()?, d.scale()))
+    mantissa_and_scale(d)
 }
 
 fn untouched(m: Moved) -> Option<(i64, u32)> {

@@ -107,14 +107,12 @@ impl Deeper {
     /// `points` earned by `referrer` on the order in slot `slot`, when non-negative with a
     /// 64-bit mantissa.
     pub fn new(slot: u32, referrer: u32, points: Decimal) -> Option<Deeper> {
-        if points.is_sign_negative() {
-            return None;
-        }
+        let (mantissa, scale) = crate::amount::mantissa_and_scale(points)?;
         Some(Deeper {
             slot,
             referrer,
-            mantissa: i64::try_from(points.mantissa()).ok()?,
-            scale: points.scale(),
+            mantissa,
+            scale,
         })
     }
 
