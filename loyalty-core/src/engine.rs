@@ -13,12 +13,13 @@ use crate::name::Name;
 
 use crate::catalogue::OpenRedemption;
 use crate::ids::{MemberId, OpId};
+use crate::member_row::MemberRow;
 use crate::outcome::{Account, Effect, Outcome, Posting, Totals};
 use crate::positions::Positions;
 use crate::program::Program;
 use crate::records::Records;
 use crate::schedule::{Due, Schedule};
-use crate::state::{Answer, Member, Slot};
+use crate::state::{Answer, Slot};
 use crate::state::{Grace, OpenHold};
 use crate::undo::Txn;
 
@@ -52,7 +53,7 @@ pub(crate) fn ticked() -> Outcome {
 pub struct Engine {
     pub(crate) program: Program,
     pub(crate) clock: i64,
-    pub(crate) members: Vec<Member>,
+    pub(crate) members: Vec<MemberRow>,
     /// Member positions by member id.
     pub(crate) index: Positions,
     /// One row per accepted operation id, and the order records.
@@ -179,15 +180,10 @@ impl Engine {
     }
 
     fn release(&mut self, m: u32, when: i64) {
-        if !self.members[m as usize]
-            .ledger
-            .pending_credits()
-            .iter()
-            .any(|p| p.release_at <= when)
-        {
+        if !self.members[m as usize].releases_by(when) {
             return;
         }
-        let released = self.member_mut(m).ledger.take_released(when);
+        let released = self.member_mut(m).ledger_mut(|l| l.take_released(when));
         let id = self.members[m as usize].id;
         for p in released {
             let expires_at = self.expiry_from(p.release_at);
@@ -196,15 +192,10 @@ impl Engine {
     }
 
     fn expire(&mut self, m: u32, when: i64) {
-        let ledger = &self.members[m as usize].ledger;
-        if ledger
-            .lots()
-            .first()
-            .is_none_or(|l| l.expires_at.is_none_or(|e| e > when))
-        {
+        if !self.members[m as usize].expires_by(when) {
             return;
         }
-        let expired = self.member_mut(m).ledger.expire(when);
+        let expired = self.member_mut(m).ledger_mut(|l| l.expire(when));
         let id = self.members[m as usize].id;
         self.post(Account::Available(id), Account::Expired, expired);
     }
@@ -276,7 +267,7 @@ impl Engine {
     #[inline]
     pub(crate) fn add_lot(&mut self, m: u32, points: Decimal, expires_at: Option<i64>) -> MemberId {
         let member = self.member_mut(m);
-        let paid_debt = member.ledger.credit(points, expires_at);
+        let paid_debt = member.credit(points, expires_at);
         let id = member.id;
         if let (Some(e), true) = (expires_at, paid_debt < points) {
             self.schedule_at(e, Due::Expire { member: m });
@@ -296,7 +287,7 @@ impl Engine {
             self.credit_lot(m, points, expires_at, Account::Issued);
         } else {
             let member = self.member_mut(m);
-            member.ledger.add_pending(points, release_at, order);
+            member.ledger_mut(|l| l.add_pending(points, release_at, order));
             let id = member.id;
             self.schedule_at(release_at, Due::Release { member: m });
             self.post(Account::Issued, Account::Pending(id), points);
@@ -309,7 +300,7 @@ impl Engine {
             return;
         }
         let member = self.member_mut(m);
-        member.ledger.take(points, |_| ());
+        member.ledger_mut(|l| l.take(points, |_| ()));
         let id = member.id;
         self.post(Account::Available(id), sink, points);
     }
@@ -321,7 +312,7 @@ impl Engine {
             return;
         }
         let member = self.member_mut(m);
-        let rest = member.ledger.overdraw(points);
+        let rest = member.ledger_mut(|l| l.overdraw(points));
         let id = member.id;
         self.totals.overdraft = add(self.totals.overdraft, rest);
         self.post(Account::Available(id), Account::Redeemed, points);
@@ -396,7 +387,7 @@ impl Engine {
     fn check_ledger(&self) -> Result<(), String> {
         let t = self.totals;
         let liability = self.members.iter().fold(self.held_total(), |s, m| {
-            add(s, add(m.ledger.available(), m.ledger.pending()))
+            add(s, add(m.available(), m.pending()))
         });
         if liability != t.liability {
             return Err(format!(
@@ -412,7 +403,7 @@ impl Engine {
             ));
         }
         for m in &self.members {
-            if m.ledger.available() < Decimal::ZERO && !m.ledger.lots().is_empty() {
+            if m.available() < Decimal::ZERO && m.has_lots() {
                 return Err(format!("member {} holds lots beside debt", m.id));
             }
         }

@@ -12,13 +12,14 @@ use crate::catalogue::OpenRedemption;
 use crate::engine::{ticked, Engine};
 use crate::ids::IdMap;
 use crate::ids::{MemberId, OpId};
+use crate::member_row::MemberRow;
 use crate::name::Name;
 use crate::outcome::{Outcome, Totals};
 use crate::positions::Positions;
 use crate::program::Program;
 use crate::records::{Keep, Kept, Records};
 use crate::schedule::Schedule;
-use crate::state::{Answer, Contribution, Member, OrderRecord, Slot};
+use crate::state::{Answer, Contribution, OrderRecord, Slot};
 use crate::state::{Grace, OpenHold};
 
 /// An idempotency entry: `{digest, outcome}` for a whole outcome (the form of every snapshot
@@ -46,7 +47,7 @@ fn none<O>() -> Option<O> {
 struct EngineOut<'a> {
     program: &'a Program,
     clock: i64,
-    members: &'a [Member],
+    members: &'a [MemberRow],
     index: Index<'a>,
     orders: Orders<'a>,
     applied: Applied<'a>,
@@ -81,7 +82,7 @@ fn is_zero(n: &u64) -> bool {
 struct EngineIn {
     program: Program,
     clock: i64,
-    members: Vec<Member>,
+    members: Vec<MemberRow>,
     index: IdMap<MemberId, u32>,
     orders: IdMap<OpId, OrderRecord>,
     applied: IdMap<OpId, AppliedForm<Box<Outcome>>>,
@@ -109,7 +110,7 @@ struct EngineIn {
 }
 
 /// The member index, as a map from member id to position.
-struct Index<'a>(&'a [Member]);
+struct Index<'a>(&'a [MemberRow]);
 
 impl Serialize for Index<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -263,7 +264,7 @@ fn records(
 
 /// The member index, built from the members and checked against the one the snapshot holds:
 /// each id once, each at its own position.
-fn index(members: &[Member], stated: &IdMap<MemberId, u32>) -> Result<Positions, String> {
+fn index(members: &[MemberRow], stated: &IdMap<MemberId, u32>) -> Result<Positions, String> {
     let mut index = Positions::default();
     for (i, m) in members.iter().enumerate() {
         if index.find(m.id, |p| members[p as usize].id).is_some() {

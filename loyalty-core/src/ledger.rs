@@ -169,6 +169,26 @@ impl Ledger {
         }
     }
 
+    /// The usual ledger's parts: at most one lot, nothing pending, no debt. `None` otherwise.
+    pub fn simple(&self) -> Option<(Option<Lot>, Decimal)> {
+        if self.rare.is_some() || self.lots.len() > 1 {
+            return None;
+        }
+        Some((self.lots.first().copied(), self.held))
+    }
+
+    /// The ledger of [`Ledger::simple`]'s parts.
+    pub fn from_simple(lot: Option<Lot>, held: Decimal) -> Ledger {
+        Ledger {
+            lots: match lot {
+                Some(lot) => smallvec::smallvec![lot],
+                None => SmallVec::new(),
+            },
+            held,
+            rare: None,
+        }
+    }
+
     pub fn lots(&self) -> &[Lot] {
         &self.lots
     }

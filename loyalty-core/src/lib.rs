@@ -73,6 +73,7 @@ mod ids;
 mod journal;
 mod ledger;
 mod line;
+mod member_row;
 mod name;
 mod offline;
 mod ops;

@@ -23,13 +23,13 @@ impl Engine {
         let levels = &self.program.tiers.levels;
         let level = self.level_of(m);
         let next = levels.get(level + 1);
-        let extras = member.extras.as_deref();
+        let extras = member.extras();
         let (ps, qs) = (self.program.points_places(), self.qualifying_places());
         Ok(MemberView {
             member: id,
-            referrer: member.referrer.map(|r| self.members[r as usize].id),
-            available: at_scale(member.ledger.available(), ps),
-            pending: at_scale(member.ledger.pending(), ps),
+            referrer: member.referrer().map(|r| self.members[r as usize].id),
+            available: at_scale(member.available(), ps),
+            pending: at_scale(member.pending(), ps),
             held: at_scale(self.held_by(m), ps),
             grace_until: self.grace_until(m),
             tier: levels[level].name.clone(),
@@ -76,8 +76,8 @@ impl Engine {
             );
         }
         let horizon = self.clock.saturating_add(days.saturating_mul(DAY));
-        let due = self.members[m as usize]
-            .ledger
+        let ledger = self.members[m as usize].ledger();
+        let due = ledger
             .lots()
             .iter()
             .filter_map(|lot| Some((lot.points, lot.expires_at.filter(|e| *e <= horizon)?)));

@@ -78,16 +78,16 @@ impl Engine {
             }
         }
         for (i, m) in self.members.iter().enumerate() {
-            if let Some(r) = m.referrer {
+            if let Some(r) = m.referrer() {
                 member(r, &format!("member {}'s referrer", m.id))?;
                 if r as usize >= i {
                     return Err(format!("member {} was referred by a later member", m.id));
                 }
             }
-            m.ledger
+            m.ledger()
                 .well_formed()
                 .map_err(|e| format!("member {}: {e}", m.id))?;
-            let mut counts = m.extras.iter().flat_map(|e| e.stamps.iter());
+            let mut counts = m.extras().into_iter().flat_map(|e| e.stamps.iter());
             if let Some((card, n)) = counts.find(|(_, n)| !(-MAX_STAMPS..=MAX_STAMPS).contains(n)) {
                 return Err(format!("member {}'s {card} card counts {n} stamps", m.id));
             }

@@ -41,8 +41,8 @@ impl Engine {
     fn lifetime_qualifying(&self, m: u32) -> Decimal {
         let member = &self.members[m as usize];
         match self.program.tiers.basis {
-            Basis::Spend => member.spend,
-            Basis::Points => member.earned,
+            Basis::Spend => member.spend(),
+            Basis::Points => member.earned(),
         }
     }
 

@@ -13,12 +13,13 @@ use crate::catalogue::OpenRedemption;
 use crate::engine::Engine;
 use crate::error::{fail, Error, ErrorKind};
 use crate::ids::{MemberId, OpId};
+use crate::member_row::MemberRow;
 use crate::name::Name;
 use crate::outcome::Outcome;
 use crate::program::Program;
 use crate::records::{Keep, Kept};
 use crate::schedule::Due;
-use crate::state::{Answer, Celebrant, Contribution, Member, OrderRecord, Slot};
+use crate::state::{Answer, Celebrant, Contribution, OrderRecord, Slot};
 use crate::state::{Grace, OpenHold};
 use crate::undo::{Before, Saved, Start, Txn};
 
@@ -190,7 +191,7 @@ impl Engine {
 
     /// Member `m`'s row, to change.
     #[inline]
-    pub(crate) fn member_mut(&mut self, m: u32) -> &mut Member {
+    pub(crate) fn member_mut(&mut self, m: u32) -> &mut MemberRow {
         if self.txn.keeping {
             self.keep_member(m);
         }
@@ -209,7 +210,7 @@ impl Engine {
     }
 
     /// Enrols `member` at the next position and indexes it; returns the position.
-    pub(crate) fn add_member(&mut self, member: Member) -> u32 {
+    pub(crate) fn add_member(&mut self, member: MemberRow) -> u32 {
         let id: MemberId = member.id;
         let m = self.members.len() as u32;
         self.members.push(member);

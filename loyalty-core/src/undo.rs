@@ -7,12 +7,13 @@ use rust_decimal::Decimal;
 
 use crate::catalogue::OpenRedemption;
 use crate::ids::{IdMap, OpId};
+use crate::member_row::MemberRow;
 use crate::name::Name;
 use crate::outcome::{Outcome, Totals};
 use crate::program::Program;
 use crate::records::Keep;
 use crate::schedule::Due;
-use crate::state::{Contribution, Member, OrderRecord};
+use crate::state::{Contribution, OrderRecord};
 use crate::state::{Grace, OpenHold};
 
 /// The undo log of one transaction.
@@ -44,7 +45,7 @@ pub(crate) struct Start {
 /// What one write replaced.
 #[derive(Debug, Clone)]
 pub(crate) enum Before {
-    Member(u32, Box<Member>),
+    Member(u32, Box<MemberRow>),
     Window(u32, Option<Vec<Contribution>>),
     Windows(IdMap<u32, Vec<Contribution>>),
     Order(OpId, Option<OrderRecord>),

@@ -298,6 +298,12 @@ fn a_referrer_out_of_range_is_refused_naming_it() {
         err.to_string().contains("referrer") && err.to_string().contains("99"),
         "{err}"
     );
+    // The last position a `u32` holds marks "no referrer" in a member row: refused too, not
+    // read as no referrer.
+    json["engine"]["members"][1]["referrer"] = Value::from(u32::MAX);
+    let err = Engine::from_snapshot_json(&json.to_string()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("4294967295"), "{err}");
     // The same snapshot undoctored still loads and works.
     let mut restored = Engine::from_snapshot_json(&engine.snapshot_json()).unwrap();
     assert_eq!(restored.state_digest(), engine.state_digest());

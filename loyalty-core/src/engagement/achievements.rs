@@ -11,8 +11,7 @@ impl Engine {
             let a = &self.program.achievements[i];
             let member = &self.members[m as usize];
             if member
-                .extras
-                .as_ref()
+                .extras()
                 .is_some_and(|e| e.achievements.contains(&a.name))
             {
                 continue;
@@ -20,7 +19,7 @@ impl Engine {
             let holds = match a.condition() {
                 Condition::Orders(n) => u64::from(member.orders) >= n,
                 Condition::Referrals(n) => u64::from(member.referrals) >= n,
-                Condition::Spend(s) => compare(member.spend, s).is_ge(),
+                Condition::Spend(s) => compare(member.spend(), s).is_ge(),
             };
             if !holds {
                 continue;

@@ -32,7 +32,7 @@ impl Engine {
 
     /// Member `m`'s engagement state, created on first use.
     pub(crate) fn extras(&mut self, m: u32) -> &mut Extras {
-        self.member_mut(m).extras.get_or_insert_with(Box::default)
+        self.member_mut(m).extras_mut()
     }
 
     /// Member `m`'s count on the card named `card`.

@@ -67,7 +67,7 @@ impl Engine {
                 format!("adjustment points {} must not be 0", o.points),
             );
         }
-        let available = self.members[m as usize].ledger.available();
+        let available = self.members[m as usize].available();
         if points < Decimal::ZERO && -points > available {
             return fail(
                 ErrorKind::InsufficientPoints,

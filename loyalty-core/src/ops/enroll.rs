@@ -4,9 +4,8 @@ use crate::amount::check_scale;
 use crate::calendar::MonthDay;
 use crate::engine::Engine;
 use crate::error::{fail, Error, ErrorKind};
-use crate::ledger::Ledger;
 use crate::outcome::Effect;
-use crate::state::Member;
+use crate::member_row::MemberRow;
 use super::kind::{walk, Op};
 use crate::ids::{MemberId, OpId};
 
@@ -137,23 +136,13 @@ impl Engine {
             );
         }
         self.check_admission(o, purchase)?;
-        if u32::try_from(self.members.len()).is_err() {
+        if self.members.len() >= u32::MAX as usize {
             return fail(
                 ErrorKind::InvalidInput,
                 "the engine holds the most members it can (2^32 − 1)",
             );
         }
-        let m = self.add_member(Member {
-            id: o.member,
-            referrer,
-            enrolled_at: o.at,
-            ledger: Ledger::default(),
-            spend: Decimal::ZERO,
-            earned: Decimal::ZERO,
-            orders: 0,
-            referrals: 0,
-            extras: None,
-        });
+        let m = self.add_member(MemberRow::new(o.member, referrer, o.at));
         if let Some(md) = birthday {
             self.add_birthday(m, md, o.at);
         }

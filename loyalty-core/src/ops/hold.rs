@@ -48,8 +48,7 @@ impl Op for Hold {
         let mut pieces = Vec::new();
         engine
             .member_mut(m)
-            .ledger
-            .take(points, |piece| pieces.push(piece));
+            .ledger_mut(|l| l.take(points, |piece| pieces.push(piece)));
         engine.start_hold(self.id, m, self.at, pieces);
         Ok(Effect::Held {
             member: self.member,
@@ -77,7 +76,7 @@ impl Engine {
                 format!("{points} points is below the redemption minimum {minimum}"),
             );
         }
-        let available = self.members[m as usize].ledger.available();
+        let available = self.members[m as usize].available();
         if points > available {
             return fail(
                 ErrorKind::InsufficientPoints,

@@ -166,7 +166,7 @@ impl Engine {
                 }
             }
             Payer::Lots if positive(points) => {
-                let available = self.members[buyer as usize].ledger.available();
+                let available = self.members[buyer as usize].available();
                 let whose = || format!("member {} has {available} points", o.member);
                 self.check_redemption(amount, points, spent_value, (available, &whose))?;
             }
@@ -262,9 +262,9 @@ impl Engine {
             .map(|l| l.referral_rates.len())
             .max()
             .unwrap_or(0);
-        let first = self.members[buyer as usize].referrer.map(|r| (1, r));
+        let first = self.members[buyer as usize].referrer().map(|r| (1, r));
         core::iter::successors(first, |&(depth, r)| {
-            self.members[r as usize].referrer.map(|n| (depth + 1, n))
+            self.members[r as usize].referrer().map(|n| (depth + 1, n))
         })
         .take_while(move |&(depth, _)| depth <= deepest)
     }
@@ -337,14 +337,14 @@ impl Engine {
     fn count_order(&mut self, o: &Order, plan: &Plan, own: Decimal) {
         let points_basis = self.program.tiers.basis == Basis::Points;
         let member = self.member_mut(plan.buyer);
-        member.spend = add(member.spend, plan.cash);
-        member.earned = add(member.earned, own);
+        member.add_spend(plan.cash);
+        member.add_earned(own);
         member.orders = member.orders.saturating_add(1);
         let counted = if points_basis { own } else { plan.cash };
         self.contribute(plan.buyer, o.id, o.at, counted);
         for (r, _, k) in &plan.commissions {
             let referrer = self.member_mut(*r);
-            referrer.earned = add(referrer.earned, *k);
+            referrer.add_earned(*k);
             if points_basis {
                 self.contribute(*r, o.id, o.at, *k);
             }

@@ -112,7 +112,7 @@ impl Engine {
             mul(reward.points, Decimal::from(o.quantity))?,
             self.program.points_places(),
         );
-        let available = self.members[m as usize].ledger.available();
+        let available = self.members[m as usize].available();
         if cost > available {
             return fail(
                 ErrorKind::InsufficientPoints,

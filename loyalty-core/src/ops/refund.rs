@@ -211,8 +211,8 @@ impl Engine {
 
         let points_basis = self.program.tiers.basis == Basis::Points;
         let member = self.member_mut(buyer);
-        member.spend = sub(member.spend, plan.cash_shrink);
-        member.earned = sub(member.earned, own_claw);
+        member.set_spend(sub(member.spend(), plan.cash_shrink));
+        member.set_earned(sub(member.earned(), own_claw));
         r.cash.moved += plan.cash_shrink;
         let counted = if points_basis {
             own_claw
@@ -236,7 +236,7 @@ impl Engine {
             k.moved += *claw;
             self.claw_back(*referrer, *claw, o.order);
             let member = self.member_mut(*referrer);
-            member.earned = sub(member.earned, *claw);
+            member.set_earned(sub(member.earned(), *claw));
             if points_basis {
                 self.withdraw(*referrer, o.order, *claw);
             }
@@ -258,7 +258,7 @@ impl Engine {
             return;
         }
         let member = self.member_mut(m);
-        let clawed = member.ledger.claw_back(points, order);
+        let clawed = member.ledger_mut(|l| l.claw_back(points, order));
         let id = member.id;
         self.post(Account::Pending(id), Account::Issued, clawed.from_pending);
         self.post(

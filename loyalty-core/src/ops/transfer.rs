@@ -66,12 +66,10 @@ impl Engine {
         let c = self.check_transfer(o)?;
         let mut pieces = Vec::new();
         self.member_mut(c.from)
-            .ledger
-            .take(c.points, |lot| pieces.push(lot));
+            .ledger_mut(|l| l.take(c.points, |lot| pieces.push(lot)));
         for lot in pieces {
             let paid_debt = self
                 .member_mut(c.to)
-                .ledger
                 .credit(lot.points, lot.expires_at);
             if let (Some(e), true) = (lot.expires_at, paid_debt < lot.points) {
                 self.schedule_at(e, Due::Expire { member: c.to });
@@ -129,7 +127,7 @@ impl Engine {
         let fee = self
             .program
             .round_points(mul(points, self.program.transfers.fee_rate)?);
-        let available = self.members[from as usize].ledger.available();
+        let available = self.members[from as usize].available();
         if add(points, fee) > available {
             return fail(
                 ErrorKind::InsufficientPoints,
