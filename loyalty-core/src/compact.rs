@@ -82,11 +82,15 @@ impl Engine {
     }
 
     /// Keeps `outcome` as the one the caller reads, and reuses the previous one's posting
-    /// buffer for the next operation (no allocation per operation for postings).
+    /// buffer for the next operation (no allocation per operation for postings), and its
+    /// order outcome's box for the next order.
     pub(crate) fn keep_last(&mut self, outcome: Outcome) -> &Outcome {
         let previous = core::mem::replace(&mut self.last, outcome);
         self.postings = previous.postings;
         self.postings.clear();
+        if let Effect::Ordered(ordered) = previous.effect {
+            self.spare = Some(ordered);
+        }
         &self.last
     }
 

@@ -14,7 +14,7 @@ use crate::name::Name;
 use crate::catalogue::OpenRedemption;
 use crate::ids::{MemberId, OpId};
 use crate::member_row::MemberRow;
-use crate::outcome::{Account, Effect, Outcome, Posting, Totals};
+use crate::outcome::{Account, Effect, Ordered, Outcome, Posting, Totals};
 use crate::positions::Positions;
 use crate::program::Program;
 use crate::records::Records;
@@ -92,6 +92,9 @@ pub struct Engine {
     /// The outcome of the last operation with an id, which `apply_ref` returns by reference
     /// (its posting buffer is reused by the next operation).
     pub(crate) last: Outcome,
+    /// The box of an order's outcome that `last` held before the one it holds now, reused by
+    /// the next order with its commissions' buffer: no allocation per order for either.
+    pub(crate) spare: Option<Box<Ordered>>,
     /// A reused buffer for level snapshots (see [`Engine::snapshot_levels`]).
     pub(crate) level_scratch: Vec<(u32, usize)>,
 }
@@ -125,6 +128,7 @@ impl Engine {
             txn: Txn::default(),
             last_tick: ticked(),
             last: ticked(),
+            spare: None,
             level_scratch: Vec::new(),
         })
     }

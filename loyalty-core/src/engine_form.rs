@@ -219,6 +219,7 @@ impl<'de> Deserialize<'de> for Engine {
             txn: crate::undo::Txn::default(),
             last_tick: form.last_tick,
             last: ticked(),
+            spare: None,
             level_scratch: Vec::new(),
         })
     }

@@ -100,7 +100,7 @@ walk!(Order { member: u64, amount: decimal, points: decimal, lines: lines; hold:
 
 impl Op for Order {
     fn run(&self, engine: &mut Engine) -> Result<Effect, Error> {
-        engine.order(self).map(|x| Effect::Ordered(Box::new(x)))
+        engine.order(self).map(Effect::Ordered)
     }
 }
 
@@ -138,7 +138,7 @@ struct Plan {
 
 impl Engine {
     /// `order` (SPEC 5.2, 8.1, 8.3, 8.5, 8.6).
-    pub(crate) fn order(&mut self, o: &Order) -> Result<Ordered, Error> {
+    pub(crate) fn order(&mut self, o: &Order) -> Result<Box<Ordered>, Error> {
         let plan = self.plan_order(o)?;
         Ok(self.commit_order(o, plan))
     }
@@ -269,44 +269,45 @@ impl Engine {
         .take_while(move |&(depth, _)| depth <= deepest)
     }
 
-    fn commit_order(&mut self, o: &Order, plan: Plan) -> Ordered {
+    fn commit_order(&mut self, o: &Order, plan: Plan) -> Box<Ordered> {
         let buyer = plan.buyer;
+        // The previous order's outcome box and buffers, emptied (see `Engine::spare`).
+        let mut out = self.spare.take().unwrap_or_default();
         let levels_before =
             self.snapshot_levels(buyer, plan.level, plan.commissions.iter().map(|c| c.0));
         let own = self.credit_order(o, &plan);
         self.count_order(o, &plan, own);
         let (marks, stamp_rewards) = self.add_stamps(buyer, &plan.stamps, o.at);
-        let mut achievements = Vec::new();
+        let mut achievements = emptied(&mut out.achievements);
         self.unlock_achievements(buyer, o.at, &mut achievements);
         let tier_changes = self.tier_changes_since(levels_before);
         self.file_order(o, &plan, marks, stamp_rewards, &achievements);
-        let stamps = self.stamp_names(&plan.stamps);
-        let commissions = plan
-            .commissions
-            .iter()
-            .map(|(r, depth, points)| Commission {
-                member: self.members[*r as usize].id,
-                depth: *depth,
-                points: *points,
-            })
+        let names = plan.stamps.iter().map(|(i, _)| &self.program.stamps[*i].name);
+        let stamps = names.cloned().collect();
+        let mut commissions = emptied(&mut out.commissions);
+        commissions.extend(plan.commissions.iter().map(|(r, depth, points)| Commission {
+            member: self.members[*r as usize].id,
+            depth: *depth,
+            points: *points,
+        }));
+        let bonuses = plan.bonuses.into_iter();
+        let campaign_bonuses = bonuses
+            .map(|(campaign, points)| CampaignBonus { campaign, points })
             .collect();
-        Ordered {
+        *out = Ordered {
             order: o.id,
             member: o.member,
             cash: plan.cash,
             points_spent: plan.points,
             accrued: plan.accrual,
-            campaign_bonuses: plan
-                .bonuses
-                .into_iter()
-                .map(|(campaign, points)| CampaignBonus { campaign, points })
-                .collect(),
+            campaign_bonuses,
             commissions,
             stamps,
             stamp_rewards,
             achievements,
             tier_changes,
-        }
+        };
+        out
     }
 
     /// The postings of an order: the points spent, the buyer's accrual and campaign bonuses,
@@ -436,13 +437,13 @@ impl Engine {
         self.credit_lot(m, reward, expires_at, Account::Issued);
         (marks, reward)
     }
+}
 
-    fn stamp_names(&self, stamps: &[(usize, Decimal)]) -> Vec<Name> {
-        stamps
-            .iter()
-            .map(|(i, _)| self.program.stamps[*i].name.clone())
-            .collect()
-    }
+/// `v` emptied, its buffer kept for reuse.
+fn emptied<T>(v: &mut Vec<T>) -> Vec<T> {
+    let mut v = core::mem::take(v);
+    v.clear();
+    v
 }
 
 /// Where the order's points come from; an offline order's origin checked (`InvalidInput`): a
