@@ -299,13 +299,6 @@ fn add_across_scales(a: Decimal, b: Decimal) -> Decimal {
     a.saturating_add(b)
 }
 
-/// Whether [`add`] of a zero at `zero_scale` places and a non-negative amount below 2^64 at
-/// `scale` places is that amount whole, as [`add_across_scales`] makes it (a running total's
-/// first sum, from a plain `0`).
-pub(crate) fn zero_plus_is_whole(zero_scale: u32, scale: u32) -> bool {
-    (zero_scale.abs_diff(scale) as usize) < POW10.len()
-}
-
 /// `a − b` for running totals (see [`add`]).
 pub fn sub(a: Decimal, b: Decimal) -> Decimal {
     a.saturating_sub(b)

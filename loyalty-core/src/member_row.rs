@@ -15,7 +15,7 @@ use core::hash::{Hash, Hasher};
 
 use rust_decimal::Decimal;
 
-use crate::amount::{add, sub, zero_plus_is_whole};
+use crate::amount::add;
 use crate::ids::MemberId;
 use crate::ledger::{Ledger, Lot};
 use crate::state::{Extras, Member};
@@ -173,7 +173,11 @@ impl MemberRow {
     pub fn available(&self) -> Decimal {
         match self.wide() {
             Some(w) => w.ledger.available(),
-            None => sub(held_of(self.inline_lot(), self.scale(HELD)), Decimal::ZERO),
+            // `held − 0` as `Decimal` forms it: held whole, or that plain 0 when held is zero.
+            None => match self.inline_lot() {
+                Some(lot) => held_of(Some(lot), self.scale(HELD)),
+                None => Decimal::ZERO,
+            },
         }
     }
 
@@ -311,7 +315,7 @@ impl MemberRow {
         if s == own {
             return Some((figure.checked_add(m)?, s));
         }
-        (figure == 0 && zero_plus_is_whole(own, s)).then_some((m, s))
+        (figure == 0).then_some((m, s))
     }
 
     pub fn set_spend(&mut self, spend: Decimal) {

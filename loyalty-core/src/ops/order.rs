@@ -148,7 +148,12 @@ impl Engine {
         let buyer = self.member_index(o.member)?;
         let (amount, points) = order_amounts(o, p.money_places(), p.points_places())?;
         let payer = payer(o)?;
-        let spent_value = mul(points, p.point_value)?;
+        // No points (most orders): `mul` would return a plain 0 (a zero product has no places).
+        let spent_value = if points.is_zero() {
+            Decimal::ZERO
+        } else {
+            mul(points, p.point_value)?
+        };
         match payer {
             // The terminal gave the discount already: no redemption rule applies, but cash is
             // never negative.
@@ -318,11 +323,16 @@ impl Engine {
             Payer::Hold(h) => self.capture(h, plan.points),
             Payer::Overdraft => self.overdraw(plan.buyer, plan.points),
         }
-        let bonus_total = plan
-            .bonuses
-            .iter()
-            .fold(Decimal::ZERO, |s, (_, b)| add(s, *b));
-        let own = add(plan.accrual, bonus_total);
+        // With no bonus (most orders), `add(accrual, 0)` without the call: a sum with a zero is
+        // the other operand whole, or that zero when both are.
+        let own = match plan.bonuses.as_slice() {
+            [] if plan.accrual.is_zero() => Decimal::ZERO,
+            [] => plan.accrual,
+            bonuses => {
+                let total = bonuses.iter().fold(Decimal::ZERO, |s, (_, b)| add(s, *b));
+                add(plan.accrual, total)
+            }
+        };
         self.credit_from_order(plan.buyer, own, o.at, o.id);
         for (r, _, k) in &plan.commissions {
             self.credit_from_order(*r, *k, o.at, o.id);
