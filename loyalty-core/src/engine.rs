@@ -93,7 +93,8 @@ pub struct Engine {
     /// (its posting buffer is reused by the next operation).
     pub(crate) last: Outcome,
     /// The box of an order's outcome that `last` held before the one it holds now, reused by
-    /// the next order with its commissions' buffer: no allocation per order for either.
+    /// the next order with its commissions' and achievements' buffers: no allocation per
+    /// order for them. Not state: a clone or a snapshot may drop it.
     pub(crate) spare: Option<Box<Ordered>>,
     /// A reused buffer for level snapshots (see [`Engine::snapshot_levels`]).
     pub(crate) level_scratch: Vec<(u32, usize)>,

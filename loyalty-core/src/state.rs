@@ -44,6 +44,8 @@ pub(crate) struct Extras {
     pub achievements: SmallVec<[Name; 2]>,
 }
 
+/// A member whole: the form snapshots write and state digests hash. The engine keeps each
+/// member as a compact `MemberRow` (`member_row.rs`) that reads back as this, bit for bit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct Member {
