@@ -108,6 +108,17 @@ fn held_fits(lot: Option<(i64, u32)>, held: Decimal) -> bool {
     scaled == Some(held.mantissa())
 }
 
+/// `a + b` for two non-negative mantissas with their scales, at the larger scale (the one
+/// with fewer places brought up), when that fits 64 bits: what [`add`] forms for them.
+fn sum_across(a: (i64, u32), b: (i64, u32)) -> Option<(i64, u32)> {
+    let up = |m: i64, by: u32| m.checked_mul(10_i64.checked_pow(by)?);
+    if a.1 >= b.1 {
+        Some((a.0.checked_add(up(b.0, a.1 - b.1)?)?, a.1))
+    } else {
+        Some((up(a.0, b.1 - a.1)?.checked_add(b.0)?, b.1))
+    }
+}
+
 fn held_of(lot: Option<(i64, u32)>, scale: u32) -> Decimal {
     match lot {
         None => Decimal::from_parts(0, 0, 0, false, scale),
@@ -254,9 +265,9 @@ impl MemberRow {
     }
 
     /// The usual credit in integers: no debt (an inline ledger has none), and either no lot
-    /// or one with the same expiry, at the same places as held and the points. What
-    /// [`Ledger::credit`] computes then, bit for bit: the points as the lot and held (a sum
-    /// with a zero is the other operand whole), or both grown by the mantissa.
+    /// or one with the same expiry and held at its places. What [`Ledger::credit`] computes
+    /// then, bit for bit: the points as the lot and held (a sum with a zero is the other
+    /// operand whole), or both grown to the sum at the larger of the two scales.
     fn credit_inline(&mut self, points: Decimal, expires_at: Option<i64>) -> bool {
         let Some((m, s)) = pack(points).filter(|&(m, _)| m > 0) else {
             return false;
@@ -271,14 +282,19 @@ impl MemberRow {
             });
             return true;
         };
-        let same = lot_scale == s && self.scale(HELD) == s && self.expires_at() == expires_at;
-        match lot.checked_add(m).filter(|_| same) {
-            Some(sum) => {
-                self.lot = sum;
-                true
-            }
-            None => false,
+        if self.scale(HELD) != lot_scale || self.expires_at() != expires_at {
+            return false;
         }
+        if lot_scale == s {
+            return lot.checked_add(m).map(|sum| self.lot = sum).is_some();
+        }
+        let Some((sum, scale)) = sum_across((lot, lot_scale), (m, s)) else {
+            return false;
+        };
+        self.lot = sum;
+        let scales = (SCALE << LOT_SCALE) | (SCALE << HELD);
+        self.figures = (self.figures & !scales) | (scale << LOT_SCALE) | (scale << HELD);
+        true
     }
 
     /// `spend + x`, as [`add`] forms it.
@@ -303,9 +319,9 @@ impl MemberRow {
         }
     }
 
-    /// The sum of an inline figure and `x` in integers (mantissa and scale), in [`add`]'s
-    /// usual cases: both non-negative at one scale, where it adds the mantissas, or a zero
-    /// figure (a running total's start), where the sum is `x` whole.
+    /// The sum of an inline figure and `x` in integers (mantissa and scale), as [`add`]
+    /// forms it for two non-negative amounts: a zero operand gives the other whole, else the
+    /// mantissas add at the larger scale.
     fn add_inline(&self, figure: i64, shift: u32, x: Decimal) -> Option<(i64, u32)> {
         let (m, s) = pack(x)?;
         if self.figures & WIDE != 0 || figure < 0 || m < 0 {
@@ -315,7 +331,11 @@ impl MemberRow {
         if s == own {
             return Some((figure.checked_add(m)?, s));
         }
-        (figure == 0).then_some((m, s))
+        match (figure, m) {
+            (0, _) => Some((m, s)),
+            (_, 0) => Some((figure, own)),
+            _ => sum_across((figure, own), (m, s)),
+        }
     }
 
     pub fn set_spend(&mut self, spend: Decimal) {
