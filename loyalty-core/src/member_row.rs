@@ -164,6 +164,10 @@ impl MemberRow {
         (self.figures >> shift) & SCALE
     }
 
+    fn set_scale(&mut self, shift: u32, scale: u32) {
+        self.figures = (self.figures & !(SCALE << shift)) | (scale << shift);
+    }
+
     /// Lifetime cash spend less refunds.
     pub fn spend(&self) -> Decimal {
         self.wide()
@@ -286,14 +290,18 @@ impl MemberRow {
             return false;
         }
         if lot_scale == s {
-            return lot.checked_add(m).map(|sum| self.lot = sum).is_some();
+            let Some(sum) = lot.checked_add(m) else {
+                return false;
+            };
+            self.lot = sum;
+            return true;
         }
         let Some((sum, scale)) = sum_across((lot, lot_scale), (m, s)) else {
             return false;
         };
         self.lot = sum;
-        let scales = (SCALE << LOT_SCALE) | (SCALE << HELD);
-        self.figures = (self.figures & !scales) | (scale << LOT_SCALE) | (scale << HELD);
+        self.set_scale(LOT_SCALE, scale);
+        self.set_scale(HELD, scale);
         true
     }
 
@@ -302,7 +310,7 @@ impl MemberRow {
         match self.add_inline(self.spend, SPEND, x) {
             Some((sum, s)) => {
                 self.spend = sum;
-                self.figures = (self.figures & !(SCALE << SPEND)) | (s << SPEND);
+                self.set_scale(SPEND, s);
             }
             None => self.set_spend(add(self.spend(), x)),
         }
@@ -313,7 +321,7 @@ impl MemberRow {
         match self.add_inline(self.earned, EARNED, x) {
             Some((sum, s)) => {
                 self.earned = sum;
-                self.figures = (self.figures & !(SCALE << EARNED)) | (s << EARNED);
+                self.set_scale(EARNED, s);
             }
             None => self.set_earned(add(self.earned(), x)),
         }
@@ -346,7 +354,7 @@ impl MemberRow {
         match pack(spend) {
             Some((m, s)) => {
                 self.spend = m;
-                self.figures = (self.figures & !(SCALE << SPEND)) | (s << SPEND);
+                self.set_scale(SPEND, s);
             }
             None => self.widen(self.inline_ledger(), spend, self.earned()),
         }
@@ -360,7 +368,7 @@ impl MemberRow {
         match pack(earned) {
             Some((m, s)) => {
                 self.earned = m;
-                self.figures = (self.figures & !(SCALE << EARNED)) | (s << EARNED);
+                self.set_scale(EARNED, s);
             }
             None => self.widen(self.inline_ledger(), self.spend(), earned),
         }
