@@ -12,6 +12,7 @@ use crate::ids::IdMap;
 use crate::name::Name;
 
 use crate::catalogue::OpenRedemption;
+use crate::compiled::Compiled;
 use crate::ids::{MemberId, OpId};
 use crate::member_row::MemberRow;
 use crate::outcome::{Account, Effect, Ordered, Outcome, Posting, Totals};
@@ -51,7 +52,8 @@ pub(crate) fn ticked() -> Outcome {
 /// Its snapshot form (see `engine_form.rs`) is its own, apart from this layout.
 #[derive(Debug, Clone)]
 pub struct Engine {
-    pub(crate) program: Program,
+    /// The program in force, with its compiled tables.
+    pub(crate) program: Compiled,
     pub(crate) clock: i64,
     pub(crate) members: Vec<MemberRow>,
     /// Member positions by member id.
@@ -106,7 +108,7 @@ impl Engine {
     pub fn new(program: Program) -> Result<Engine, Error> {
         program.validate()?;
         Ok(Engine {
-            program,
+            program: Compiled::new(program),
             clock: i64::MIN,
             members: Vec::new(),
             index: Positions::default(),

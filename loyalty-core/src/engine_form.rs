@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::catalogue::OpenRedemption;
+use crate::compiled::Compiled;
 use crate::engine::{ticked, Engine};
 use crate::ids::IdMap;
 use crate::ids::{MemberId, OpId};
@@ -196,7 +197,7 @@ impl<'de> Deserialize<'de> for Engine {
         let records =
             records(form.orders, form.applied, position).map_err(serde::de::Error::custom)?;
         Ok(Engine {
-            program: form.program,
+            program: Compiled::new(form.program),
             clock: form.clock,
             members: form.members,
             index,

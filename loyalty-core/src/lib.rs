@@ -57,6 +57,7 @@ mod calendar;
 mod catalogue;
 mod chunks;
 mod compact;
+mod compiled;
 mod crc;
 mod digest;
 mod engaged;

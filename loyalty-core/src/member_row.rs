@@ -35,6 +35,17 @@ const WIDE: u32 = 1 << 22;
 /// `figures`: the member has engagement state (an empty one included: it is hashed).
 const EXTRAS: u32 = 1 << 23;
 
+/// 10^0 ..= 10^18.
+const POW10_U64: [u64; 19] = {
+    let mut table = [1; 19];
+    let mut i = 1;
+    while i < table.len() {
+        table[i] = table[i - 1] * 10;
+        i += 1;
+    }
+    table
+};
+
 /// No referrer.
 const NO_REFERRER: u32 = u32::MAX;
 
@@ -178,6 +189,27 @@ impl MemberRow {
     pub fn earned(&self) -> Decimal {
         self.wide()
             .map_or_else(|| unpack(self.earned, self.scale(EARNED)), |w| w.earned)
+    }
+
+    /// The whole part of spend (or of earned points, `earned`) when it is a non-negative
+    /// 64-bit figure, without forming the decimal: what a level lookup compares with
+    /// whole-number thresholds.
+    pub fn whole_part(&self, earned: bool) -> Option<u64> {
+        if self.figures & WIDE != 0 {
+            return None;
+        }
+        let (mantissa, scale) = if earned {
+            (self.earned, self.scale(EARNED))
+        } else {
+            (self.spend, self.scale(SPEND))
+        };
+        let mantissa = u64::try_from(mantissa).ok()?;
+        // Below 2^63 < 10^19: at 19 places or more the figure is a fraction.
+        Some(
+            POW10_U64
+                .get(scale as usize)
+                .map_or(0, |unit| mantissa / unit),
+        )
     }
 
     fn inline_lot(&self) -> Option<(i64, u32)> {
@@ -724,6 +756,12 @@ mod tests {
                     prop_assert_eq!(row.expires_by(t), first.flatten().is_some_and(|e| e <= t));
                 }
                 prop_assert_eq!(shape(&MemberRow::from(whole.clone())), shape(&row));
+                // The whole part a level lookup reads, for every row that is not wide.
+                for (earned, figure) in [(false, whole.spend), (true, whole.earned)] {
+                    let expected = crate::amount::whole_part(figure);
+                    let read = row.whole_part(earned);
+                    prop_assert!(read == expected || (read.is_none() && row.wide().is_some()));
+                }
             }
         }
     }

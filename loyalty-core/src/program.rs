@@ -346,6 +346,15 @@ pub struct Campaign {
     pub budget: Option<Decimal>,
 }
 
+impl Campaign {
+    /// Whether the campaign is for buyers of level `level` (SPEC 8.3).
+    pub(crate) fn is_for(&self, level: &str) -> bool {
+        self.levels
+            .as_ref()
+            .is_none_or(|ls| ls.iter().any(|l| l == level))
+    }
+}
+
 /// Birthday gifts (v2).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

@@ -54,6 +54,14 @@ impl Engine {
                 return g.level as usize;
             }
         }
+        // A lifetime total over whole-number thresholds (most programs): read from the row.
+        if self.program.tiers.window_days.is_none() {
+            let earned = self.program.tiers.basis == Basis::Points;
+            let whole = self.members[m as usize].whole_part(earned);
+            if let Some(level) = whole.and_then(|w| self.program.level_for_whole(w)) {
+                return level;
+            }
+        }
         self.program.level_for(self.qualifying(m))
     }
 

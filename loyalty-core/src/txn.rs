@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 
 use crate::amount::add;
 use crate::catalogue::OpenRedemption;
+use crate::compiled::Compiled;
 use crate::engine::Engine;
 use crate::error::{fail, Error, ErrorKind};
 use crate::ids::{MemberId, OpId};
@@ -177,7 +178,7 @@ impl Engine {
             }
             Before::Fired(at, due) => self.schedule.push(at, due),
             Before::Pushed(..) => {}
-            Before::Program(program) => self.program = *program,
+            Before::Program(program) => self.program = Compiled::new(*program),
             Before::LastTick(outcome) => self.last_tick = *outcome,
         }
     }
@@ -390,7 +391,7 @@ impl Engine {
 
     /// Puts `program` in force; returns the one it replaces.
     pub(crate) fn set_program(&mut self, program: Program) -> Program {
-        let old = core::mem::replace(&mut self.program, program);
+        let old = core::mem::replace(&mut self.program, Compiled::new(program)).into_program();
         if self.recording() {
             self.txn.log.push(Before::Program(Box::new(old.clone())));
         }

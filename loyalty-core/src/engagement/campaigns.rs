@@ -1,6 +1,7 @@
 use rust_decimal::Decimal;
 
 use crate::amount::{add, check_scale, compare, mul, positive};
+use crate::compiled::ForLevel;
 use crate::engine::Engine;
 use crate::error::{fail, Error, ErrorKind};
 use crate::ids::MemberId;
@@ -8,7 +9,7 @@ use crate::line::Line;
 use crate::name::Name;
 use crate::ops::check_lines;
 use crate::ops::Order;
-use crate::program::{Campaign, Level};
+use crate::program::Campaign;
 
 /// Whether a line with `category` falls under `categories` (`None`: every line, including
 /// lines without a category).
@@ -21,11 +22,7 @@ pub(crate) fn category_matches(categories: Option<&[String]>, category: Option<&
 
 /// Whether campaign `c` runs at `at` for a buyer of `level` (SPEC 8.3).
 fn runs_for(c: &Campaign, at: i64, level: &str) -> bool {
-    c.from <= at
-        && at < c.to
-        && c.levels
-            .as_ref()
-            .is_none_or(|ls| ls.iter().any(|l| l == level))
+    c.from <= at && at < c.to && c.is_for(level)
 }
 
 /// An order's lines, or its one implicit line with no category (without allocating).
@@ -46,7 +43,7 @@ impl Engine {
     pub(crate) fn campaign_bonuses(
         &self,
         o: &Order,
-        level: &Level,
+        level: usize,
         amount: Decimal,
         cash: Decimal,
     ) -> Result<Vec<(Name, Decimal)>, Error> {
@@ -55,12 +52,14 @@ impl Engine {
             return Ok(out);
         }
         let lines = lines_of(&o.lines, amount);
-        for c in self
-            .program
-            .campaigns
-            .iter()
-            .filter(|c| runs_for(c, o.at, &level.name))
-        {
+        for (index, c) in self.program.campaigns.iter().enumerate() {
+            if !(c.from <= o.at && o.at < c.to) {
+                continue;
+            }
+            let for_level = self.program.campaign_for(index, level);
+            if for_level == ForLevel::Excluded {
+                continue;
+            }
             let matching = lines
                 .clone()
                 .filter(|(cat, _)| category_matches(c.categories.as_deref(), *cat))
@@ -68,10 +67,13 @@ impl Engine {
             if matching.is_zero() {
                 continue;
             }
-            let factor = add(
-                mul(level.accrual_rate, c.multiplier - Decimal::ONE)?,
-                c.bonus_rate,
-            );
+            let factor = match for_level {
+                ForLevel::Factor(factor) => factor,
+                _ => match self.factor(c, level)? {
+                    Some(factor) => factor,
+                    None => continue,
+                },
+            };
             // cash(S) = C × amount(S) ÷ amount: multiplied first, divided only when S is not
             // the whole order (then the quotient is exact before rounding).
             let mut bonus = if compare(matching, amount).is_eq() {
@@ -90,6 +92,26 @@ impl Engine {
             }
         }
         Ok(out)
+    }
+
+    /// Campaign `c`'s factor for a buyer of level `level` worked out from the program (what
+    /// [`Compiled`](crate::compiled::Compiled) keeps when it fits): `None` when the campaign
+    /// is not for that level.
+    fn factor(&self, c: &Campaign, level: usize) -> Result<Option<Decimal>, Error> {
+        let level = &self.program.tiers.levels[level];
+        if !c.is_for(&level.name) {
+            return Ok(None);
+        }
+        let Some(less_one) = c.multiplier.checked_sub(Decimal::ONE) else {
+            return fail(
+                ErrorKind::InvalidAmount,
+                format!(
+                    "campaign {}'s multiplier {} is out of range",
+                    c.name, c.multiplier
+                ),
+            );
+        };
+        Ok(Some(add(mul(level.accrual_rate, less_one)?, c.bonus_rate)))
     }
 
     /// The club price of `lines` for `member` as of the clock (SPEC 8.2): each line less the

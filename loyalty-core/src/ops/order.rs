@@ -179,10 +179,9 @@ impl Engine {
         }
         let cash = amount - spent_value;
         let level_index = self.level_of(buyer);
-        let level = &p.tiers.levels[level_index];
-        let accrual = p.round_points(mul(cash, level.accrual_rate)?);
+        let accrual = p.round_points(mul(cash, p.tiers.levels[level_index].accrual_rate)?);
         let commissions = self.plan_commissions(buyer, cash)?;
-        let bonuses = self.campaign_bonuses(o, level, amount, cash)?;
+        let bonuses = self.campaign_bonuses(o, level_index, amount, cash)?;
         let stamps = self.stamps_earned(&o.lines, amount);
         Ok(Plan {
             buyer,
@@ -259,14 +258,7 @@ impl Engine {
     /// The referrers an order of `buyer` can pay, `(depth, member)` nearest first, as deep
     /// as the longest list of referral rates goes.
     fn referral_chain(&self, buyer: u32) -> impl Iterator<Item = (usize, u32)> + '_ {
-        let deepest = self
-            .program
-            .tiers
-            .levels
-            .iter()
-            .map(|l| l.referral_rates.len())
-            .max()
-            .unwrap_or(0);
+        let deepest = self.program.deepest();
         let first = self.members[buyer as usize].referrer().map(|r| (1, r));
         core::iter::successors(first, |&(depth, r)| {
             self.members[r as usize].referrer().map(|n| (depth + 1, n))
