@@ -20,6 +20,9 @@ pub(crate) fn category_matches(categories: Option<&[String]>, category: Option<&
     }
 }
 
+/// `(campaign, B)` per campaign that gives an order a bonus: usually one or two, inline.
+type Bonuses = smallvec::SmallVec<[(Name, Decimal); 1]>;
+
 /// Whether campaign `c` runs at `at` for a buyer of `level` (SPEC 8.3).
 fn runs_for(c: &Campaign, at: i64, level: &str) -> bool {
     c.from <= at && at < c.to && c.is_for(level)
@@ -46,8 +49,8 @@ impl Engine {
         level: usize,
         amount: Decimal,
         cash: Decimal,
-    ) -> Result<Vec<(Name, Decimal)>, Error> {
-        let mut out = Vec::new();
+    ) -> Result<Bonuses, Error> {
+        let mut out = Bonuses::new();
         if self.program.campaigns.is_empty() || cash.is_zero() {
             return Ok(out);
         }

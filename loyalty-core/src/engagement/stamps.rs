@@ -8,15 +8,18 @@ use crate::state::Extras;
 
 use super::campaigns::{category_matches, lines_of};
 
+/// `(stamp card index, matching amount)` per card an order stamps: usually one or two, inline.
+type Stamped = smallvec::SmallVec<[(usize, Decimal); 1]>;
+
 impl Engine {
     /// The stamp cards an order earns a stamp on, with the amount of its lines that matched
     /// (SPEC 8.5): positive and at least the card's `min_amount`.
-    pub(crate) fn stamps_earned(&self, lines: &[Line], amount: Decimal) -> Vec<(usize, Decimal)> {
+    pub(crate) fn stamps_earned(&self, lines: &[Line], amount: Decimal) -> Stamped {
+        let mut out = Stamped::new();
         if self.program.stamps.is_empty() {
-            return Vec::new();
+            return out;
         }
         let lines = lines_of(lines, amount);
-        let mut out = Vec::new();
         for (i, card) in self.program.stamps.iter().enumerate() {
             let wanted = card.category.as_ref().map(core::slice::from_ref);
             let matching = lines

@@ -130,10 +130,10 @@ struct Plan {
     accrual: Decimal,
     /// `(referrer, depth, K)`: usually one or two, inline.
     commissions: Commissions,
-    /// `(campaign, B)`.
-    bonuses: Vec<(Name, Decimal)>,
-    /// `(stamp card index, matching amount)`.
-    stamps: Vec<(usize, Decimal)>,
+    /// `(campaign, B)`: usually none, one or two, inline.
+    bonuses: SmallVec<[(Name, Decimal); 1]>,
+    /// `(stamp card index, matching amount)`: the same.
+    stamps: SmallVec<[(usize, Decimal); 1]>,
 }
 
 impl Engine {
@@ -280,7 +280,7 @@ impl Engine {
         let tier_changes = self.tier_changes_since(levels_before);
         self.file_order(o, &plan, marks, stamp_rewards, &achievements);
         let names = plan.stamps.iter().map(|(i, _)| &self.program.stamps[*i].name);
-        let stamps = names.cloned().collect();
+        let stamps = refilled(&mut out.stamps, names.cloned());
         let mut commissions = emptied(&mut out.commissions);
         commissions.extend(plan.commissions.iter().map(|(r, depth, points)| Commission {
             member: self.members[*r as usize].id,
@@ -288,9 +288,10 @@ impl Engine {
             points: *points,
         }));
         let bonuses = plan.bonuses.into_iter();
-        let campaign_bonuses = bonuses
-            .map(|(campaign, points)| CampaignBonus { campaign, points })
-            .collect();
+        let campaign_bonuses = refilled(
+            &mut out.campaign_bonuses,
+            bonuses.map(|(campaign, points)| CampaignBonus { campaign, points }),
+        );
         *out = Ordered {
             order: o.id,
             member: o.member,
@@ -439,6 +440,17 @@ impl Engine {
         self.credit_lot(m, reward, expires_at, Account::Issued);
         (marks, reward)
     }
+}
+
+/// `items` in `v`'s buffer when there are any (an engagement order's bonuses and stamps
+/// reuse the previous order's), in no buffer when there are none (most orders).
+fn refilled<T>(v: &mut Vec<T>, items: impl ExactSizeIterator<Item = T>) -> Vec<T> {
+    if items.len() == 0 {
+        return Vec::new();
+    }
+    let mut v = emptied(v);
+    v.extend(items);
+    v
 }
 
 /// `v` emptied, its buffer kept for reuse.
