@@ -18,7 +18,6 @@ impl Engine {
     /// As [`Engine::apply`], returning the outcome the engine keeps (for retries) by reference:
     /// a host that only needs part of it saves copying it.
     pub fn apply_ref(&mut self, op: &Operation) -> Result<&Outcome, Error> {
-        let digest = op.id().map(|_| op.digest());
         if let Some(id) = self.admit(op)? {
             return self.recall(id).ok_or_else(|| crate::records::lost(id));
         }
@@ -35,8 +34,8 @@ impl Engine {
                     effect,
                     postings: core::mem::take(&mut self.postings),
                 };
-                if let (Some(id), Some(digest)) = (op.id(), digest) {
-                    Ok(self.file(id, digest, outcome))
+                if let Some(id) = op.id() {
+                    Ok(self.file(op, id, outcome))
                 } else {
                     self.set_last_tick(outcome);
                     Ok(&self.last_tick)
@@ -55,7 +54,7 @@ impl Engine {
     /// `TimeWentBackwards` for an `at` before the clock.
     pub(crate) fn admit(&self, op: &Operation) -> Result<Option<OpId>, Error> {
         if let Some(id) = op.id() {
-            if let Some(digest) = self.records.digest(id) {
+            if let Some(digest) = self.digest_of(id) {
                 if digest == op.digest() {
                     return Ok(Some(id));
                 }

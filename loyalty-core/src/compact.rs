@@ -18,10 +18,11 @@ use crate::amount::{add, identical as same, positive};
 use crate::engine::Engine;
 use crate::ids::{MemberId, OpId};
 use crate::name::Name;
+use crate::ops::{Operation, Order};
 use crate::outcome::{
     Account, CampaignBonus, Commission, Effect, Ordered, Outcome, Posting, TierChange, Unlocked,
 };
-use crate::records::{Keep, Kept};
+use crate::records::{Digest, Keep, Kept};
 use crate::state::{Moved, OrderExtras, OrderRecord};
 
 fn same_postings(a: &[Posting], b: impl Iterator<Item = Posting>) -> bool {
@@ -53,16 +54,54 @@ fn same_extras(o: &Ordered, e: &OrderExtras, buyer: MemberId) -> bool {
             .all(|(s, mark)| *s == mark.card)
 }
 
+/// Whether `op` is an order whose record holds all its content: no lines, no hold, not
+/// offline (its digest then follows from the record).
+fn is_plain_order(op: &Operation) -> bool {
+    matches!(op, Operation::Order(o) if o.lines.is_empty() && o.hold.is_none() && o.offline.is_none())
+}
+
 impl Engine {
     /// Files the outcome of accepted operation `id` for retries (compactly when its order
     /// record rebuilds it) and returns it.
-    pub(crate) fn file(&mut self, id: OpId, digest: u64, outcome: Outcome) -> &Outcome {
+    pub(crate) fn file(&mut self, op: &Operation, id: OpId, outcome: Outcome) -> &Outcome {
         if let Some(keep) = self.compactly(&outcome) {
+            // A plain order's digest follows from its record: not worked out for every order.
+            let digest = if matches!(keep, Keep::Order { .. }) && is_plain_order(op) {
+                Digest::OfRecord
+            } else {
+                Digest::Kept(op.digest())
+            };
             self.records.file(id, digest, keep);
+            debug_assert_eq!(self.digest_of(id), Some(op.digest()), "{op:?}");
             return self.keep_last(outcome);
         }
         // Kept whole: the kept outcome is the one the caller reads (no copy).
-        self.records.file_whole(id, digest, Box::new(outcome))
+        self.records.file_whole(id, op.digest(), Box::new(outcome))
+    }
+
+    /// The digest of accepted operation `id`.
+    pub(crate) fn digest_of(&self, id: OpId) -> Option<u64> {
+        self.resolve(id, self.records.digest(id)?)
+    }
+
+    /// Every accepted operation and its digest.
+    pub(crate) fn digests(&self) -> impl Iterator<Item = (OpId, u64)> + '_ {
+        // An order's record is there as long as its entry is (`resolve` cannot miss it).
+        (self.records.digests()).map(|(id, d)| (id, self.resolve(id, d).unwrap_or_default()))
+    }
+
+    /// The digest `digest` stands for: kept, or that of the plain order `id`'s record
+    /// describes (its content is the record's: time, buyer, amount and points).
+    fn resolve(&self, id: OpId, digest: Digest) -> Option<u64> {
+        match digest {
+            Digest::Kept(digest) => Some(digest),
+            Digest::OfRecord => {
+                let r = self.records.order_read(id)?;
+                let member = self.members.get(r.buyer as usize)?.id;
+                let order = Order::new(id, r.at, member, r.amount).with_points(r.points.total);
+                Some(Operation::Order(order).digest())
+            }
+        }
     }
 
     /// What rebuilds `outcome` exactly, when something smaller than it does.
@@ -176,7 +215,7 @@ impl Engine {
     /// the levels' names (their rebuilt outcome would otherwise name the new ones).
     pub(crate) fn keep_level_names(&mut self) {
         for id in self.records.with_level_change() {
-            let (Some(outcome), Some(digest)) = (self.filed(id), self.records.digest(id)) else {
+            let (Some(outcome), Some(digest)) = (self.filed(id), self.digest_of(id)) else {
                 continue;
             };
             let outcome = Box::new(outcome.into_owned());

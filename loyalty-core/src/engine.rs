@@ -356,7 +356,7 @@ impl Engine {
         let mut orders: Vec<_> = self.records.orders().collect();
         orders.sort_unstable_by_key(|(id, _)| *id);
         orders.hash(&mut h);
-        let mut digests: Vec<_> = self.records.digests().collect();
+        let mut digests: Vec<_> = self.digests().collect();
         digests.sort_unstable();
         // Entry by entry, with no length first: the digest of every state written before.
         for x in &digests {

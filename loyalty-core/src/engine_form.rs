@@ -18,7 +18,7 @@ use crate::name::Name;
 use crate::outcome::{Outcome, Totals};
 use crate::positions::Positions;
 use crate::program::Program;
-use crate::records::{Keep, Kept, Records};
+use crate::records::{Digest, Keep, Kept, Records};
 use crate::schedule::Schedule;
 use crate::state::{Answer, Contribution, OrderRecord, Slot};
 use crate::state::{Grace, OpenHold};
@@ -135,7 +135,7 @@ impl Serialize for Applied<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let records = &self.0.records;
         let members = &self.0.members;
-        s.collect_map(records.digests().map(|(id, digest)| {
+        s.collect_map(self.0.digests().map(|(id, digest)| {
             let mut form = AppliedForm {
                 digest,
                 outcome: None,
@@ -259,7 +259,7 @@ fn records(
                 ))
             }
         };
-        table.file(id, form.digest, keep);
+        table.file(id, Digest::Kept(form.digest), keep);
     }
     Ok(table)
 }

@@ -100,7 +100,8 @@ impl Engine {
         match op.id() {
             Some(id) => {
                 let keep = crate::records::Keep::Whole(Box::new(outcome.clone()));
-                self.records.file(id, op.digest(), keep);
+                self.records
+                    .file(id, crate::records::Digest::Kept(op.digest()), keep);
                 self.note_filed(id);
             }
             None => self.set_last_tick(outcome.clone()),

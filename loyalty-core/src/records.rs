@@ -70,6 +70,28 @@ const FILED: u8 = 16;
 const TIER: u8 = 32;
 /// An order taken back (a provisional one reverted out of turn): its slot is unused.
 const GONE: u8 = 64;
+/// The digest is not kept: it follows from the record (see [`Digest::OfRecord`]).
+const DERIVED: u8 = 128;
+
+/// An accepted operation's digest, as the table has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Digest {
+    Kept(u64),
+    /// The operation is the plain order its record describes (no lines, no hold, not
+    /// offline): its digest follows from the record's id, time, buyer, amount and points,
+    /// so it is worked out when asked for (a retry, a snapshot) rather than at every order.
+    OfRecord,
+}
+
+impl Digest {
+    fn of(digest: u64, flags: u8) -> Digest {
+        if flags & DERIVED == 0 {
+            Digest::Kept(digest)
+        } else {
+            Digest::OfRecord
+        }
+    }
+}
 
 /// An operation other than an order: 24 bytes.
 #[derive(Debug, Clone, Copy)]
@@ -313,12 +335,12 @@ impl Records {
     }
 
     /// The digest of accepted operation `id`.
-    pub fn digest(&self, id: OpId) -> Option<u64> {
+    pub fn digest(&self, id: OpId) -> Option<Digest> {
         let (digest, flags) = match self.find(id)? {
             At::Row(at) => (self.rows.get(at).digest, self.rows.get(at).flags),
             At::Order(slot) => (self.orders.get(slot).digest, self.orders.get(slot).flags),
         };
-        (flags & FILED != 0).then_some(digest)
+        (flags & FILED != 0).then_some(Digest::of(digest, flags))
     }
 
     /// How the outcome of accepted operation `id` is kept.
@@ -350,17 +372,17 @@ impl Records {
     }
 
     /// Accepted operations and their digests: other operations, then orders.
-    pub fn digests(&self) -> impl Iterator<Item = (OpId, u64)> + '_ {
+    pub fn digests(&self) -> impl Iterator<Item = (OpId, Digest)> + '_ {
         let rows = self
             .rows
             .iter()
             .filter(|r| r.flags & FILED != 0)
-            .map(|r| (r.id, r.digest));
+            .map(|r| (r.id, Digest::of(r.digest, r.flags)));
         let orders = self
             .orders
             .iter()
             .filter(|o| o.flags & (FILED | GONE) == FILED)
-            .map(|o| (o.id, o.digest));
+            .map(|o| (o.id, Digest::of(o.digest, o.flags)));
         rows.chain(orders)
     }
 
@@ -491,7 +513,11 @@ impl Records {
     }
 
     /// Sets the digest and flags of `id`'s entry: its order's, or a row (added if need be).
-    fn mark(&mut self, id: OpId, digest: u64, flags: u8, tier: [u8; 2], member: u32) {
+    fn mark(&mut self, id: OpId, digest: Digest, flags: u8, tier: [u8; 2], member: u32) {
+        let (digest, flags) = match digest {
+            Digest::Kept(digest) => (digest, flags),
+            Digest::OfRecord => (0, flags | DERIVED),
+        };
         let newest = self.newest.as_ref().filter(|n| n.id == id);
         if let Some(At::Order(slot)) = newest.map(|n| At::Order(n.slot)).or_else(|| self.find(id)) {
             let order = self.orders.get_mut(slot);
@@ -506,10 +532,11 @@ impl Records {
     }
 
     /// Files accepted operation `id` under `digest`, its outcome kept as `keep`.
-    pub fn file(&mut self, id: OpId, digest: u64, keep: Keep) {
+    pub fn file(&mut self, id: OpId, digest: Digest, keep: Keep) {
         match keep {
             Keep::Whole(outcome) => {
-                self.file_whole(id, digest, outcome);
+                self.mark(id, digest, WHOLE, [0; 2], 0);
+                self.whole.insert(id, outcome);
             }
             Keep::Order { pending, tier } => {
                 let flags =
@@ -523,14 +550,14 @@ impl Records {
 
     /// Files accepted operation `id` under `digest` with its whole outcome, and returns it.
     pub fn file_whole(&mut self, id: OpId, digest: u64, outcome: Box<Outcome>) -> &Outcome {
-        self.mark(id, digest, WHOLE, [0; 2], 0);
+        self.mark(id, Digest::Kept(digest), WHOLE, [0; 2], 0);
         self.whole.entry(id).insert_entry(outcome).into_mut()
     }
 
     /// Files `id` again as `keep` (a rollback of [`Records::file_whole`] on a compact entry).
     pub fn refile(&mut self, id: OpId, digest: u64, keep: Keep) {
         self.whole.remove(&id);
-        self.file(id, digest, keep);
+        self.file(id, Digest::Kept(digest), keep);
     }
 
     /// Forgets operation `id` and its order record (a provisional operation taken back; the
@@ -636,13 +663,13 @@ mod tests {
         assert_eq!(table.digest(7), None, "not filed yet");
         table.file(
             7,
-            42,
+            Digest::Kept(42),
             Keep::Order {
                 pending: true,
                 tier: Some((0, 2)),
             },
         );
-        assert_eq!(table.digest(7), Some(42));
+        assert_eq!(table.digest(7), Some(Digest::Kept(42)));
         assert!(matches!(
             table.kept(7),
             Some(Kept::Order {
@@ -655,25 +682,30 @@ mod tests {
         table.remove(8);
         assert_eq!(table.orders.len(), 1);
         assert!(table.order(8).is_none());
-        table.file(9, 5, Keep::Enrolled(4));
+        table.file(9, Digest::Kept(5), Keep::Enrolled(4));
         assert!(matches!(table.kept(9), Some(Kept::Enrolled(4))));
         assert!(table.order(9).is_none());
         let mut digests: Vec<_> = table.digests().collect();
-        digests.sort_unstable();
-        assert_eq!(digests, vec![(7, 42), (9, 5)]);
+        digests.sort_unstable_by_key(|(id, _)| *id);
+        assert_eq!(digests, vec![(7, Digest::Kept(42)), (9, Digest::Kept(5))]);
     }
 
     #[test]
     fn removing_an_older_row_keeps_every_other_row_found() {
         let mut table = Records::default();
         for id in 0..50_u64 {
-            table.file(id * 3, id, Keep::Enrolled(id as u32));
+            table.file(id * 3, Digest::Kept(id), Keep::Enrolled(id as u32));
         }
         table.remove(30);
         table.remove(0);
         assert_eq!(table.digest(30), None);
         for id in (1..50_u64).filter(|&id| id != 10) {
-            assert_eq!(table.digest(id * 3), Some(id), "operation {}", id * 3);
+            assert_eq!(
+                table.digest(id * 3),
+                Some(Digest::Kept(id)),
+                "operation {}",
+                id * 3
+            );
         }
         assert_eq!(table.digests().count(), 48);
     }
@@ -686,26 +718,48 @@ mod tests {
                 table.put_order(id, record(&[]));
                 table.file(
                     id,
-                    id + 100,
+                    if id % 4 == 0 {
+                        Digest::OfRecord
+                    } else {
+                        Digest::Kept(id + 100)
+                    },
                     Keep::Order {
                         pending: false,
                         tier: None,
                     },
                 );
             } else {
-                table.file(id, id + 100, Keep::Enrolled(id as u32));
+                table.file(id, Digest::Kept(id + 100), Keep::Enrolled(id as u32));
             }
         }
         // An older row and an older order taken back out of turn.
         table.remove(5);
         table.remove(10);
         for id in (0..40_u64).filter(|id| ![5, 10].contains(id)) {
-            assert_eq!(table.digest(id), Some(id + 100), "operation {id}");
+            // Every fourth is an order whose digest follows from its record.
+            let digest = if id % 4 == 0 {
+                Digest::OfRecord
+            } else {
+                Digest::Kept(id + 100)
+            };
+            assert_eq!(table.digest(id), Some(digest), "operation {id}");
         }
         assert_eq!(table.digest(10), None);
         assert!(table.order(10).is_none());
         assert_eq!(table.orders().count(), 19);
         assert_eq!(table.digests().count(), 38);
+        let derived = table.digests().filter(|(_, d)| *d == Digest::OfRecord);
+        assert_eq!(derived.count(), 10, "orders 0, 4, …, 36");
+        // Filed again with its digest (a refiling's rollback), the digest is kept again.
+        table.refile(
+            8,
+            7,
+            Keep::Order {
+                pending: false,
+                tier: None,
+            },
+        );
+        assert_eq!(table.digest(8), Some(Digest::Kept(7)));
         assert!(matches!(table.kept(7), Some(Kept::Enrolled(7))));
         assert!(matches!(
             table.kept(8),

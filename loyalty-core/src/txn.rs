@@ -265,7 +265,8 @@ impl Engine {
             self.txn
                 .note(Before::Refiled(id, digest, Keep::Order { pending, tier }));
         }
-        self.records.file(id, digest, Keep::Whole(outcome));
+        let kept = crate::records::Digest::Kept(digest);
+        self.records.file(id, kept, Keep::Whole(outcome));
     }
 
     pub(crate) fn set_sent_today(&mut self, m: u32, day_total: (i64, Decimal)) {

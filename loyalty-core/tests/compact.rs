@@ -106,6 +106,72 @@ fn plain_orders_keep_no_outcome_and_a_missing_record_is_refused() {
     assert!(err.to_string().contains("operation 3"), "{err}");
 }
 
+/// A plain order's digest is not kept but worked out from its record when asked for (issue
+/// 25): a retry of the same content (`"10"` = `"10.00"`) answers as the first time, any other
+/// content under its id is `IdConflict` (an amount, points, a line, a hold, another buyer), and
+/// a snapshot writes the digest the operation has.
+#[test]
+fn a_plain_orders_digest_follows_from_its_record() {
+    let mut engine = Engine::new(
+        loyalty_core::Program::from_json(
+            r#"{"tiers": {"levels": [{"name": "A", "threshold": "0", "accrual_rate": "0.05"}]}}"#,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let ops = [
+        r#"{"op": "enroll", "id": 1, "at": 0, "member": 1}"#,
+        r#"{"op": "enroll", "id": 2, "at": 0, "member": 2}"#,
+        r#"{"op": "order", "id": 3, "at": 5, "member": 2, "amount": "10"}"#,
+        r#"{"op": "order", "id": 4, "at": 6, "member": 2, "amount": "20", "points": "0.25"}"#,
+    ];
+    let mut first = Vec::new();
+    for op in ops {
+        first.push(json(
+            &engine.apply(&Operation::from_json(op).unwrap()).unwrap(),
+        ));
+    }
+    let retries = [
+        (
+            r#"{"op": "order", "id": 3, "at": 5, "member": 2, "amount": "10.00"}"#,
+            2,
+        ),
+        (
+            r#"{"op": "order", "id": 3, "at": 9, "member": 2, "amount": "10", "points": "0"}"#,
+            2,
+        ),
+        (
+            r#"{"op": "order", "id": 4, "at": 6, "member": 2, "amount": "20.0", "points": "0.250"}"#,
+            3,
+        ),
+    ];
+    for (op, answered) in retries {
+        let outcome = engine.apply(&Operation::from_json(op).unwrap()).unwrap();
+        assert_eq!(json(&outcome), first[answered], "{op}");
+    }
+    for other in [
+        r#"{"op": "order", "id": 3, "at": 5, "member": 2, "amount": "10.01"}"#,
+        r#"{"op": "order", "id": 3, "at": 5, "member": 1, "amount": "10"}"#,
+        r#"{"op": "order", "id": 3, "at": 5, "member": 2, "amount": "10", "points": "1"}"#,
+        r#"{"op": "order", "id": 3, "at": 5, "member": 2, "amount": "10", "lines": [{"amount": "10"}]}"#,
+        r#"{"op": "order", "id": 3, "at": 5, "member": 2, "amount": "10", "hold": 1}"#,
+        r#"{"op": "order", "id": 4, "at": 6, "member": 2, "amount": "20"}"#,
+        r#"{"op": "enroll", "id": 4, "at": 6, "member": 5}"#,
+    ] {
+        let err = engine
+            .apply(&Operation::from_json(other).unwrap())
+            .unwrap_err();
+        assert_eq!(err.kind(), loyalty_core::ErrorKind::IdConflict, "{other}");
+    }
+    let snapshot: Value = serde_json::from_str(&engine.snapshot_json()).unwrap();
+    for (id, op) in [("3", ops[2]), ("4", ops[3])] {
+        let digest = Operation::from_json(op).unwrap().digest();
+        assert_eq!(snapshot["engine"]["applied"][id]["digest"], digest, "{op}");
+    }
+    let reloaded = Engine::from_snapshot_json(&engine.snapshot_json()).unwrap();
+    assert_eq!(reloaded.state_digest(), engine.state_digest());
+}
+
 /// An order that moved its buyer's level is filed compactly (its level indices); a retry
 /// names the levels as they were named then, also after a snapshot and after a `configure`
 /// that renamed them.
