@@ -16,7 +16,7 @@ use crate::compiled::Compiled;
 use crate::ids::{MemberId, OpId};
 use crate::member_row::MemberRow;
 use crate::outcome::{Account, Effect, Ordered, Outcome, Posting, Totals};
-use crate::positions::Positions;
+use crate::positions::MemberIndex;
 use crate::program::Program;
 use crate::records::Records;
 use crate::schedule::{Due, Schedule};
@@ -57,7 +57,7 @@ pub struct Engine {
     pub(crate) clock: i64,
     pub(crate) members: Vec<MemberRow>,
     /// Member positions by member id.
-    pub(crate) index: Positions,
+    pub(crate) index: MemberIndex,
     /// One row per accepted operation id, and the order records.
     pub(crate) records: Records,
     pub(crate) totals: Totals,
@@ -111,7 +111,7 @@ impl Engine {
             program: Compiled::new(program),
             clock: i64::MIN,
             members: Vec::new(),
-            index: Positions::default(),
+            index: MemberIndex::default(),
             records: Records::default(),
             totals: Totals::default(),
             schedule: Schedule::default(),

@@ -16,7 +16,7 @@ use crate::ids::{MemberId, OpId};
 use crate::member_row::MemberRow;
 use crate::name::Name;
 use crate::outcome::{Outcome, Totals};
-use crate::positions::Positions;
+use crate::positions::MemberIndex;
 use crate::program::Program;
 use crate::records::{Digest, Keep, Kept, Records};
 use crate::schedule::Schedule;
@@ -266,8 +266,8 @@ fn records(
 
 /// The member index, built from the members and checked against the one the snapshot holds:
 /// each id once, each at its own position.
-fn index(members: &[MemberRow], stated: &IdMap<MemberId, u32>) -> Result<Positions, String> {
-    let mut index = Positions::default();
+fn index(members: &[MemberRow], stated: &IdMap<MemberId, u32>) -> Result<MemberIndex, String> {
+    let mut index = MemberIndex::default();
     for (i, m) in members.iter().enumerate() {
         if index.find(m.id, |p| members[p as usize].id).is_some() {
             return Err(format!("member {} is enrolled twice", m.id));
