@@ -289,7 +289,8 @@ impl Reader<'_> {
         // The usual figure: non-negative, 64 bits, at most 28 places: its parts as they are.
         if head & (WIDE | NEGATIVE) == 0 && scale <= 28 {
             let m = self.u64()?;
-            return Ok(Decimal::from_parts(m as u32, (m >> 32) as u32, 0, false, scale));
+            let (lo, mid) = (m as u32, (m >> 32) as u32);
+            return Ok(Decimal::from_parts(lo, mid, 0, false, scale));
         }
         let magnitude = if head & WIDE == 0 {
             u128::from(self.u64()?)

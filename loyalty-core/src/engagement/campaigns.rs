@@ -20,7 +20,7 @@ pub(crate) fn category_matches(categories: Option<&[String]>, category: Option<&
     }
 }
 
-/// `(campaign, B)` per campaign that gives an order a bonus: usually one or two, inline.
+/// `(campaign, B)` per campaign that gives an order a bonus: usually none or one, inline.
 type Bonuses = smallvec::SmallVec<[(Name, Decimal); 1]>;
 
 /// Whether campaign `c` runs at `at` for a buyer of `level` (SPEC 8.3).

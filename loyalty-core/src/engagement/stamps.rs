@@ -8,7 +8,7 @@ use crate::state::Extras;
 
 use super::campaigns::{category_matches, lines_of};
 
-/// `(stamp card index, matching amount)` per card an order stamps: usually one or two, inline.
+/// `(stamp card index, matching amount)` per card an order stamps: usually none or one, inline.
 type Stamped = smallvec::SmallVec<[(usize, Decimal); 1]>;
 
 impl Engine {

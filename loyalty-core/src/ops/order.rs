@@ -130,7 +130,7 @@ struct Plan {
     accrual: Decimal,
     /// `(referrer, depth, K)`: usually one or two, inline.
     commissions: Commissions,
-    /// `(campaign, B)`: usually none, one or two, inline.
+    /// `(campaign, B)`: usually none or one, inline.
     bonuses: SmallVec<[(Name, Decimal); 1]>,
     /// `(stamp card index, matching amount)`: the same.
     stamps: SmallVec<[(usize, Decimal); 1]>,
