@@ -212,11 +212,16 @@ pub(crate) fn whole_part(d: Decimal) -> Option<u64> {
         return None;
     }
     let mantissa = (u64::from(u.mid) << 32) | u64::from(u.lo);
+    Some(whole_of(mantissa, u.scale))
+}
+
+/// The whole part of the non-negative figure `mantissa` at `scale` places.
+pub(crate) fn whole_of(mantissa: u64, scale: u32) -> u64 {
     // A 64-bit mantissa is below 10^20: at 20 places or more it is a fraction.
-    Some(match POW10.get(u.scale as usize) {
+    match POW10.get(scale as usize) {
         Some(p) => mantissa / p.unsigned_abs() as u64,
         None => 0,
-    })
+    }
 }
 
 /// `d` as a whole number, when it is one written without places (`2500`, not `2500.00`) and

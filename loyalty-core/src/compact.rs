@@ -87,7 +87,8 @@ impl Engine {
     /// Every accepted operation and its digest.
     pub(crate) fn digests(&self) -> impl Iterator<Item = (OpId, u64)> + '_ {
         // An order's record is there as long as its entry is (`resolve` cannot miss it).
-        (self.records.digests()).map(|(id, d)| (id, self.resolve(id, d).unwrap_or_default()))
+        let resolved = |(id, d)| (id, self.resolve(id, d).unwrap_or_default());
+        self.records.digests().map(resolved)
     }
 
     /// The digest `digest` stands for: kept, or that of the plain order `id`'s record

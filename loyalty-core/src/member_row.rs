@@ -35,17 +35,6 @@ const WIDE: u32 = 1 << 22;
 /// `figures`: the member has engagement state (an empty one included: it is hashed).
 const EXTRAS: u32 = 1 << 23;
 
-/// 10^0 ..= 10^18.
-const POW10_U64: [u64; 19] = {
-    let mut table = [1; 19];
-    let mut i = 1;
-    while i < table.len() {
-        table[i] = table[i - 1] * 10;
-        i += 1;
-    }
-    table
-};
-
 /// No referrer.
 const NO_REFERRER: u32 = u32::MAX;
 
@@ -203,13 +192,10 @@ impl MemberRow {
         } else {
             (self.spend, self.scale(SPEND))
         };
-        let mantissa = u64::try_from(mantissa).ok()?;
-        // Below 2^63 < 10^19: at 19 places or more the figure is a fraction.
-        Some(
-            POW10_U64
-                .get(scale as usize)
-                .map_or(0, |unit| mantissa / unit),
-        )
+        Some(crate::amount::whole_of(
+            u64::try_from(mantissa).ok()?,
+            scale,
+        ))
     }
 
     fn inline_lot(&self) -> Option<(i64, u32)> {
