@@ -76,7 +76,8 @@ impl Engine {
             return self.keep_last(outcome);
         }
         // Kept whole: the kept outcome is the one the caller reads (no copy).
-        self.records.file_whole(id, op.digest(), Box::new(outcome))
+        let digest = Digest::Kept(op.digest());
+        self.records.file_whole(id, digest, Box::new(outcome))
     }
 
     /// The digest of accepted operation `id`.

@@ -535,8 +535,7 @@ impl Records {
     pub fn file(&mut self, id: OpId, digest: Digest, keep: Keep) {
         match keep {
             Keep::Whole(outcome) => {
-                self.mark(id, digest, WHOLE, [0; 2], 0);
-                self.whole.insert(id, outcome);
+                self.file_whole(id, digest, outcome);
             }
             Keep::Order { pending, tier } => {
                 let flags =
@@ -549,8 +548,8 @@ impl Records {
     }
 
     /// Files accepted operation `id` under `digest` with its whole outcome, and returns it.
-    pub fn file_whole(&mut self, id: OpId, digest: u64, outcome: Box<Outcome>) -> &Outcome {
-        self.mark(id, Digest::Kept(digest), WHOLE, [0; 2], 0);
+    pub fn file_whole(&mut self, id: OpId, digest: Digest, outcome: Box<Outcome>) -> &Outcome {
+        self.mark(id, digest, WHOLE, [0; 2], 0);
         self.whole.entry(id).insert_entry(outcome).into_mut()
     }
 
